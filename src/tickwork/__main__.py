@@ -1,0 +1,3 @@
+from tickwork.cli.main import main
+
+main()

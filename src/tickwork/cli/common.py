@@ -1,0 +1,37 @@
+"""Helpers shared by the commands: opening the store, --db, JSON output."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from tickwork.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db_option(fn: F) -> F:
+    """--db on a subcommand too (`tickwork list --db x.db`), overriding the group's."""
+    return click.option(
+        "--db",
+        "db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Database file (overrides the global --db and TICKWORK_DB).",
+    )(fn)
+
+
+def open_store(ctx: click.Context, db: Path | None = None) -> Store:
+    root = ctx.find_root()
+    path = db or (root.obj or {}).get("db")
+    store = Store.open(path)
+    ctx.call_on_close(store.close)
+    return store
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))

@@ -1,0 +1,65 @@
+"""One clear line on stderr for every known failure; exit 1 (usage errors exit 2)."""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+import click
+
+from tickwork.domain.errors import InvalidSchedule, NotAllowed, ScheduleNotFound
+from tickwork.store.db import StoreError
+
+# Input field -> the CLI option that sets it, so messages name what the user typed.
+OPTION_FOR_FIELD = {
+    "name": "NAME",
+    "cron": "--cron",
+    "every": "--every",
+    "time_of_day": "--at",
+    "days_of_week": "--days",
+    "timezone": "--tz",
+    "action": "--command/--url/--call",
+    "command": "--command",
+    "cwd": "--cwd",
+    "env": "--env",
+    "url": "--url",
+    "method": "--method",
+    "headers": "--header",
+    "body": "--body",
+    "target": "--call",
+    "description": "--description",
+    "max_runs": "--max-runs",
+    "end_at": "--end-at",
+    "deduplication_key": "--dedup-key",
+    "external_id": "--external-id",
+    "timeout_seconds": "--timeout",
+    "retries": "--retries",
+    "retry_backoff_seconds": "--backoff",
+    "overlap": "--overlap",
+    "catchup": "--catchup",
+    "jitter_seconds": "--jitter",
+}
+
+
+class CliError(click.ClickException):
+    exit_code = 1
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+def describe_invalid(exc: InvalidSchedule, option_for: dict[str, str] | None = None) -> str:
+    """The first error as one line: `--cron "61 * * * *": minute 61 is out of range 0-59`."""
+    names = option_for or OPTION_FOR_FIELD
+    e = exc.errors[0]
+    label = names.get(e.field, e.field)
+    if e.value is None or isinstance(e.value, (dict, list, tuple)):
+        return f"{label}: {e.message}"
+    return f'{label} "{e.value}": {e.message}'
+
+
+def translate(exc: BaseException) -> CliError | None:
+    if isinstance(exc, InvalidSchedule):
+        return CliError(describe_invalid(exc))
+    if isinstance(exc, (ScheduleNotFound, NotAllowed, StoreError)):
+        return CliError(str(exc).strip("'\""))
+    return None

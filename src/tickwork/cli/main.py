@@ -1,0 +1,54 @@
+"""The `tickwork` command. Importing this module must not import Textual (keeps --help fast)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tickwork import __version__
+from tickwork.cli.errors import translate
+from tickwork.cli.schedules import SCHEDULE_COMMANDS, print_list
+
+
+class TickworkGroup(click.Group):
+    """Turns domain and store errors into one `error:` line and exit 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            mapped = translate(exc)
+            if mapped is None:
+                raise
+            raise mapped from None
+
+
+@click.group(cls=TickworkGroup, invoke_without_command=True)
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="TICKWORK_DB",
+    help="Database file [env TICKWORK_DB; default ~/.local/share/tickwork/tickwork.db].",
+)
+@click.version_option(__version__, prog_name="tickwork")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None) -> None:
+    """tickwork: cron schedules in a local SQLite file, a terminal UI and a runner.
+
+    Run without a command to open the UI.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+    if ctx.invoked_subcommand is None:
+        print_list(ctx, state="all", search=None, as_json=False)
+
+
+for _command in SCHEDULE_COMMANDS:
+    cli.add_command(_command)
+
+
+def main() -> None:
+    cli(prog_name="tickwork")

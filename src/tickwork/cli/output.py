@@ -1,0 +1,95 @@
+"""Plain-text renderings of schedules for the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from tickwork.domain.humanize import format_local, relative
+from tickwork.domain.model import Schedule
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def schedule_line(s: Schedule) -> str:
+    expr = s.generator.expression
+    return f"{expr}  ({s.generator.description})"
+
+
+def table(schedules: Sequence[Schedule], now: datetime) -> str:
+    if not schedules:
+        return "no schedules (add one with: tickwork add NAME --cron '0 9 * * *' --command '...')"
+    rows = [("ID", "NAME", "STATE", "SCHEDULE", "TZ", "NEXT RUN", "RUNS")]
+    for s in schedules:
+        state = "active" if s.active else "paused"
+        if s.type == "DECLARATIVE":
+            state += "*"
+        nxt = (
+            f"{format_local(s.next_run_at, s.timezone)} ({relative(s.next_run_at, now)})"
+            if s.next_run_at
+            else (s.status_reason or "-")
+        )
+        runs = f"{s.run_count}/{s.max_runs}" if s.max_runs else str(s.run_count)
+        rows.append(
+            (s.id, _cut(s.name, 28), state, _cut(schedule_line(s), 50), s.timezone, nxt, runs)
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    out = []
+    for r in rows:
+        cells = [c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)]
+        out.append("  ".join([*cells, r[-1]]).rstrip())
+    return "\n".join(out)
+
+
+def detail(s: Schedule, upcoming: Sequence[datetime], now: datetime) -> str:
+    p = s.policies
+    a = s.action.to_json()
+    lines = [
+        f"{s.name}  ({s.id})",
+        f"  type        {s.type}" + (f" (declared in {s.declared_in})" if s.declared_in else ""),
+        f"  state       {'active' if s.active else 'paused'}"
+        + (f" - {s.status_reason}" if s.status_reason and s.status_reason != "paused" else ""),
+        f"  schedule    {schedule_line(s)}",
+    ]
+    if s.time_of_day:
+        days = ",".join(str(d) for d in s.days_of_week) if s.days_of_week else "every day"
+        lines.append(f"  time        {s.time_of_day} on {days}")
+    lines += [
+        f"  timezone    {s.timezone}",
+        f"  action      {s.action.kind}: {s.action.summary()}",
+    ]
+    for key in ("cwd", "env", "headers", "body"):
+        if a.get(key):
+            lines.append(f"  {key:<11} {a[key]}")
+    if s.description:
+        lines.append(f"  description {s.description}")
+    lines += [
+        f"  runs        {s.run_count}" + (f" of max {s.max_runs}" if s.max_runs else ""),
+        f"  last run    {format_local(s.last_run_at, s.timezone)}"
+        + (f" ({relative(s.last_run_at, now)})" if s.last_run_at else ""),
+    ]
+    if s.end_at:
+        lines.append(f"  end at      {format_local(s.end_at, s.timezone)}")
+    if s.deduplication_key:
+        lines.append(f"  dedup key   {s.deduplication_key}")
+    if s.external_id:
+        lines.append(f"  external id {s.external_id}")
+    lines.append(
+        f"  policies    timeout {p.timeout_seconds}s, retries {p.retries} "
+        f"(backoff {p.retry_backoff_seconds}s), overlap {p.overlap}, catchup {p.catchup}, "
+        f"jitter {p.jitter_seconds}s"
+    )
+    lines.append(
+        f"  created     {format_local(s.created_at, 'UTC')}, updated "
+        f"{format_local(s.updated_at, 'UTC')}"
+    )
+    if upcoming:
+        lines.append("  next runs")
+        for t in upcoming:
+            utc = format_local(t, "UTC")
+            lines.append(f"    {format_local(t, s.timezone)}   {utc}   ({relative(t, now)})")
+    else:
+        lines.append("  next runs   none")
+    return "\n".join(lines)

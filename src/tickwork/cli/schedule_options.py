@@ -1,0 +1,116 @@
+"""The options shared by `add` and `edit`, and their translation into input fields."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from tickwork.cli.errors import CliError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Numbers are taken as text so that the domain reports bad ones with the field name and exit 1.
+_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
+    (("--cron",), {"metavar": "EXPR", "help": "Cron expression, e.g. '0 9 * * 1-5' or @daily."}),
+    (("--at", "time_of_day"), {"metavar": "HH:MM", "help": "Time of day (with --days)."}),
+    (("--days",), {"metavar": "DAYS", "help": "Days for --at: mon-fri, sat,sun or 1,3,5 (0=Sun)."}),
+    (("--every",), {"metavar": "DURATION", "help": "Interval: 30s, 5m, 1h30m (DST-immune)."}),
+    (("--tz", "timezone"), {"metavar": "TZ", "help": "IANA time zone [default: UTC]."}),
+    (("--command", "command"), {"metavar": "CMD", "help": "Shell command to run (/bin/sh -c)."}),
+    (("--cwd",), {"metavar": "DIR", "help": "Working directory for --command."}),
+    (("--env",), {"metavar": "K=V", "multiple": True, "help": "Environment for --command."}),
+    (("--url",), {"metavar": "URL", "help": "URL to request."}),
+    (("--method",), {"metavar": "M", "help": "HTTP method for --url [default: POST]."}),
+    (("--header",), {"metavar": "K:V", "multiple": True, "help": "HTTP header for --url."}),
+    (("--body",), {"metavar": "B", "help": "HTTP body (default: a JSON payload about the run)."}),
+    (("--call",), {"metavar": "MOD:FUNC", "help": "Python function to call."}),
+    (("--description",), {"metavar": "TEXT", "help": "Free text."}),
+    (("--max-runs",), {"metavar": "N", "help": "Deactivate after N runs."}),
+    (("--end-at",), {"metavar": "ISO", "help": "Nothing fires after this time."}),
+    (("--dedup-key",), {"metavar": "K", "help": "Unique key: adding it again updates."}),
+    (("--external-id",), {"metavar": "X", "help": "Your own id (free text)."}),
+    (("--timeout",), {"metavar": "S", "help": "Seconds before a run is killed [3600]."}),
+    (("--retries",), {"metavar": "N", "help": "Retries after a failure [0]."}),
+    (("--backoff",), {"metavar": "S", "help": "First retry delay, doubling [10]."}),
+    (("--overlap",), {"metavar": "P", "help": "skip | allow | queue | replace [skip]."}),
+    (("--catchup",), {"metavar": "P", "help": "latest | skip | all [latest]."}),
+    (("--jitter",), {"metavar": "S", "help": "Random delay up to S seconds [0]."}),
+]
+
+CLEARABLE = {
+    "description": "description",
+    "max-runs": "max_runs",
+    "end-at": "end_at",
+    "dedup-key": "deduplication_key",
+    "external-id": "external_id",
+}
+
+_SIMPLE = {
+    "description": "description",
+    "max_runs": "max_runs",
+    "end_at": "end_at",
+    "dedup_key": "deduplication_key",
+    "external_id": "external_id",
+    "timeout": "timeout_seconds",
+    "retries": "retries",
+    "backoff": "retry_backoff_seconds",
+    "overlap": "overlap",
+    "catchup": "catchup",
+    "jitter": "jitter_seconds",
+    "cron": "cron",
+    "every": "every",
+    "time_of_day": "time_of_day",
+    "days": "days_of_week",
+    "timezone": "timezone",
+}
+
+
+def schedule_options(fn: F) -> F:
+    for decls, kwargs in reversed(_OPTIONS):
+        fn = click.option(*decls, default=None, **kwargs)(fn)
+    return fn
+
+
+def to_fields(opts: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """Map given option values to schedule input fields (absent options are left out)."""
+    data: dict[str, Any] = {}
+    for opt, key in _SIMPLE.items():
+        if opts.get(opt) is not None:
+            data[key] = opts[opt]
+    action = _action(opts, creating)
+    if action is not None:
+        data["action"] = action
+    return data
+
+
+def _action(opts: dict[str, Any], creating: bool) -> dict[str, Any] | None:
+    kinds = [k for k in ("command", "url", "call") if opts.get(k) is not None]
+    if len(kinds) > 1:
+        raise CliError(
+            f"give one of --command, --url or --call, not {' and '.join(f'--{k}' for k in kinds)}"
+        )
+    action: dict[str, Any] = {}
+    if kinds == ["command"]:
+        action = {"kind": "command", "command": opts["command"]}
+    elif kinds == ["url"]:
+        action = {"kind": "http", "url": opts["url"]}
+    elif kinds == ["call"]:
+        action = {"kind": "python", "target": opts["call"]}
+    elif creating:
+        raise CliError(
+            "--command/--url/--call: say what firing does, e.g. --command 'echo hi' "
+            "or --url https://example.com/hook"
+        )
+    if opts.get("cwd") is not None:
+        action["cwd"] = opts["cwd"]
+    if opts.get("env"):
+        action["env"] = list(opts["env"])
+    if opts.get("method") is not None:
+        action["method"] = opts["method"]
+    if opts.get("header"):
+        action["headers"] = list(opts["header"])
+    if opts.get("body") is not None:
+        action["body"] = opts["body"]
+    return action or None

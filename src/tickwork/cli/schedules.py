@@ -1,0 +1,206 @@
+"""Schedule commands: add, list, show, edit, pause/resume/deactivate/activate, delete."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tickwork.cli.common import db_option, echo_json, open_store
+from tickwork.cli.errors import CliError
+from tickwork.cli.output import detail, table
+from tickwork.cli.schedule_options import CLEARABLE, schedule_options, to_fields
+from tickwork.cli.timing import describe_cmd, next_cmd
+from tickwork.domain import spec
+from tickwork.domain.model import Schedule
+
+STATES = click.Choice(["active", "paused", "all"])
+
+
+def _show_json(s: Schedule, upcoming_count: int = 0) -> dict[str, Any]:
+    out = s.to_json()
+    if upcoming_count:
+        from tickwork.domain.timeutil import iso, utcnow
+
+        out["upcoming"] = (
+            [iso(t) for t in spec.upcoming(s, utcnow(), upcoming_count)] if s.active else []
+        )
+    return out
+
+
+@click.command()
+@click.argument("name")
+@schedule_options
+@click.option("--paused", is_flag=True, help="Create it paused.")
+@click.option("--json", "as_json", is_flag=True, help="Print the schedule as JSON.")
+@db_option
+@click.pass_context
+def add(
+    ctx: click.Context, /, name: str, paused: bool, as_json: bool, db: Path | None, **opts: Any
+) -> None:
+    """Add a schedule (or update the one with the same --dedup-key)."""
+    data = to_fields(opts, creating=True)
+    data["name"] = name
+    if paused:
+        data["active"] = False
+    store = open_store(ctx, db)
+    result = store.create(data)
+    s = result.schedule
+    if as_json:
+        echo_json(_show_json(s))
+        return
+    verb = "added" if result.created else f"updated (same dedup key {s.deduplication_key!r})"
+    nxt = f", next run {s.next_run_at.isoformat()}" if s.next_run_at else ""
+    click.echo(
+        f"{verb} {s.name!r} ({s.id}): {s.generator.expression} - {s.generator.description}{nxt}"
+    )
+
+
+@click.command()
+@click.argument("ref")
+@schedule_options
+@click.option("--name", "new_name", metavar="NAME", help="Rename.")
+@click.option(
+    "--clear",
+    multiple=True,
+    type=click.Choice(sorted(CLEARABLE)),
+    help="Remove a value (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the schedule as JSON.")
+@db_option
+@click.pass_context
+def edit(
+    ctx: click.Context,
+    /,
+    ref: str,
+    new_name: str | None,
+    clear: tuple[str, ...],
+    as_json: bool,
+    db: Path | None,
+    **opts: Any,
+) -> None:
+    """Change some fields of a schedule; the others stay as they are."""
+    data = to_fields(opts, creating=False)
+    if new_name is not None:
+        data["name"] = new_name
+    for c in clear:
+        data[CLEARABLE[c]] = None
+    if not data:
+        raise CliError("nothing to change: give at least one option (see tickwork edit --help)")
+    store = open_store(ctx, db)
+    s = store.update(store.resolve(ref).id, data)
+    if as_json:
+        echo_json(_show_json(s))
+    else:
+        click.echo(f"updated {s.name!r} ({s.id})")
+
+
+def print_list(
+    ctx: click.Context, *, state: str, search: str | None, as_json: bool, db: Path | None = None
+) -> None:
+    from tickwork.domain.timeutil import utcnow
+
+    store = open_store(ctx, db)
+    schedules = store.list(state, search)  # type: ignore[arg-type]
+    if as_json:
+        echo_json([s.to_json() for s in schedules])
+    else:
+        click.echo(table(schedules, utcnow()))
+
+
+@click.command("list")
+@click.option("--state", type=STATES, default="all", show_default=True)
+@click.option(
+    "--search", metavar="TEXT", help="Filter on name, expression, external id, dedup key."
+)
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+@click.pass_context
+def list_cmd(
+    ctx: click.Context, state: str, search: str | None, as_json: bool, db: Path | None
+) -> None:
+    """List schedules, soonest next run first."""
+    print_list(ctx, state=state, search=search, as_json=as_json, db=db)
+
+
+@click.command()
+@click.argument("ref")
+@click.option("-n", "count", default=5, show_default=True, help="How many next runs.")
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+@click.pass_context
+def show(ctx: click.Context, ref: str, count: int, as_json: bool, db: Path | None) -> None:
+    """Show one schedule with its next runs."""
+    from tickwork.domain.timeutil import utcnow
+
+    store = open_store(ctx, db)
+    s = store.resolve(ref)
+    if as_json:
+        echo_json(_show_json(s, count))
+        return
+    now = utcnow()
+    click.echo(detail(s, spec.upcoming(s, now, count) if s.active else [], now))
+
+
+def _state_command(name: str, active: bool, help_text: str) -> click.Command:
+    @click.command(name, help=help_text)
+    @click.argument("ref")
+    @click.option("--json", "as_json", is_flag=True)
+    @db_option
+    @click.pass_context
+    def command(ctx: click.Context, ref: str, as_json: bool, db: Path | None) -> None:
+        store = open_store(ctx, db)
+        target = store.resolve(ref)
+        verb = {"pause": "paused", "resume": "resumed"}.get(name, name + "d")
+        s, changed = store.set_active(target.id, active, verb=verb)
+        if as_json:
+            echo_json(_show_json(s))
+        elif changed:
+            nxt = f", next run {s.next_run_at.isoformat()}" if s.next_run_at else ""
+            click.echo(f"{verb} {s.name!r} ({s.id}){nxt}")
+        else:
+            state = "active" if active else "paused"
+            click.echo(f"{s.name!r} ({s.id}) is already {state}: nothing changed")
+
+    return command
+
+
+pause = _state_command("pause", False, "Pause a schedule (the runner ignores it). Idempotent.")
+resume = _state_command("resume", True, "Resume a paused schedule from now (no backlog).")
+deactivate = _state_command("deactivate", False, "Same as pause (IMPERATIVE schedules only).")
+activate = _state_command("activate", True, "Same as resume (IMPERATIVE schedules only).")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask.")
+@db_option
+@click.pass_context
+def delete(ctx: click.Context, ref: str, yes: bool, db: Path | None) -> None:
+    """Delete a schedule (asks first unless --yes)."""
+    store = open_store(ctx, db)
+    s = store.resolve(ref)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise CliError(f"not deleting {s.name!r} ({s.id}) without --yes (no terminal to ask)")
+        if not click.confirm(f"Delete {s.name!r} ({s.id})?", default=False):
+            raise CliError("not deleted")
+    store.delete(s.id)
+    click.echo(f"deleted {s.name!r} ({s.id})")
+
+
+SCHEDULE_COMMANDS: list[click.Command] = [
+    add,
+    list_cmd,
+    show,
+    edit,
+    pause,
+    resume,
+    deactivate,
+    activate,
+    delete,
+    describe_cmd,
+    next_cmd,
+]

@@ -1,0 +1,142 @@
+"""Timing commands: `describe` an expression, `next` fires of every active schedule."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tickwork import cron
+from tickwork.cli.common import db_option, echo_json, open_store
+from tickwork.cli.errors import CliError
+from tickwork.describe import describe
+from tickwork.domain import fields, spec
+from tickwork.domain.errors import InvalidSchedule
+from tickwork.domain.humanize import format_local, local, relative
+from tickwork.domain.model import Schedule
+from tickwork.domain.timeutil import iso, parse_iso, utcnow
+
+
+def _after(value: str | None) -> datetime:
+    if value is None:
+        return utcnow()
+    try:
+        parsed = parse_iso(value)
+    except ValueError:
+        raise CliError(
+            f'--after "{value}": use an ISO 8601 time like 2026-03-08T00:00:00-05:00'
+        ) from None
+    assert parsed is not None
+    return parsed
+
+
+@click.command("describe")
+@click.argument("expression")
+@click.option("--tz", "timezone", default="UTC", show_default=True, metavar="TZ")
+@click.option("-n", "count", default=5, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--after", metavar="ISO", help="Start after this time [default: now].")
+@click.option("--json", "as_json", is_flag=True)
+def describe_cmd(
+    expression: str, timezone: str, count: int, after: str | None, as_json: bool
+) -> None:
+    """Explain EXPRESSION in English and list its next runs, marking DST moves."""
+    try:
+        expr = (
+            fields.every(expression)
+            if expression.strip().startswith("@every")
+            else (fields.expression("cron", expression))
+        )
+        tz = fields.timezone(timezone)
+    except InvalidSchedule as exc:
+        e = exc.errors[0]
+        label = "--tz" if e.field == "timezone" else "EXPRESSION"
+        raise CliError(f'{label} "{e.value}": {e.message}') from None
+    start = _after(after)
+    fires = cron.next_fires(expr, tz, start, count)
+    if as_json:
+        echo_json(
+            {
+                "expression": expr,
+                "description": describe(expr),
+                "timezone": tz,
+                "fixed_time": not cron.is_interval(expr) and cron.is_fixed_time(expr),
+                "next_runs": [
+                    {"at": iso(f.at), "local": f.local.isoformat(), "note": f.note} for f in fires
+                ],
+            }
+        )
+        return
+    click.echo(f"{expr}: {describe(expr)}")
+    click.echo(f"next runs in {tz}:")
+    now = utcnow()
+    for f in fires:
+        note = f"   <- {f.note}" if f.note else ""
+        click.echo(f"  {format_local(f.at, tz)}   {iso(f.at)}   ({relative(f.at, now)}){note}")
+    if not fires:
+        click.echo("  none")
+
+
+def fires_in_window(
+    schedules: list[Schedule], start: datetime, end: datetime
+) -> Iterator[tuple[datetime, Schedule]]:
+    """Every fire of every schedule in (start, end], time-ordered (a lazy k-way merge)."""
+
+    def one(s: Schedule) -> Iterator[tuple[datetime, Schedule]]:
+        after = start
+        while True:
+            batch = spec.upcoming(s, after, 50)
+            for t in batch:
+                if t > end:
+                    return
+                yield t, s
+            if len(batch) < 50:
+                return
+            after = batch[-1]
+
+    return heapq.merge(*(one(s) for s in schedules), key=lambda pair: pair[0])
+
+
+@click.command("next")
+@click.option("--hours", default=24.0, show_default=True, type=click.FloatRange(0, 24 * 366))
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(1))
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+@click.pass_context
+def next_cmd(ctx: click.Context, hours: float, limit: int, as_json: bool, db: Path | None) -> None:
+    """Every fire of every active schedule in the next HOURS, time-ordered."""
+    store = open_store(ctx, db)
+    now = utcnow()
+    end = now + timedelta(hours=hours)
+    items: list[tuple[datetime, Schedule]] = []
+    more = False
+    for pair in fires_in_window(store.list("active"), now, end):
+        if len(items) == limit:
+            more = True
+            break
+        items.append(pair)
+    if as_json:
+        out: list[dict[str, Any]] = [
+            {
+                "at": iso(t),
+                "local": local(t, s.timezone).isoformat(),
+                "schedule_id": s.id,
+                "name": s.name,
+                "schedule": s.to_json(),
+            }
+            for t, s in items
+        ]
+        echo_json(out)
+    else:
+        if not items:
+            click.echo(f"nothing fires in the next {hours:g} hours")
+        for t, s in items:
+            click.echo(
+                f"{iso(t)}  {format_local(t, s.timezone):<22} {relative(t, now):>12}  "
+                f"{s.name}  ({s.generator.expression})"
+            )
+    if more:
+        click.echo(f"(stopped at --limit {limit}; more fires follow)", err=True)

@@ -1,0 +1,77 @@
+"""Schema migrations, in order. Never edit a released one: append a new function.
+
+The SQL sticks to what PostgreSQL also accepts where that costs nothing (TEXT times in ISO 8601 UTC,
+INTEGER booleans, partial indexes), so a later PostgreSQL store can share the schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+
+def _v1_schedules(db: sqlite_utils.Database) -> None:
+    db["schedules"].create(  # type: ignore[union-attr]
+        {
+            "id": str,
+            "name": str,
+            "description": str,
+            "type": str,
+            "active": int,
+            "generator_type": str,
+            "expression": str,
+            "time_of_day": str,
+            "days_of_week": str,
+            "timezone": str,
+            "next_run_at": str,
+            "last_run_at": str,
+            "run_count": int,
+            "max_runs": int,
+            "end_at": str,
+            "deduplication_key": str,
+            "external_id": str,
+            "action_kind": str,
+            "action": str,
+            "timeout_seconds": float,
+            "retries": int,
+            "retry_backoff_seconds": float,
+            "overlap": str,
+            "catchup": str,
+            "jitter_seconds": float,
+            "status_reason": str,
+            "declared_in": str,
+            "anchor_at": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={
+            "name",
+            "type",
+            "active",
+            "generator_type",
+            "expression",
+            "timezone",
+            "run_count",
+            "action_kind",
+            "action",
+            "anchor_at",
+            "created_at",
+            "updated_at",
+        },
+        defaults={"run_count": 0, "active": 1, "type": "IMPERATIVE"},
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX idx_schedules_dedup ON schedules (deduplication_key) "
+        "WHERE deduplication_key IS NOT NULL"
+    )
+    # "What is due" reads this index only: active schedules by next fire time.
+    db.execute(
+        "CREATE INDEX idx_schedules_due ON schedules (next_run_at) "
+        "WHERE active = 1 AND next_run_at IS NOT NULL"
+    )
+    db.execute("CREATE INDEX idx_schedules_name ON schedules (name)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_schedules]

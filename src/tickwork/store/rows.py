@@ -1,0 +1,125 @@
+"""Mapping between Schedule dataclasses and rows of the schedules table."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tickwork.describe import describe
+from tickwork.domain.model import Generator, Policies, Schedule, action_from_json
+from tickwork.domain.timeutil import iso, parse_iso
+
+SCHEDULE_COLUMNS = (
+    "id",
+    "name",
+    "description",
+    "type",
+    "active",
+    "generator_type",
+    "expression",
+    "time_of_day",
+    "days_of_week",
+    "timezone",
+    "next_run_at",
+    "last_run_at",
+    "run_count",
+    "max_runs",
+    "end_at",
+    "deduplication_key",
+    "external_id",
+    "action_kind",
+    "action",
+    "timeout_seconds",
+    "retries",
+    "retry_backoff_seconds",
+    "overlap",
+    "catchup",
+    "jitter_seconds",
+    "status_reason",
+    "declared_in",
+    "anchor_at",
+    "created_at",
+    "updated_at",
+)
+SELECT_SCHEDULE = f"SELECT {', '.join(SCHEDULE_COLUMNS)} FROM schedules"
+
+
+def to_row(s: Schedule) -> dict[str, Any]:
+    p = s.policies
+    return {
+        "id": s.id,
+        "name": s.name,
+        "description": s.description,
+        "type": s.type,
+        "active": 1 if s.active else 0,
+        "generator_type": s.generator.type,
+        "expression": s.generator.expression,
+        "time_of_day": s.time_of_day,
+        "days_of_week": json.dumps(list(s.days_of_week)) if s.days_of_week is not None else None,
+        "timezone": s.timezone,
+        "next_run_at": iso(s.next_run_at),
+        "last_run_at": iso(s.last_run_at),
+        "run_count": s.run_count,
+        "max_runs": s.max_runs,
+        "end_at": iso(s.end_at),
+        "deduplication_key": s.deduplication_key,
+        "external_id": s.external_id,
+        "action_kind": s.action.kind,
+        "action": json.dumps(s.action.to_json(), sort_keys=True),
+        "timeout_seconds": p.timeout_seconds,
+        "retries": p.retries,
+        "retry_backoff_seconds": p.retry_backoff_seconds,
+        "overlap": p.overlap,
+        "catchup": p.catchup,
+        "jitter_seconds": p.jitter_seconds,
+        "status_reason": s.status_reason,
+        "declared_in": s.declared_in,
+        "anchor_at": iso(s.anchor_at),
+        "created_at": iso(s.created_at),
+        "updated_at": iso(s.updated_at),
+    }
+
+
+def _num(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value == int(value) else value
+
+
+def from_row(row: tuple[Any, ...]) -> Schedule:
+    r = dict(zip(SCHEDULE_COLUMNS, row, strict=True))
+    days = json.loads(r["days_of_week"]) if r["days_of_week"] else None
+    created = parse_iso(r["created_at"])
+    updated = parse_iso(r["updated_at"])
+    anchor = parse_iso(r["anchor_at"])
+    assert created is not None and updated is not None and anchor is not None
+    return Schedule(
+        id=r["id"],
+        name=r["name"],
+        description=r["description"],
+        type=r["type"],
+        active=bool(r["active"]),
+        generator=Generator(r["generator_type"], r["expression"], describe(r["expression"])),
+        time_of_day=r["time_of_day"],
+        days_of_week=tuple(days) if days is not None else None,
+        timezone=r["timezone"],
+        next_run_at=parse_iso(r["next_run_at"]),
+        last_run_at=parse_iso(r["last_run_at"]),
+        run_count=r["run_count"],
+        max_runs=r["max_runs"],
+        end_at=parse_iso(r["end_at"]),
+        deduplication_key=r["deduplication_key"],
+        external_id=r["external_id"],
+        action=action_from_json(json.loads(r["action"])),
+        policies=Policies(
+            timeout_seconds=_num(r["timeout_seconds"]),
+            retries=r["retries"],
+            retry_backoff_seconds=_num(r["retry_backoff_seconds"]),
+            overlap=r["overlap"],
+            catchup=r["catchup"],
+            jitter_seconds=_num(r["jitter_seconds"]),
+        ),
+        status_reason=r["status_reason"],
+        declared_in=r["declared_in"],
+        anchor_at=anchor,
+        created_at=created,
+        updated_at=updated,
+    )

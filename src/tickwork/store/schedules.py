@@ -1,0 +1,283 @@
+"""The store API: schedules in and out as dataclasses. Every write is one short transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from tickwork.domain import spec
+from tickwork.domain.errors import NotAllowed, ScheduleNotFound
+from tickwork.domain.model import Schedule
+from tickwork.domain.timeutil import Clock, iso, parse_iso, utcnow
+from tickwork.store.db import StoreError, connect, default_db_path
+from tickwork.store.rows import SCHEDULE_COLUMNS, SELECT_SCHEDULE, from_row, to_row
+
+State = Literal["active", "paused", "all"]
+Order = Literal["next", "name"]
+ScheduleList = list[Schedule]
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    schedule: Schedule
+    created: bool  # False: an existing schedule with the same deduplication_key was updated
+
+
+class Store:
+    """One SQLite file. Thread-safe: calls are serialised on one connection."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, clock: Clock = utcnow) -> None:
+        self.conn = conn
+        self.path = path
+        self.clock = clock
+        self.lock = threading.RLock()
+
+    @classmethod
+    def open(cls, path: Path | str | None = None, *, clock: Clock = utcnow) -> Store:
+        p = Path(path).expanduser() if path is not None else default_db_path()
+        return cls(connect(p), p, clock)
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE): all or nothing."""
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.lock:
+            try:
+                return self.conn.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as exc:
+                if "malformed" in str(exc) or "not a database" in str(exc):
+                    msg = f"{self.path} is damaged ({exc}); it was left untouched"
+                    raise StoreError(msg) from None
+                raise
+
+    def data_version(self) -> int:
+        """Changes when another connection commits (PRAGMA data_version): cheap change detection."""
+        with self.lock:
+            return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def find(self, schedule_id: str) -> Schedule | None:
+        rows = self.query(f"{SELECT_SCHEDULE} WHERE id = ?", (schedule_id,))
+        return from_row(rows[0]) if rows else None
+
+    def get(self, schedule_id: str) -> Schedule:
+        s = self.find(schedule_id)
+        if s is None:
+            raise ScheduleNotFound(f"no schedule with id {schedule_id!r}")
+        return s
+
+    def resolve(self, ref: str) -> Schedule:
+        """REF is an id, an exact name, or a unique id prefix."""
+        ref = ref.strip()
+        if not ref:
+            raise ScheduleNotFound("give a schedule id, id prefix or name")
+        found = self.find(ref)
+        if found is not None:
+            return found
+        by_name = self.query(f"{SELECT_SCHEDULE} WHERE name = ? LIMIT 6", (ref,))
+        if len(by_name) == 1:
+            return from_row(by_name[0])
+        if len(by_name) > 1:
+            ids = ", ".join(from_row(r).id for r in by_name[:5])
+            raise ScheduleNotFound(
+                f"{len(by_name)} schedules are named {ref!r} ({ids}): use the id"
+            )
+        escaped = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        by_prefix = self.query(
+            f"{SELECT_SCHEDULE} WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 6", (escaped + "%",)
+        )
+        if len(by_prefix) == 1:
+            return from_row(by_prefix[0])
+        if len(by_prefix) > 1:
+            ids = ", ".join(from_row(r).id for r in by_prefix[:5])
+            raise ScheduleNotFound(f"{ref!r} matches several ids ({ids}): give more of the id")
+        raise ScheduleNotFound(
+            f"no schedule matches {ref!r}: give an id, a unique id prefix or an exact name "
+            "(see tickwork list)"
+        )
+
+    def _where(self, state: State, search: str | None) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if state == "active":
+            clauses.append("active = 1")
+        elif state == "paused":
+            clauses.append("active = 0")
+        if search:
+            like = "%" + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%") + "%"
+            fields = ("name", "expression", "external_id", "deduplication_key", "id")
+            clauses.append(
+                "(" + " OR ".join(f"lower({f}) LIKE ? ESCAPE '\\'" for f in fields) + ")"
+            )
+            params.extend([like] * len(fields))
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def list(
+        self,
+        state: State = "all",
+        search: str | None = None,
+        *,
+        order: Order = "next",
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> ScheduleList:
+        where, params = self._where(state, search)
+        order_by = (
+            "ORDER BY next_run_at IS NULL, next_run_at, name, id"
+            if order == "next"
+            else "ORDER BY name, id"
+        )
+        sql = f"{SELECT_SCHEDULE}{where} {order_by}"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return [from_row(r) for r in self.query(sql, params)]
+
+    def count(self, state: State = "all", search: str | None = None) -> int:
+        where, params = self._where(state, search)
+        return int(self.query(f"SELECT count(*) FROM schedules{where}", params)[0][0])
+
+    def counts(self) -> dict[str, int]:
+        rows = self.query("SELECT active, count(*) FROM schedules GROUP BY active")
+        by = {bool(a): n for a, n in rows}
+        return {"active": by.get(True, 0), "paused": by.get(False, 0)}
+
+    def due(self, now: datetime, limit: int = 100) -> ScheduleList:
+        """Active schedules whose next_run_at <= now, oldest first (reads the due index only)."""
+        rows = self.query(
+            f"{SELECT_SCHEDULE} WHERE active = 1 AND next_run_at IS NOT NULL AND next_run_at <= ? "
+            "ORDER BY next_run_at LIMIT ?",
+            (iso(now), limit),
+        )
+        return [from_row(r) for r in rows]
+
+    def next_due_at(self) -> datetime | None:
+        rows = self.query(
+            "SELECT min(next_run_at) FROM schedules WHERE active = 1 AND next_run_at IS NOT NULL"
+        )
+        return parse_iso(rows[0][0]) if rows and rows[0][0] else None
+
+    # --- writes ----------------------------------------------------------------------------
+
+    def _insert(self, conn: sqlite3.Connection, s: Schedule) -> None:
+        row = to_row(s)
+        cols = ", ".join(SCHEDULE_COLUMNS)
+        marks = ", ".join("?" for _ in SCHEDULE_COLUMNS)
+        conn.execute(
+            f"INSERT INTO schedules ({cols}) VALUES ({marks})", [row[c] for c in SCHEDULE_COLUMNS]
+        )
+
+    def _replace(self, conn: sqlite3.Connection, s: Schedule) -> None:
+        row = to_row(s)
+        sets = ", ".join(f"{c} = ?" for c in SCHEDULE_COLUMNS if c != "id")
+        conn.execute(
+            f"UPDATE schedules SET {sets} WHERE id = ?",
+            [row[c] for c in SCHEDULE_COLUMNS if c != "id"] + [s.id],
+        )
+
+    def _find_in(self, conn: sqlite3.Connection, schedule_id: str) -> Schedule:
+        row = conn.execute(f"{SELECT_SCHEDULE} WHERE id = ?", (schedule_id,)).fetchone()
+        if row is None:
+            raise ScheduleNotFound(f"schedule {schedule_id!r} no longer exists")
+        return from_row(row)
+
+    def create(
+        self,
+        data: Mapping[str, Any],
+        *,
+        type: str = "IMPERATIVE",
+        declared_in: str | None = None,
+    ) -> CreateResult:
+        """Validate and insert; an existing deduplication_key updates that schedule instead."""
+        now = self.clock()
+        fresh = spec.build(data, now, type=type, declared_in=declared_in)
+        with self.write() as conn:
+            if fresh.deduplication_key is not None:
+                row = conn.execute(
+                    f"{SELECT_SCHEDULE} WHERE deduplication_key = ?", (fresh.deduplication_key,)
+                ).fetchone()
+                if row is not None:
+                    existing = from_row(row)
+                    if existing.type == "DECLARATIVE" and type != "DECLARATIVE":
+                        raise NotAllowed(_declarative_msg(existing, "updated"))
+                    patch = {k: v for k, v in data.items() if k != "deduplication_key"}
+                    updated = spec.patch(existing, patch, now)
+                    self._replace(conn, updated)
+                    return CreateResult(updated, created=False)
+            self._insert(conn, fresh)
+        return CreateResult(fresh, created=True)
+
+    def update(self, schedule_id: str, data: Mapping[str, Any], *, sync: bool = False) -> Schedule:
+        """PATCH: the given fields change, the others stay. `sync` may change DECLARATIVE ones."""
+        now = self.clock()
+        with self.write() as conn:
+            current = self._find_in(conn, schedule_id)
+            if current.type == "DECLARATIVE" and not sync:
+                raise NotAllowed(_declarative_msg(current, "edited"))
+            updated = spec.patch(current, data, now)
+            if updated is not current:
+                self._replace(conn, updated)
+            return updated
+
+    def set_active(
+        self, schedule_id: str, active: bool, *, verb: str | None = None
+    ) -> tuple[Schedule, bool]:
+        """Pause/resume. Returns (schedule, changed); unchanged means nothing was written."""
+        now = self.clock()
+        with self.write() as conn:
+            current = self._find_in(conn, schedule_id)
+            updated = spec.set_active(current, active, now, verb=verb)
+            if updated is current:
+                return current, False
+            self._replace(conn, updated)
+            return updated, True
+
+    def delete(self, schedule_id: str, *, sync: bool = False) -> Schedule:
+        with self.write() as conn:
+            current = self._find_in(conn, schedule_id)
+            if current.type == "DECLARATIVE" and not sync:
+                raise NotAllowed(_declarative_msg(current, "deleted"))
+            conn.execute("DELETE FROM schedules WHERE id = ?", (schedule_id,))
+            return current
+
+    def save(self, s: Schedule) -> None:
+        """Write a whole schedule as given (used by importers and tests with prepared objects)."""
+        with self.write() as conn:
+            if conn.execute("SELECT 1 FROM schedules WHERE id = ?", (s.id,)).fetchone():
+                self._replace(conn, s)
+            else:
+                self._insert(conn, s)
+
+
+def _declarative_msg(s: Schedule, verb: str) -> str:
+    where = s.declared_in or "a schedules file"
+    return (
+        f"{s.name!r} is DECLARATIVE (declared in {where}) and cannot be {verb} here: "
+        "change the file and run tickwork sync"
+    )

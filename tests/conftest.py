@@ -1,0 +1,49 @@
+"""Shared fixtures: real SQLite files in temp dirs, a fixed clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tickwork.store import Store
+
+FIXED_NOW = datetime(2026, 3, 2, 12, 0, 0, tzinfo=UTC)  # a Monday
+
+
+class FakeClock:
+    def __init__(self, now: datetime = FIXED_NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "tickwork.db"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def store(db_path: Path, clock: FakeClock) -> Iterator[Store]:
+    s = Store.open(db_path, clock=clock)
+    yield s
+    s.close()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Never touch the user's real database."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("TICKWORK_DB", raising=False)
+
+
+def cmd(command: str = "echo hi") -> dict[str, str]:
+    return {"kind": "command", "command": command}

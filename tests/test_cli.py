@@ -1,0 +1,311 @@
+"""The tickwork CLI on real database files (click's runner in-process, and real subprocesses)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tickwork.cli.main import cli
+
+
+def run(db: Path, *args: str, input: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--db", str(db), *args], input=input)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def snapshot(db: Path) -> list[tuple[object, ...]]:
+    if not db.exists():
+        return []
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT * FROM schedules ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def add_json(db: Path, *args: str) -> dict[str, object]:
+    code, out, err = run(db, "add", *args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_add_list_show_json_contract(db_path: Path) -> None:
+    s = add_json(
+        db_path,
+        "backup",
+        "--cron",
+        "30 2 * * *",
+        "--tz",
+        "Europe/Paris",
+        "--command",
+        "echo backup",
+        "--max-runs",
+        "10",
+        "--external-id",
+        "cust-1",
+    )
+    assert s["id"].startswith("sched_")  # type: ignore[union-attr]
+    assert s["generator"] == {
+        "type": "CRON",
+        "expression": "30 2 * * *",
+        "description": "At 02:30 AM",
+    }
+    assert s["type"] == "IMPERATIVE" and s["active"] is True and s["timezone"] == "Europe/Paris"
+    assert s["action"] == {"kind": "command", "command": "echo backup"}
+    assert str(s["next_run_at"]).endswith("+00:00")
+    for key in (
+        "description",
+        "time_of_day",
+        "days_of_week",
+        "last_run_at",
+        "run_count",
+        "max_runs",
+        "end_at",
+        "deduplication_key",
+        "external_id",
+        "created_at",
+        "updated_at",
+        "timeout_seconds",
+        "retries",
+        "overlap",
+        "catchup",
+        "jitter_seconds",
+    ):
+        assert key in s
+    code, out, _ = run(db_path, "list", "--json")
+    assert code == 0 and [x["id"] for x in json.loads(out)] == [s["id"]]
+    code, out, _ = run(db_path, "list")
+    assert "backup" in out and "At 02:30 AM" in out and "Europe/Paris" in out
+    code, out, _ = run(db_path, "show", "backup", "--json")
+    shown = json.loads(out)
+    assert shown["id"] == s["id"] and len(shown["upcoming"]) == 5
+    code, out, _ = run(db_path, "show", str(s["id"])[:10])
+    assert code == 0 and "next runs" in out and ("CET" in out or "CEST" in out)
+
+
+def test_add_forms(db_path: Path) -> None:
+    a = add_json(db_path, "weekdays", "--at", "09:30", "--days", "mon-fri", "--command", "true")
+    assert a["generator"]["expression"] == "30 9 * * 1-5"  # type: ignore[index]
+    assert a["time_of_day"] == "09:30" and a["days_of_week"] == [1, 2, 3, 4, 5]
+    b = add_json(
+        db_path,
+        "tick",
+        "--every",
+        "90s",
+        "--url",
+        "http://127.0.0.1:8000/hook",
+        "--header",
+        "X-Token: abc",
+        "--method",
+        "put",
+    )
+    assert b["generator"]["type"] == "INTERVAL"  # type: ignore[index]
+    assert b["action"] == {
+        "kind": "http",
+        "method": "PUT",
+        "url": "http://127.0.0.1:8000/hook",
+        "headers": {"X-Token": "abc"},
+    }
+    c = add_json(db_path, "py", "--cron", "@daily", "--call", "json:dumps", "--paused")
+    assert c["active"] is False and c["next_run_at"] is None
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["--cron", "61 * * * *", "--command", "x"],
+            'error: --cron "61 * * * *": minute 61 is out of range 0-59',
+        ),
+        (["--cron", "0 9 * *", "--command", "x"], "error: --cron"),
+        (
+            ["--cron", "0 9 * * *", "--tz", "Europe/Londn", "--command", "x"],
+            "did you mean Europe/London?",
+        ),
+        (["--at", "25:00", "--command", "x"], 'error: --at "25:00": hour 25 is out of range'),
+        (["--at", "09:00", "--days", "mon-funday", "--command", "x"], "error: --days"),
+        (["--cron", "0 9 * * *", "--url", "ftp://example"], "error: --url"),
+        (["--cron", "0 9 * * *", "--url", "http://"], "error: --url"),
+        (["--cron", "0 9 * * *", "--command", "x", "--max-runs", "lots"], "error: --max-runs"),
+        (["--cron", "0 9 * * *", "--command", "x", "--retries", "-2"], "error: --retries"),
+        (["--cron", "0 9 * * *", "--command", "x", "--timeout", "0"], "error: --timeout"),
+        (["--cron", "0 9 * * *", "--command", "x", "--overlap", "sometimes"], "error: --overlap"),
+        (["--cron", "0 9 * * *", "--command", "x", "--end-at", "soonish"], "error: --end-at"),
+        (["--cron", "0 9 * * *"], "error: --command/--url/--call"),
+        (["--cron", "0 9 * * *", "--command", "x", "--url", "http://a"], "error: give one of"),
+        (["--every", "0s", "--command", "x"], "error: --every"),
+        (["--cron", "0 9 * * *", "--call", "not a target"], "error: --call"),
+        (["--cron", "0 9 * * *", "--command", "x", "--header", "A: b"], "error: --header"),
+    ],
+)
+def test_bad_input_one_line_exit_1_nothing_written(
+    db_path: Path, args: list[str], expected: str
+) -> None:
+    run(db_path, "add", "keep", "--cron", "0 1 * * *", "--command", "true")
+    before = snapshot(db_path)
+    code, _out, err = run(db_path, "add", "bad", *args)
+    assert code == 1
+    assert err.startswith(expected) or expected in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert snapshot(db_path) == before
+
+
+def test_bad_reference_and_usage_errors(db_path: Path) -> None:
+    code, _, err = run(db_path, "show", "ghost")
+    assert code == 1 and err.startswith("error: no schedule matches 'ghost'")
+    code, _, err = run(db_path, "list", "--state", "sleepy")
+    assert code == 2
+
+
+def test_edit_is_partial(db_path: Path) -> None:
+    s = add_json(
+        db_path,
+        "job",
+        "--cron",
+        "0 9 * * *",
+        "--command",
+        "true",
+        "--max-runs",
+        "3",
+        "--description",
+        "keep me",
+    )
+    code, out, err = run(db_path, "edit", "job", "--tz", "Asia/Tokyo", "--json")
+    assert code == 0, err
+    e = json.loads(out)
+    assert e["timezone"] == "Asia/Tokyo" and e["max_runs"] == 3 and e["description"] == "keep me"
+    assert e["next_run_at"] != s["next_run_at"]
+    code, out, _ = run(db_path, "edit", "job", "--clear", "max-runs", "--json")
+    assert json.loads(out)["max_runs"] is None
+    before = snapshot(db_path)
+    code, _, err = run(db_path, "edit", "job", "--cron", "* * * * * *")
+    assert code == 1 and err.startswith('error: --cron "* * * * * *"')
+    code, _, err = run(db_path, "edit", "job")
+    assert code == 1 and "nothing to change" in err
+    assert snapshot(db_path) == before
+
+
+def test_pause_resume_idempotent(db_path: Path) -> None:
+    add_json(db_path, "job", "--cron", "*/5 * * * *", "--command", "true")
+    code, out, _ = run(db_path, "pause", "job")
+    assert code == 0 and out.startswith("paused 'job'")
+    before = snapshot(db_path)
+    code, out, _ = run(db_path, "deactivate", "job")
+    assert code == 0 and "already paused: nothing changed" in out
+    assert snapshot(db_path) == before
+    code, out, _ = run(db_path, "resume", "job")
+    assert code == 0 and "next run" in out
+
+
+def test_delete_needs_yes_without_terminal(db_path: Path) -> None:
+    add_json(db_path, "job", "--cron", "*/5 * * * *", "--command", "true")
+    code, _, err = run(db_path, "delete", "job")
+    assert code == 1 and "--yes" in err
+    assert len(snapshot(db_path)) == 1
+    code, _out, _ = run(db_path, "delete", "job", "--yes")
+    assert code == 0 and snapshot(db_path) == []
+
+
+def test_describe_marks_dst(db_path: Path) -> None:
+    code, out, _ = run(
+        db_path,
+        "describe",
+        "30 2 * * *",
+        "--tz",
+        "America/New_York",
+        "--after",
+        "2025-03-08T12:00:00-05:00",
+        "-n",
+        "2",
+        "--json",
+    )
+    data = json.loads(out)
+    assert data["description"] == "At 02:30 AM"
+    assert [r["at"] for r in data["next_runs"]] == [
+        "2025-03-09T07:00:00+00:00",
+        "2025-03-10T06:30:00+00:00",
+    ]
+    assert data["next_runs"][0]["note"] and not data["next_runs"][1]["note"]
+    code, out, _ = run(
+        db_path,
+        "describe",
+        "30 2 * * *",
+        "--tz",
+        "America/New_York",
+        "--after",
+        "2025-03-08T12:00:00-05:00",
+        "-n",
+        "2",
+    )
+    assert code == 0 and "At 02:30 AM" in out and "DST" in out
+    code, _, err = run(db_path, "describe", "0 25 * * *")
+    assert code == 1 and err.startswith('error: EXPRESSION "0 25 * * *": hour 25')
+
+
+def test_next_is_time_ordered(db_path: Path) -> None:
+    add_json(db_path, "a", "--every", "7m", "--command", "true")
+    add_json(db_path, "b", "--every", "5m", "--command", "true")
+    add_json(db_path, "c", "--every", "1m", "--command", "true", "--paused")
+    code, out, _ = run(db_path, "next", "--hours", "1", "--json")
+    fires = json.loads(out)
+    ats = [f["at"] for f in fires]
+    assert ats == sorted(ats)
+    assert {f["name"] for f in fires} == {"a", "b"}
+    assert len(fires) in (8 + 12, 8 + 11, 9 + 12, 9 + 11, 8 + 13, 9 + 13)
+    code, out, _ = run(db_path, "next", "--hours", "1")
+    assert code == 0 and len(out.strip().splitlines()) == len(fires)
+
+
+def test_real_subprocess_and_env_db(tmp_path: Path) -> None:
+    db = tmp_path / "env.db"
+    env = {"TICKWORK_DB": str(db), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    p = subprocess.run(
+        [sys.executable, "-m", "tickwork", "add", "x", "--cron", "0 0 31 2 *", "--command", "true"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert (
+        p.returncode == 1 and p.stderr.startswith("error: --cron") and "Traceback" not in p.stderr
+    )
+    p = subprocess.run(
+        [sys.executable, "-m", "tickwork", "add", "x", "--cron", "@hourly", "--command", "true"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert p.returncode == 0, p.stderr
+    assert db.exists()
+    p = subprocess.run(
+        [sys.executable, "-m", "tickwork", "list", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert json.loads(p.stdout)[0]["name"] == "x"
+
+
+def test_refused_database_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_text("not sqlite at all")
+    code, _, err = run(bad, "list")
+    assert code == 1 and err.startswith("error: ") and "not a tickwork database" in err
+    assert bad.read_text() == "not sqlite at all"
+
+
+def test_cli_does_not_import_textual() -> None:
+    code = (
+        "import sys, tickwork.cli.main, tickwork.store, tickwork.domain.spec, tickwork.cron;"
+        "bad=[m for m in sys.modules if m.split('.')[0] in ('textual','rich')];"
+        "print(bad); sys.exit(1 if any(m.startswith('textual') for m in bad) else 0)"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
