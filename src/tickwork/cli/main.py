@@ -9,7 +9,9 @@ import click
 
 from tickwork import __version__
 from tickwork.cli.errors import translate
-from tickwork.cli.schedules import SCHEDULE_COMMANDS, print_list
+from tickwork.cli.runs import RUNNER_COMMANDS
+from tickwork.cli.schedules import SCHEDULE_COMMANDS
+from tickwork.cli.ui_cmd import UI_COMMANDS, open_ui
 
 
 class TickworkGroup(click.Group):
@@ -33,9 +35,11 @@ class TickworkGroup(click.Group):
     envvar="TICKWORK_DB",
     help="Database file [env TICKWORK_DB; default ~/.local/share/tickwork/tickwork.db].",
 )
+@click.option("--demo", is_flag=True, help="Open the UI on a throwaway database of examples.")
+@click.option("--no-runner", is_flag=True, help="Open the UI without its embedded runner.")
 @click.version_option(__version__, prog_name="tickwork")
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None) -> None:
+def cli(ctx: click.Context, db: Path | None, demo: bool, no_runner: bool) -> None:
     """tickwork: cron schedules in a local SQLite file, a terminal UI and a runner.
 
     Run without a command to open the UI.
@@ -43,10 +47,10 @@ def cli(ctx: click.Context, db: Path | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj["db"] = db
     if ctx.invoked_subcommand is None:
-        print_list(ctx, state="all", search=None, as_json=False)
+        open_ui(ctx, db, demo=demo, no_runner=no_runner)
 
 
-for _command in SCHEDULE_COMMANDS:
+for _command in [*SCHEDULE_COMMANDS, *RUNNER_COMMANDS, *UI_COMMANDS]:
     cli.add_command(_command)
 
 

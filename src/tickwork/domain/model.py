@@ -82,6 +82,13 @@ class PythonAction:
 Action = CommandAction | HttpAction | PythonAction
 
 
+def mask_secret(secret: str | None) -> str | None:
+    """Secrets are shown once, at creation; everywhere else only their first characters."""
+    if not secret:
+        return None
+    return secret[:10] + "…"
+
+
 def action_from_json(data: dict[str, Any]) -> Action:
     """Rebuild a stored (already validated) action."""
     kind = data.get("kind")
@@ -138,6 +145,8 @@ class Schedule:
     policies: Policies = field(default_factory=Policies)
     status_reason: str | None = None
     declared_in: str | None = None
+    last_status: str | None = None
+    signing_secret: str | None = None
 
     @property
     def expression(self) -> str:
@@ -178,6 +187,8 @@ class Schedule:
             "catchup": p.catchup,
             "jitter_seconds": p.jitter_seconds,
             "status_reason": self.status_reason,
+            "last_status": self.last_status,
+            "signing_secret": mask_secret(self.signing_secret),
             "created_at": iso(self.created_at),
             "updated_at": iso(self.updated_at),
         }

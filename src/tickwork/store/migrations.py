@@ -74,4 +74,58 @@ def _v1_schedules(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_schedules_name ON schedules (name)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_schedules]
+def _v2_runs(db: sqlite_utils.Database) -> None:
+    """Runs, runner leases, and the schedule columns the runner keeps."""
+    db.execute(
+        """
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY,
+            schedule_id TEXT NOT NULL REFERENCES schedules (id) ON DELETE CASCADE,
+            scheduled_for TEXT NOT NULL,
+            attempt INTEGER NOT NULL DEFAULT 1,
+            trigger TEXT NOT NULL,
+            status TEXT NOT NULL,
+            runner_id TEXT,
+            host TEXT,
+            pid INTEGER,
+            not_before TEXT,
+            cancel_requested INTEGER NOT NULL DEFAULT 0,
+            webhook_id TEXT,
+            created_at TEXT NOT NULL,
+            started_at TEXT,
+            finished_at TEXT,
+            duration REAL,
+            exit_code INTEGER,
+            http_status INTEGER,
+            output TEXT,
+            error TEXT,
+            notify_error TEXT,
+            UNIQUE (schedule_id, scheduled_for, attempt)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_runs_schedule ON runs (schedule_id, created_at)")
+    db.execute("CREATE INDEX idx_runs_created ON runs (created_at)")
+    db.execute(
+        "CREATE INDEX idx_runs_open ON runs (status, not_before) "
+        "WHERE status IN ('running', 'pending')"
+    )
+    db.execute(
+        """
+        CREATE TABLE runners (
+            id TEXT PRIMARY KEY,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            mode TEXT NOT NULL,
+            state TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            heartbeat_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("ALTER TABLE schedules ADD COLUMN last_status TEXT")
+    db.execute("ALTER TABLE schedules ADD COLUMN signing_secret TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_schedules, _v2_runs]

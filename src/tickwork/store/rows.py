@@ -40,6 +40,8 @@ SCHEDULE_COLUMNS = (
     "anchor_at",
     "created_at",
     "updated_at",
+    "last_status",
+    "signing_secret",
 )
 SELECT_SCHEDULE = f"SELECT {', '.join(SCHEDULE_COLUMNS)} FROM schedules"
 
@@ -77,6 +79,8 @@ def to_row(s: Schedule) -> dict[str, Any]:
         "anchor_at": iso(s.anchor_at),
         "created_at": iso(s.created_at),
         "updated_at": iso(s.updated_at),
+        "last_status": s.last_status,
+        "signing_secret": s.signing_secret,
     }
 
 
@@ -122,4 +126,6 @@ def from_row(row: tuple[Any, ...]) -> Schedule:
         anchor_at=anchor,
         created_at=created,
         updated_at=updated,
+        last_status=r["last_status"],
+        signing_secret=r["signing_secret"],
     )

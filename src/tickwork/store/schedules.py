@@ -17,9 +17,17 @@ from tickwork.domain.model import Schedule
 from tickwork.domain.timeutil import Clock, iso, parse_iso, utcnow
 from tickwork.store.db import StoreError, connect, default_db_path
 from tickwork.store.rows import SCHEDULE_COLUMNS, SELECT_SCHEDULE, from_row, to_row
+from tickwork.store.runs import LeaseStore, RunStore
 
 State = Literal["active", "paused", "all"]
-Order = Literal["next", "name"]
+Order = Literal["next", "name", "status"]
+_ORDER_BY = {
+    "next": "ORDER BY next_run_at IS NULL, next_run_at, name, id",
+    "name": "ORDER BY name, id",
+    # failing first, then never-run, then the rest; soonest next run within each group
+    "status": "ORDER BY CASE WHEN last_status IN ('failed', 'timed_out', 'abandoned') THEN 0 "
+    "WHEN last_status IS NULL THEN 2 ELSE 1 END, next_run_at IS NULL, next_run_at, name, id",
+}
 ScheduleList = list[Schedule]
 
 
@@ -37,6 +45,8 @@ class Store:
         self.path = path
         self.clock = clock
         self.lock = threading.RLock()
+        self.runs = RunStore(self)
+        self.leases = LeaseStore(self)
 
     @classmethod
     def open(cls, path: Path | str | None = None, *, clock: Clock = utcnow) -> Store:
@@ -148,11 +158,7 @@ class Store:
         offset: int = 0,
     ) -> ScheduleList:
         where, params = self._where(state, search)
-        order_by = (
-            "ORDER BY next_run_at IS NULL, next_run_at, name, id"
-            if order == "next"
-            else "ORDER BY name, id"
-        )
+        order_by = _ORDER_BY[order]
         sql = f"{SELECT_SCHEDULE}{where} {order_by}"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"

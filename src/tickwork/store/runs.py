@@ -1,0 +1,211 @@
+"""Runs and runner leases in the store: history reads, run updates, leases, pruning."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from tickwork.domain.runs import Run, RunnerLease
+from tickwork.domain.timeutil import iso, iso_ms, parse_iso
+
+if TYPE_CHECKING:
+    from tickwork.store.schedules import Store
+
+RUN_COLUMNS = (
+    "id",
+    "schedule_id",
+    "scheduled_for",
+    "attempt",
+    "trigger",
+    "status",
+    "created_at",
+    "runner_id",
+    "host",
+    "pid",
+    "not_before",
+    "cancel_requested",
+    "webhook_id",
+    "started_at",
+    "finished_at",
+    "duration",
+    "exit_code",
+    "http_status",
+    "output",
+    "error",
+    "notify_error",
+)
+_SELECT = ", ".join(f"r.{c}" for c in RUN_COLUMNS) + ", s.name"
+SELECT_RUN = f"SELECT {_SELECT} FROM runs r LEFT JOIN schedules s ON s.id = r.schedule_id"
+_TIME_COLUMNS = frozenset(
+    {"scheduled_for", "created_at", "not_before", "started_at", "finished_at"}
+)
+DEFAULT_KEEP = 1000
+
+
+def run_from_row(row: tuple[Any, ...]) -> Run:
+    r = dict(zip((*RUN_COLUMNS, "schedule_name"), row, strict=True))
+    for c in _TIME_COLUMNS:
+        r[c] = parse_iso(r[c])
+    r["cancel_requested"] = bool(r["cancel_requested"])
+    return Run(**r)
+
+
+def run_to_row(run: Run) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for c in RUN_COLUMNS:
+        value = getattr(run, c)
+        if c in _TIME_COLUMNS:
+            value = (
+                iso(value) if c == "scheduled_for" and run.trigger != "manual" else iso_ms(value)
+            )
+        elif c == "cancel_requested":
+            value = 1 if value else 0
+        out[c] = value
+    return out
+
+
+def insert_run(conn: sqlite3.Connection, run: Run) -> None:
+    row = run_to_row(run)
+    cols = ", ".join(RUN_COLUMNS)
+    marks = ", ".join("?" for _ in RUN_COLUMNS)
+    conn.execute(f"INSERT INTO runs ({cols}) VALUES ({marks})", [row[c] for c in RUN_COLUMNS])
+
+
+def lease_from_row(row: tuple[Any, ...]) -> RunnerLease:
+    rid, host, pid, mode, state, started, beat, expires = row
+    s, b, e = parse_iso(started), parse_iso(beat), parse_iso(expires)
+    assert s is not None and b is not None and e is not None
+    return RunnerLease(rid, host, pid, mode, state, s, b, e)
+
+
+class RunStore:
+    """Reads and small writes on runs; the claim protocol lives in store.claims."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get(self, run_id: str) -> Run | None:
+        rows = self.store.query(f"{SELECT_RUN} WHERE r.id = ?", (run_id,))
+        if rows:
+            return run_from_row(rows[0])
+        prefix = self.store.query(
+            f"{SELECT_RUN} WHERE r.id LIKE ? ORDER BY r.id LIMIT 2", (run_id + "%",)
+        )
+        return run_from_row(prefix[0]) if len(prefix) == 1 else None
+
+    def list(
+        self,
+        schedule_id: str | None = None,
+        status: str | None = None,
+        *,
+        limit: int = 100,
+        offset: int = 0,
+        statuses: tuple[str, ...] | None = None,
+    ) -> list[Run]:
+        """Newest first."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if schedule_id:
+            clauses.append("r.schedule_id = ?")
+            params.append(schedule_id)
+        wanted = statuses or ((status,) if status else ())
+        if wanted:
+            clauses.append(f"r.status IN ({', '.join('?' for _ in wanted)})")
+            params.extend(wanted)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        sql = f"{SELECT_RUN}{where} ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?"
+        return [run_from_row(r) for r in self.store.query(sql, [*params, limit, offset])]
+
+    def since(self, moment: datetime, limit: int = 5000) -> list[Run]:
+        """Runs created at or after `moment`, oldest first (for timelines)."""
+        rows = self.store.query(
+            f"{SELECT_RUN} WHERE r.created_at >= ? ORDER BY r.created_at LIMIT ?",
+            (iso_ms(moment), limit),
+        )
+        return [run_from_row(r) for r in rows]
+
+    def count(self, schedule_id: str | None = None, status: str | None = None) -> int:
+        clauses, params = [], []
+        if schedule_id:
+            clauses.append("schedule_id = ?")
+            params.append(schedule_id)
+        if status:
+            clauses.append("status = ?")
+            params.append(status)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        return int(self.store.query(f"SELECT count(*) FROM runs{where}", params)[0][0])
+
+    def update(self, run_id: str, fields: Mapping[str, Any]) -> None:
+        row = {k: (iso_ms(v) if k in _TIME_COLUMNS else v) for k, v in fields.items()}
+        sets = ", ".join(f"{k} = ?" for k in row)
+        with self.store.write() as conn:
+            conn.execute(f"UPDATE runs SET {sets} WHERE id = ?", [*row.values(), run_id])
+
+    def prune(self, keep: int = DEFAULT_KEEP) -> int:
+        """Keep the newest `keep` finished runs per schedule; returns how many were deleted."""
+        with self.store.write() as conn:
+            cur = conn.execute(
+                """
+                DELETE FROM runs WHERE id IN (
+                    SELECT id FROM (
+                        SELECT id, status, ROW_NUMBER() OVER (
+                            PARTITION BY schedule_id ORDER BY created_at DESC, id DESC
+                        ) AS n FROM runs
+                    ) WHERE n > ? AND status NOT IN ('running', 'pending')
+                )
+                """,
+                (keep,),
+            )
+            return cur.rowcount
+
+
+class LeaseStore:
+    """Runner leases: which runners are alive, where, since when."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def all(self) -> list[RunnerLease]:
+        rows = self.store.query(
+            "SELECT id, host, pid, mode, state, started_at, heartbeat_at, expires_at "
+            "FROM runners ORDER BY started_at"
+        )
+        return [lease_from_row(r) for r in rows]
+
+    def alive(self, now: datetime) -> list[RunnerLease]:
+        return [lease for lease in self.all() if lease.alive(now)]
+
+    def beat(self, lease: RunnerLease, now: datetime, ttl: float, state: str) -> RunnerLease:
+        """Insert or refresh this runner's lease."""
+        expires = now + timedelta(seconds=ttl)
+        with self.store.write() as conn:
+            conn.execute(
+                "INSERT INTO runners (id, host, pid, mode, state, started_at, heartbeat_at, "
+                "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "state = excluded.state, heartbeat_at = excluded.heartbeat_at, "
+                "expires_at = excluded.expires_at",
+                (
+                    lease.id,
+                    lease.host,
+                    lease.pid,
+                    lease.mode,
+                    state,
+                    iso_ms(lease.started_at),
+                    iso_ms(now),
+                    iso_ms(expires),
+                ),
+            )
+        return RunnerLease(
+            lease.id, lease.host, lease.pid, lease.mode, state, lease.started_at, now, expires
+        )
+
+    def release(self, runner_id: str) -> None:
+        with self.store.write() as conn:
+            conn.execute("DELETE FROM runners WHERE id = ?", (runner_id,))
+
+    def forget_expired(self, now: datetime, older_than: float = 3600) -> None:
+        cutoff = now - timedelta(seconds=older_than)
+        with self.store.write() as conn:
+            conn.execute("DELETE FROM runners WHERE expires_at < ?", (iso_ms(cutoff),))
