@@ -1,0 +1,69 @@
+"""What an action is told about its run: the JSON payload and the command environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """One attempt of one fire of a schedule.
+
+    Each attempt has its own ``run_id``; ``webhook_id`` stays the same across the retries of
+    one fire (the first attempt's run id) so receivers can deduplicate. When it is not given,
+    :attr:`message_id` falls back to ``run_id``.
+    """
+
+    schedule_id: str
+    schedule_name: str
+    run_id: str
+    scheduled_for: datetime
+    attempt: int
+    timezone: str
+    last_run_at: datetime | None = None
+    external_id: str | None = None
+    upcoming: tuple[datetime, ...] = ()
+    signing_secret: str | None = None
+    webhook_id: str | None = None
+
+    @property
+    def message_id(self) -> str:
+        """The Standard Webhooks ``webhook-id``: stable across retries of one fire."""
+        return self.webhook_id or self.run_id
+
+
+def _iso(dt: datetime) -> str:
+    """ISO 8601 in UTC, whole seconds: '2026-04-21T23:00:00+00:00' (naive = UTC)."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def build_payload(ctx: RunContext) -> dict[str, Any]:
+    """The JSON document sent to HTTP actions and passed to Python actions."""
+    return {
+        "schedule_id": ctx.schedule_id,
+        "run_id": ctx.run_id,
+        "scheduled_for": _iso(ctx.scheduled_for),
+        "last_run_at": _iso(ctx.last_run_at) if ctx.last_run_at is not None else None,
+        "external_id": ctx.external_id,
+        "timezone": ctx.timezone,
+        "upcoming": [_iso(t) for t in ctx.upcoming],
+        "attempt": ctx.attempt,
+        "schedule_name": ctx.schedule_name,
+    }
+
+
+def command_env(ctx: RunContext) -> dict[str, str]:
+    """The TICKWORK_* variables added to a command's environment (empty string = none)."""
+    return {
+        "TICKWORK_SCHEDULE_ID": ctx.schedule_id,
+        "TICKWORK_RUN_ID": ctx.run_id,
+        "TICKWORK_SCHEDULED_FOR": _iso(ctx.scheduled_for),
+        "TICKWORK_LAST_RUN_AT": _iso(ctx.last_run_at) if ctx.last_run_at is not None else "",
+        "TICKWORK_EXTERNAL_ID": ctx.external_id or "",
+        "TICKWORK_ATTEMPT": str(ctx.attempt),
+        "TICKWORK_SCHEDULE_NAME": ctx.schedule_name,
+    }

@@ -1,0 +1,60 @@
+"""Targets for Python actions in test_actions.py (imported as ``actions_helpers:<name>``)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+received: list[dict[str, Any]] = []
+release = threading.Event()  # lets `slow` return once its test is done
+
+
+def ok(payload: dict[str, Any]) -> dict[str, Any]:
+    received.append(payload)
+    return {"seen": payload["run_id"], "thread": threading.current_thread().name}
+
+
+def nothing(payload: dict[str, Any]) -> None:
+    received.append(payload)
+
+
+async def async_ok(payload: dict[str, Any]) -> str:
+    await asyncio.sleep(0)
+    received.append(payload)
+    return f"async {payload['schedule_name']}"
+
+
+def _inner(value: int) -> int:
+    raise ValueError(f"bad value {value}")
+
+
+def boom(payload: dict[str, Any]) -> None:
+    _inner(payload["attempt"])
+
+
+async def async_boom(payload: dict[str, Any]) -> None:
+    raise RuntimeError("async failure")
+
+
+def raises_timeout_error(payload: dict[str, Any]) -> None:
+    raise TimeoutError("the user's own timeout")
+
+
+def slow(payload: dict[str, Any]) -> str:
+    release.wait(10)
+    return "late"
+
+
+async def async_slow(payload: dict[str, Any]) -> str:
+    await asyncio.sleep(30)
+    return "late"
+
+
+class Namespace:
+    @staticmethod
+    def nested(payload: dict[str, Any]) -> str:
+        return "nested ok"
+
+
+not_callable = 42
