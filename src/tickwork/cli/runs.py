@@ -1,7 +1,288 @@
-"""Runner commands: run (headless), trigger, runs, run-show."""
+"""Runner commands: `run` (headless), `trigger`, `runs`, `run-show`."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
 import click
 
-RUNNER_COMMANDS: list[click.Command] = []
+from tickwork.cli.common import db_option, echo_json, open_store
+from tickwork.cli.errors import CliError
+from tickwork.domain.humanize import duration_words, relative
+from tickwork.domain.runs import RUN_STATUSES, Run
+from tickwork.domain.timeutil import iso_ms, utcnow
+from tickwork.store import Store
+
+STATUS_ICONS = {
+    "succeeded": "✓",
+    "failed": "✗",
+    "timed_out": "⏱",
+    "running": "▶",
+    "pending": "…",
+    "skipped": "↷",
+    "missed": "○",
+    "abandoned": "☠",
+    "cancelled": "⊘",
+}
+
+
+def event_line(event: object, fmt: str) -> str:
+    """One log line per runner event (text or JSON)."""
+    from tickwork.runner import RunEvent
+
+    assert isinstance(event, RunEvent)
+    run = event.run
+    now = utcnow()
+    if fmt == "json":
+        data = {
+            "ts": iso_ms(now),
+            "event": event.kind,
+            "run_id": run.id,
+            "schedule_id": run.schedule_id,
+            "schedule": event.schedule_name,
+            "scheduled_for": iso_ms(run.scheduled_for),
+            "attempt": run.attempt,
+            "trigger": run.trigger,
+            "exit_code": run.exit_code,
+            "http_status": run.http_status,
+            "duration": run.duration,
+            "detail": event.detail,
+        }
+        return json.dumps({k: v for k, v in data.items() if v is not None})
+    parts = [iso_ms(now) or "", f"{event.kind:<9}"]
+    if run.id != "-":
+        parts += [
+            run.id,
+            f"schedule={event.schedule_name!r}",
+            f"for={iso_ms(run.scheduled_for)}",
+            f"attempt={run.attempt}",
+            f"trigger={run.trigger}",
+        ]
+    if run.exit_code is not None:
+        parts.append(f"exit={run.exit_code}")
+    if run.http_status is not None:
+        parts.append(f"http={run.http_status}")
+    if run.duration is not None and event.kind not in ("claimed", "started"):
+        parts.append(f"duration={run.duration:.3f}s")
+    if event.detail:
+        parts.append(f"- {event.detail}")
+    return " ".join(parts)
+
+
+@click.command("run")
+@db_option
+@click.option("--max-concurrency", default=8, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--once", is_flag=True, help="Fire what is due now, wait for it, exit.")
+@click.option(
+    "--grace",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds running actions get after SIGTERM/SIGINT before they are stopped.",
+)
+@click.option(
+    "--lease-ttl",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(1),
+    help="Seconds without a heartbeat before this runner counts as dead.",
+)
+@click.pass_context
+def run_cmd(
+    ctx: click.Context,
+    db: Path | None,
+    max_concurrency: int,
+    log_format: str,
+    once: bool,
+    grace: float,
+    lease_ttl: float,
+) -> None:
+    """Run the scheduler headless in the foreground (for systemd or containers)."""
+    from tickwork.runner import RunEvent, Runner
+
+    store = open_store(ctx, db)
+
+    def log(event: RunEvent) -> None:
+        click.echo(event_line(event, log_format))
+        sys.stdout.flush()
+
+    runner = Runner(
+        store,
+        mode="headless",
+        max_concurrency=max_concurrency,
+        on_event=log,
+        shutdown_grace=grace,
+        lease_ttl=lease_ttl,
+        heartbeat=max(0.5, lease_ttl / 5),
+    )
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(runner.stop()))
+        if log_format == "text":
+            click.echo(f"{iso_ms(utcnow())} runner    started on {store.path} (pid {_pid()})")
+        await runner.run(once=once)
+        if log_format == "text":
+            click.echo(f"{iso_ms(utcnow())} runner    stopped")
+
+    asyncio.run(main())
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+@click.command("trigger")
+@click.argument("ref")
+@click.option(
+    "--wait/--no-wait",
+    default=True,
+    show_default=True,
+    help="Wait for the run to finish and print its outcome.",
+)
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+@click.pass_context
+def trigger_cmd(ctx: click.Context, ref: str, wait: bool, as_json: bool, db: Path | None) -> None:
+    """Run a schedule now (also while paused), through the runner's own path."""
+    from tickwork.runner import Runner
+    from tickwork.store.claims import enqueue_manual
+
+    store = open_store(ctx, db)
+    s = store.resolve(ref)
+    run = enqueue_manual(store, s.id, utcnow())
+    live = [x for x in store.leases.alive(utcnow()) if x.state == "active"]
+    if live:
+        where = f"runner on {live[0].host} (pid {live[0].pid})"
+        if not as_json:
+            click.echo(f"queued {run.id} for {s.name!r}; the {where} starts it")
+        if not wait:
+            return
+        final: Run | None = _wait_for(store, run.id)
+    else:
+        if not as_json:
+            click.echo(f"running {s.name!r} now ({run.id})")
+        asyncio.run(Runner(store, mode="manual").run_one(run.id))
+        final = store.runs.get(run.id)
+    assert final is not None
+    if as_json:
+        echo_json(final.to_json())
+    else:
+        click.echo(run_summary(final))
+        if final.output:
+            click.echo(final.output.rstrip())
+    if final.status not in ("succeeded", "pending", "running"):
+        raise CliError(f"run {final.id} {final.status}: {final.error or ''}".rstrip(": "))
+
+
+def _wait_for(store: Store, run_id: str, timeout: float = 24 * 3600) -> Run:
+    deadline = time.monotonic() + timeout
+    while True:
+        run = store.runs.get(run_id)
+        if run is None:
+            raise CliError(f"run {run_id} disappeared (was its schedule deleted?)")
+        if run.finished or time.monotonic() > deadline:
+            return run
+        time.sleep(0.2)
+
+
+def run_summary(r: Run) -> str:
+    icon = STATUS_ICONS.get(r.status, "?")
+    took = f" in {duration_words_s(r.duration)}" if r.duration is not None else ""
+    code = f" exit {r.exit_code}" if r.exit_code is not None else ""
+    code += f" HTTP {r.http_status}" if r.http_status is not None else ""
+    err = f" - {r.error.splitlines()[0]}" if r.error else ""
+    return f"{icon} {r.status}{took}{code}{err}"
+
+
+def duration_words_s(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.2f}s"
+    return duration_words(timedelta(seconds=seconds))
+
+
+@click.command("runs")
+@click.argument("ref", required=False)
+@click.option("--status", type=click.Choice(RUN_STATUSES), help="Only runs with this status.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+@click.pass_context
+def runs_cmd(
+    ctx: click.Context,
+    ref: str | None,
+    status: str | None,
+    limit: int,
+    as_json: bool,
+    db: Path | None,
+) -> None:
+    """Run history, newest first (of one schedule with REF)."""
+    store = open_store(ctx, db)
+    schedule_id = store.resolve(ref).id if ref else None
+    runs = store.runs.list(schedule_id, status, limit=limit)
+    if as_json:
+        echo_json([r.to_json(with_output=False) for r in runs])
+        return
+    if not runs:
+        click.echo("no runs yet")
+        return
+    now = utcnow()
+    for r in runs:
+        when = relative(r.started_at or r.created_at, now)
+        click.echo(
+            f"{r.id}  {(r.schedule_name or r.schedule_id)[:24]:<24}  {when:>12}  "
+            f"#{r.attempt} {r.trigger:<8} {run_summary(r)}"
+        )
+
+
+@click.command("run-show")
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+@click.pass_context
+def run_show_cmd(ctx: click.Context, run_id: str, as_json: bool, db: Path | None) -> None:
+    """One run with its captured output."""
+    store = open_store(ctx, db)
+    r = store.runs.get(run_id)
+    if r is None:
+        raise CliError(f"no run matches {run_id!r}: see tickwork runs")
+    if as_json:
+        echo_json(r.to_json())
+        return
+    lines = [
+        f"{r.id}  {r.schedule_name or r.schedule_id} ({r.schedule_id})",
+        f"  status        {run_summary(r)}",
+        f"  scheduled for {iso_ms(r.scheduled_for)}",
+        f"  started       {iso_ms(r.started_at) or '-'}",
+        f"  finished      {iso_ms(r.finished_at) or '-'}",
+        f"  attempt       {r.attempt} ({r.trigger})",
+    ]
+    if r.exit_code is not None:
+        lines.append(f"  exit code     {r.exit_code}")
+    if r.http_status is not None:
+        lines.append(f"  HTTP status   {r.http_status}")
+    if r.host:
+        lines.append(
+            f"  runner        {r.runner_id} on {r.host}" + (f" pid {r.pid}" if r.pid else "")
+        )
+    if r.error:
+        lines.append("  error         " + r.error.replace("\n", "\n                "))
+    if r.notify_error:
+        lines.append(f"  notification  {r.notify_error}")
+    lines.append("  output")
+    lines.append(r.output.rstrip() if r.output else "  (none)")
+    click.echo("\n".join(lines))
+
+
+RUNNER_COMMANDS: list[click.Command] = [run_cmd, trigger_cmd, runs_cmd, run_show_cmd]

@@ -42,6 +42,7 @@ _TIME_COLUMNS = frozenset(
     {"scheduled_for", "created_at", "not_before", "started_at", "finished_at"}
 )
 DEFAULT_KEEP = 1000
+RunList = list[Run]
 
 
 def run_from_row(row: tuple[Any, ...]) -> Run:
@@ -103,7 +104,7 @@ class RunStore:
         limit: int = 100,
         offset: int = 0,
         statuses: tuple[str, ...] | None = None,
-    ) -> list[Run]:
+    ) -> RunList:
         """Newest first."""
         clauses: list[str] = []
         params: list[Any] = []
@@ -118,7 +119,7 @@ class RunStore:
         sql = f"{SELECT_RUN}{where} ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?"
         return [run_from_row(r) for r in self.store.query(sql, [*params, limit, offset])]
 
-    def since(self, moment: datetime, limit: int = 5000) -> list[Run]:
+    def since(self, moment: datetime, limit: int = 5000) -> RunList:
         """Runs created at or after `moment`, oldest first (for timelines)."""
         rows = self.store.query(
             f"{SELECT_RUN} WHERE r.created_at >= ? ORDER BY r.created_at LIMIT ?",

@@ -1,0 +1,388 @@
+"""The runner: one asyncio component that claims due fires and executes them. No Textual.
+
+The UI embeds it; `tickwork run` runs it headless. It sleeps until the next due time, capped at
+one second so that edits by other processes (seen through PRAGMA data_version) and wall-clock jumps
+are noticed quickly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import os
+import random
+import socket
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Literal, ParamSpec, TypeVar
+
+from tickwork.domain import spec
+from tickwork.domain.model import Schedule
+from tickwork.domain.runs import Run, RunnerLease
+from tickwork.domain.timeutil import Clock, iso_ms, parse_iso, utcnow
+from tickwork.runner.actions import Outcome, execute
+from tickwork.runner.orphans import kill_run_processes
+from tickwork.runner.payload import RunContext
+from tickwork.store import Store, claims
+
+P = ParamSpec("P")
+T = TypeVar("T")
+Mode = Literal["headless", "embedded", "manual"]
+
+
+@dataclass(frozen=True)
+class RunEvent:
+    """Something that happened to a run: claimed, started, succeeded, failed, timed_out, missed,
+    skipped, abandoned, cancelled, queued or retrying."""
+
+    kind: str
+    run: Run
+    schedule_name: str
+    detail: str | None = None
+
+
+class Runner:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        mode: Mode = "embedded",
+        max_concurrency: int = 8,
+        clock: Clock = utcnow,
+        on_event: Callable[[RunEvent], None] | None = None,
+        lease_ttl: float = 10.0,
+        heartbeat: float = 2.0,
+        kill_grace: float = 5.0,
+        shutdown_grace: float = 30.0,
+        keep_runs: int = 1000,
+        tick: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.mode = mode
+        self.max_concurrency = max(1, max_concurrency)
+        self.clock = clock
+        self.on_event = on_event
+        self.lease_ttl = lease_ttl
+        self.heartbeat = heartbeat
+        self.kill_grace = kill_grace
+        self.shutdown_grace = shutdown_grace
+        self.keep_runs = keep_runs
+        self.tick = tick
+        self.state = "starting"
+        self.lease: RunnerLease | None = None
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+        self._cancel_reasons: dict[str, str] = {}
+        self._stopping = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._last_beat = 0.0
+        self._last_sweep = 0.0
+        self._last_prune = 0.0
+        self._data_version = -1
+        self._next_due: datetime | None = None
+        self.warnings: list[str] = []
+
+    # --- public ----------------------------------------------------------------------------
+
+    async def run(self, *, once: bool = False) -> None:
+        """Run until stop() (or, with once=True, fire what is due now, wait for it, return)."""
+        now = self.clock()
+        self.lease = RunnerLease(
+            id=spec.new_id("rnr_"),
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            mode=self.mode,
+            state="starting",
+            started_at=now,
+            heartbeat_at=now,
+            expires_at=now,
+        )
+        try:
+            while not self._stopping.is_set():
+                await self._cycle()
+                if once:
+                    await self._drain_once()
+                    break
+                await self._sleep()
+        finally:
+            await self._shutdown()
+
+    async def run_one(self, run_id: str) -> None:
+        """Start one pending (manual) run through the usual path and wait for it to finish."""
+        now = self.clock()
+        self.lease = RunnerLease(
+            id=spec.new_id("rnr_"),
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            mode=self.mode,
+            state="active",
+            started_at=now,
+            heartbeat_at=now,
+            expires_at=now,
+        )
+        await self._beat(now)
+        beat = asyncio.create_task(self._keep_beating())
+        try:
+            runs = await self._db(
+                claims.claim_pending, self.store, now, self.lease, 1, run_id=run_id
+            )
+            for run in runs:
+                found: Schedule | None = await self._db(self.store.find, run.schedule_id)
+                if found is not None:
+                    self._start(run, found)
+            while self.tasks:
+                await asyncio.wait(list(self.tasks.values()))
+        finally:
+            beat.cancel()
+            await self._shutdown()
+
+    async def _keep_beating(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            await self._beat(self.clock())
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop claiming; running actions get `grace` seconds, then are cancelled and recorded."""
+        if grace is not None:
+            self.shutdown_grace = grace
+        self._stopping.set()
+        self._wake.set()
+
+    @property
+    def running(self) -> int:
+        return len(self.tasks)
+
+    # --- the loop --------------------------------------------------------------------------
+
+    async def _db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """A store call off the event loop; a locked database is waited out, never given up."""
+        delay = 0.05
+        while True:
+            try:
+                return await asyncio.to_thread(fn, *args, **kwargs)
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                self._emit_note(f"database busy ({exc}); retrying")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    async def _cycle(self) -> None:
+        now = self.clock()
+        mono = time.monotonic()
+        if mono - self._last_beat >= self.heartbeat or self.state == "starting":
+            await self._beat(now)
+            self._last_beat = mono
+        if self.state != "active":
+            return
+        if mono - self._last_sweep >= max(1.0, self.lease_ttl / 2):
+            self._last_sweep = mono
+            await self._sweep(now)
+        version = await self._db(self.store.data_version)
+        changed = version != self._data_version
+        self._data_version = version
+        if changed:
+            await self._cancel_requested()
+        if not changed and self._next_due is not None and now < self._next_due:
+            return
+        await self._claim(now)
+        if mono - self._last_prune >= 600:
+            self._last_prune = mono
+            await self._db(self.store.runs.prune, self.keep_runs)
+
+    async def _beat(self, now: datetime) -> None:
+        assert self.lease is not None
+        state = "active"
+        if self.mode == "embedded":
+            alive = await self._db(self.store.leases.alive, now)
+            me = self.lease.id
+            headless = [
+                x for x in alive if x.mode == "headless" and x.id != me and x.state != "stopping"
+            ]
+            state = "standby" if headless else "active"
+        if state != self.state:
+            self.state = state
+            self._next_due = None
+        self.lease = await self._db(self.store.leases.beat, self.lease, now, self.lease_ttl, state)
+
+    async def _sweep(self, now: datetime) -> None:
+        for run, retry in await self._db(claims.abandon_dead, self.store, now):
+            killed = kill_run_processes(run)
+            detail = run.error or ""
+            if killed:
+                detail += f"; killed {killed} leftover process(es)"
+            self._emit("abandoned", run, detail)
+            if retry is not None:
+                self._emit_retry(retry)
+
+    async def _cancel_requested(self) -> None:
+        assert self.lease is not None
+        for run_id in await self._db(claims.cancel_requested, self.store, self.lease.id):
+            self._cancel(run_id, "cancelled: replaced by a newer run (overlap=replace)")
+
+    def _cancel(self, run_id: str, reason: str) -> None:
+        task = self.tasks.get(run_id)
+        if task is not None and not task.done():
+            self._cancel_reasons[run_id] = reason
+            task.cancel()
+
+    async def _claim(self, now: datetime) -> None:
+        assert self.lease is not None
+        while not self._stopping.is_set():
+            room = self.max_concurrency - len(self.tasks)
+            if room <= 0:
+                break
+            due = await self._db(self.store.due, now, room)
+            if not due:
+                break
+            for s in due:
+                assert s.next_run_at is not None
+                claim = await self._db(
+                    claims.claim_due, self.store, s.id, s.next_run_at, now, self.lease
+                )
+                if claim is not None:
+                    self._apply(claim, s)
+            if len(due) < room:
+                break
+        room = self.max_concurrency - len(self.tasks)
+        if room > 0 and not self._stopping.is_set():
+            for run in await self._db(claims.claim_pending, self.store, now, self.lease, room):
+                found: Schedule | None = await self._db(self.store.find, run.schedule_id)
+                if found is not None:
+                    self._start(run, found)
+        self._next_due = await self._db(self._next_wake)
+
+    def _next_wake(self) -> datetime | None:
+        due = self.store.next_due_at()
+        rows = self.store.query("SELECT min(not_before) FROM runs WHERE status = 'pending'")
+        pending = parse_iso(rows[0][0]) if rows and rows[0][0] else None
+        options = [t for t in (due, pending) if t is not None]
+        return min(options) if options else None
+
+    def _apply(self, claim: claims.Claim, before: Schedule) -> None:
+        if claim.warning:
+            self.warnings.append(claim.warning)
+            self._emit_note(f"{before.name}: {claim.warning}")
+        for run in claim.recorded:
+            kind = {"pending": "queued"}.get(run.status, run.status)
+            self._emit(kind, run, run.error)
+        for run_id in claim.cancel:
+            self._cancel(run_id, "cancelled: replaced by a newer run (overlap=replace)")
+        for run in claim.start:
+            self._emit("claimed", run)
+            self._start(run, before)
+
+    def _start(self, run: Run, s: Schedule) -> None:
+        task = asyncio.create_task(self._execute(run, s), name=f"tickwork-run-{run.id}")
+        self.tasks[run.id] = task
+        task.add_done_callback(functools.partial(self._finished, run.id))
+
+    def _finished(self, run_id: str, _task: object = None) -> None:
+        self.tasks.pop(run_id, None)
+        self._next_due = None  # a slot is free: look for due and queued work now
+        self._wake.set()
+
+    async def _execute(self, run: Run, s: Schedule) -> None:
+        started = time.monotonic()
+        try:
+            if s.policies.jitter_seconds and run.trigger in ("schedule", "catchup"):
+                await asyncio.sleep(random.uniform(0, float(s.policies.jitter_seconds)))
+            self._emit("started", run)
+            ctx = RunContext(
+                schedule_id=s.id,
+                schedule_name=s.name,
+                run_id=run.id,
+                scheduled_for=run.scheduled_for,
+                attempt=run.attempt,
+                timezone=s.timezone,
+                last_run_at=s.last_run_at,
+                external_id=s.external_id,
+                upcoming=tuple(spec.upcoming(s, self.clock(), 5)) if s.active else (),
+                signing_secret=s.signing_secret,
+                webhook_id=run.webhook_id,
+            )
+
+            def on_start(pid: int) -> None:
+                try:
+                    self.store.runs.update(run.id, {"pid": pid})
+                except sqlite3.OperationalError as exc:  # best effort: only for orphan cleanup
+                    self._emit_note(f"could not record pid {pid} of {run.id}: {exc}")
+
+            outcome = await execute(
+                s.action,
+                ctx,
+                timeout=float(s.policies.timeout_seconds),
+                kill_grace=self.kill_grace,
+                on_start=on_start,
+            )
+        except asyncio.CancelledError:
+            reason = self._cancel_reasons.pop(run.id, "cancelled")
+            outcome = Outcome("cancelled", time.monotonic() - started, error=reason)
+        retry = await self._db(claims.finish, self.store, run, outcome, self.clock())
+        done = replace(
+            run,
+            status=outcome.status,
+            finished_at=self.clock(),
+            duration=outcome.duration,
+            exit_code=outcome.exit_code,
+            http_status=outcome.http_status,
+            error=outcome.error,
+        )
+        self._emit(outcome.status, done, outcome.error)
+        if retry is not None:
+            self._emit_retry(retry)
+
+    async def _sleep(self) -> None:
+        now = self.clock()
+        wait = self.tick
+        if self._next_due is not None:
+            wait = min(wait, max(0.0, (self._next_due - now).total_seconds()))
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=wait)
+
+    async def _drain_once(self) -> None:
+        """--once: wait for the started runs, including queued ones and retries due by now."""
+        while self.tasks:
+            await asyncio.wait(list(self.tasks.values()))
+            await self._claim(self.clock())
+
+    async def _shutdown(self) -> None:
+        self._stopping.set()
+        if self.tasks:
+            _, pending = await asyncio.wait(list(self.tasks.values()), timeout=self.shutdown_grace)
+            for task in pending:
+                run_id = task.get_name().removeprefix("tickwork-run-")
+                self._cancel(
+                    run_id, f"cancelled: runner stopped (shutdown grace {self.shutdown_grace:g}s)"
+                )
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+        self.state = "stopped"
+        if self.lease is not None:
+            await self._db(self.store.leases.release, self.lease.id)
+
+    # --- events ----------------------------------------------------------------------------
+
+    def _emit(self, kind: str, run: Run, detail: str | None = None) -> None:
+        if self.on_event is not None:
+            self.on_event(RunEvent(kind, run, run.schedule_name or run.schedule_id, detail))
+
+    def _emit_retry(self, retry: Run) -> None:
+        self._emit("retrying", retry, f"attempt {retry.attempt} at {iso_ms(retry.not_before)}")
+
+    def _emit_note(self, message: str) -> None:
+        if self.on_event is not None:
+            note = Run(
+                id="-",
+                schedule_id="-",
+                scheduled_for=self.clock(),
+                attempt=0,
+                trigger="-",
+                status="note",
+                created_at=self.clock(),
+            )
+            self.on_event(RunEvent("warning", note, "-", message))

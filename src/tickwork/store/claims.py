@@ -1,0 +1,387 @@
+"""The claim protocol: how runners take due fires without duplicates or losses.
+
+Claiming a due fire is one short write transaction (BEGIN IMMEDIATE): it re-reads the schedule,
+advances next_run_at with a compare-and-swap on its old value, and inserts the run rows (unique per
+schedule, scheduled_for, attempt). The action starts only after the commit. Several runners, in
+several processes, can share one database this way.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+from tickwork.domain import spec
+from tickwork.domain.errors import ScheduleNotFound
+from tickwork.domain.model import Schedule
+from tickwork.domain.runs import FAILED_STATUSES, Run, RunnerLease
+from tickwork.domain.timeutil import iso, iso_ms
+from tickwork.store.rows import SELECT_SCHEDULE, from_row
+from tickwork.store.runs import SELECT_RUN, insert_run, run_from_row
+
+if TYPE_CHECKING:
+    from tickwork.store.schedules import Store
+
+ON_TIME_GRACE = timedelta(seconds=60)  # a fire later than this counts as missed downtime
+MAX_CATCHUP_RUNS = 100  # catchup=all runs at most this many missed fires
+MAX_MISSED_ROWS = 1000  # beyond this a backlog is summarised in the last missed row
+MAX_BACKLOG = 100_000  # fires looked at per claim
+
+
+@dataclass
+class Claim:
+    schedule: Schedule
+    start: list[Run] = field(default_factory=list)  # status running, owned by the claimer
+    recorded: list[Run] = field(default_factory=list)  # missed / skipped / pending rows
+    cancel: list[str] = field(default_factory=list)  # running run ids to cancel (overlap=replace)
+    warning: str | None = None
+
+
+def _new_run(
+    s: Schedule,
+    at: datetime,
+    now: datetime,
+    trigger: str,
+    status: str,
+    lease: RunnerLease | None,
+    *,
+    attempt: int = 1,
+    error: str | None = None,
+    webhook_id: str | None = None,
+) -> Run:
+    run_id = spec.new_id("run_")
+    running = status == "running"
+    closed = status in ("missed", "skipped")
+    return Run(
+        id=run_id,
+        schedule_id=s.id,
+        scheduled_for=at,
+        attempt=attempt,
+        trigger=trigger,
+        status=status,
+        created_at=now,
+        runner_id=lease.id if running and lease else None,
+        host=lease.host if running and lease else None,
+        not_before=now if status == "pending" else None,
+        webhook_id=webhook_id or run_id,
+        started_at=now if running else None,
+        finished_at=now if closed else None,
+        error=error,
+        schedule_name=s.name,
+    )
+
+
+def _due_times(s: Schedule, now: datetime) -> tuple[list[datetime], datetime | None, int]:
+    """Fires from next_run_at up to now, the first fire after now, and how many were cut off."""
+    assert s.next_run_at is not None
+    times = [s.next_run_at]
+    cut = 0
+    while True:
+        batch = spec.upcoming(s.with_changes(run_count=s.run_count + len(times)), times[-1], 512)
+        for t in batch:
+            if t > now:
+                return times, t, cut
+            if len(times) < MAX_BACKLOG:
+                times.append(t)
+            else:
+                cut += 1
+        if not batch:
+            return times, None, cut
+        if cut:  # a huge backlog: jump ahead instead of walking every fire
+            nxt = spec.upcoming(s, now, 1)
+            return times, (nxt[0] if nxt else None), cut
+
+
+def _open_runs(conn: sqlite3.Connection, schedule_id: str) -> tuple[list[Run], list[Run]]:
+    rows = conn.execute(
+        f"{SELECT_RUN} WHERE r.schedule_id = ? AND r.status IN ('running', 'pending')",
+        (schedule_id,),
+    ).fetchall()
+    runs = [run_from_row(r) for r in rows]
+    return [r for r in runs if r.status == "running"], [r for r in runs if r.status == "pending"]
+
+
+def claim_due(
+    store: Store, schedule_id: str, expected_next: datetime, now: datetime, lease: RunnerLease
+) -> Claim | None:
+    """Claim the due fires of one schedule; None if another runner got there first."""
+    with store.write() as conn:
+        row = conn.execute(f"{SELECT_SCHEDULE} WHERE id = ?", (schedule_id,)).fetchone()
+        if row is None:
+            return None
+        s = from_row(row)
+        if not s.active or s.next_run_at != expected_next or expected_next > now:
+            return None
+        times, next_after, cut = _due_times(s, now)
+        claim = Claim(schedule=s)
+        latest = times[-1]
+        on_time = now - latest <= ON_TIME_GRACE
+        policy = s.policies.catchup
+        if policy == "all":
+            fire, missed = times[:MAX_CATCHUP_RUNS], times[MAX_CATCHUP_RUNS:]
+            if missed or cut:
+                claim.warning = (
+                    f"{len(missed) + cut} missed fires beyond the first {MAX_CATCHUP_RUNS} "
+                    "were not run (catchup=all runs at most 100)"
+                )
+        elif policy == "skip":
+            fire, missed = ([latest] if on_time else []), (times[:-1] if on_time else times)
+        else:  # latest
+            fire, missed = [latest], times[:-1]
+        running, pending = _open_runs(conn, s.id)
+        started = 0
+        for i, at in enumerate(fire):
+            trigger = "schedule" if now - at <= ON_TIME_GRACE else "catchup"
+            if i > 0:  # catchup=all: the rest wait their turn, in order
+                claim.recorded.append(_new_run(s, at, now, trigger, "pending", lease))
+                started += 1
+                continue
+            status, error = _overlap(s, running, pending, claim)
+            run = _new_run(s, at, now, trigger, status, lease, error=error)
+            (claim.start if status == "running" else claim.recorded).append(run)
+            if status in ("running", "pending"):
+                started += 1
+        summary = f" (and {cut} more missed fires before it)" if cut else ""
+        for j, at in enumerate(missed[-MAX_MISSED_ROWS:]):
+            last = j == len(missed[-MAX_MISSED_ROWS:]) - 1
+            dropped = max(0, len(missed) - MAX_MISSED_ROWS) + cut
+            note = f"missed: runner down (catchup={policy})"
+            if last and (dropped or summary):
+                note += f"; {dropped} earlier missed fires not listed"
+            claim.recorded.append(_new_run(s, at, now, "catchup", "missed", None, error=note))
+        updated = s.with_changes(
+            next_run_at=next_after,
+            run_count=s.run_count + started,
+            last_run_at=max(fire) if started else s.last_run_at,
+        )
+        if updated.max_runs is not None and updated.run_count >= updated.max_runs:
+            updated = updated.with_changes(
+                active=False,
+                next_run_at=None,
+                status_reason=f"max_runs reached ({updated.max_runs} runs)",
+            )
+        elif next_after is None:
+            reason = f"ended: end_at {iso(s.end_at)} reached" if s.end_at else "never fires again"
+            updated = updated.with_changes(active=False, status_reason=reason)
+        cur = conn.execute(
+            "UPDATE schedules SET next_run_at = ?, run_count = ?, last_run_at = ?, active = ?, "
+            "status_reason = ? WHERE id = ? AND next_run_at = ?",
+            (
+                iso(updated.next_run_at),
+                updated.run_count,
+                iso(updated.last_run_at),
+                1 if updated.active else 0,
+                updated.status_reason,
+                s.id,
+                iso(expected_next),
+            ),
+        )
+        if cur.rowcount != 1:  # cannot happen inside BEGIN IMMEDIATE; kept as the CAS guard
+            raise sqlite3.IntegrityError("claim lost its compare-and-swap")
+        for run in [*claim.start, *claim.recorded]:
+            insert_run(conn, run)
+        for run_id in claim.cancel:
+            conn.execute("UPDATE runs SET cancel_requested = 1 WHERE id = ?", (run_id,))
+        claim.schedule = updated
+        return claim
+
+
+def _overlap(
+    s: Schedule, running: list[Run], pending: list[Run], claim: Claim
+) -> tuple[str, str | None]:
+    """What the new fire does while an earlier run of the schedule still runs."""
+    if not running or s.policies.overlap == "allow":
+        return "running", None
+    policy = s.policies.overlap
+    if policy == "replace":
+        claim.cancel.extend(r.id for r in running)
+        return "running", None
+    if policy == "queue" and not any(p.trigger != "retry" for p in pending):
+        return "pending", None
+    why = "a run is already queued" if policy == "queue" else f"run {running[0].id} still running"
+    return "skipped", f"skipped (overlap={policy}): {why}"
+
+
+def claim_pending(
+    store: Store, now: datetime, lease: RunnerLease, limit: int, *, run_id: str | None = None
+) -> list[Run]:
+    """Start waiting runs (queued fires, retries, manual triggers) whose time has come."""
+    if limit <= 0:
+        return []
+    started: list[Run] = []
+    only = " AND r.id = ?" if run_id else ""
+    with store.write() as conn:
+        rows = conn.execute(
+            f"{SELECT_RUN} WHERE r.status = 'pending' AND r.not_before <= ?{only} "
+            "ORDER BY r.not_before, r.scheduled_for, r.attempt LIMIT ?",
+            (iso_ms(now), *([run_id] if run_id else []), limit * 4),
+        ).fetchall()
+        busy: set[str] = set()
+        for row in rows:
+            run = run_from_row(row)
+            srow = conn.execute(f"{SELECT_SCHEDULE} WHERE id = ?", (run.schedule_id,)).fetchone()
+            if srow is None:
+                continue
+            s = from_row(srow)
+            if run.trigger != "manual" and s.policies.overlap != "allow":
+                if run.schedule_id in busy:
+                    continue
+                running = conn.execute(
+                    "SELECT 1 FROM runs WHERE schedule_id = ? AND status = 'running' LIMIT 1",
+                    (run.schedule_id,),
+                ).fetchone()
+                if running:
+                    continue
+            cur = conn.execute(
+                "UPDATE runs SET status = 'running', runner_id = ?, host = ?, started_at = ? "
+                "WHERE id = ? AND status = 'pending'",
+                (lease.id, lease.host, iso_ms(now), run.id),
+            )
+            if cur.rowcount != 1:
+                continue
+            if run.trigger == "manual":
+                _count_manual(conn, s, now)
+            busy.add(run.schedule_id)
+            started.append(
+                replace(run, status="running", runner_id=lease.id, host=lease.host, started_at=now)
+            )
+            if len(started) >= limit:
+                break
+    return started
+
+
+def _count_manual(conn: sqlite3.Connection, s: Schedule, now: datetime) -> None:
+    count = s.run_count + 1
+    done = s.max_runs is not None and count >= s.max_runs and s.active
+    conn.execute(
+        "UPDATE schedules SET run_count = ?, last_run_at = ?, active = ?, next_run_at = ?, "
+        "status_reason = ? WHERE id = ?",
+        (
+            count,
+            iso(now),
+            0 if done or not s.active else 1,
+            None if done else iso(s.next_run_at),
+            f"max_runs reached ({s.max_runs} runs)" if done else s.status_reason,
+            s.id,
+        ),
+    )
+
+
+def enqueue_manual(store: Store, schedule_id: str, now: datetime) -> Run:
+    """A manual run: pending now, started by whichever runner picks it up (same path, same env)."""
+    with store.write() as conn:
+        row = conn.execute(f"{SELECT_SCHEDULE} WHERE id = ?", (schedule_id,)).fetchone()
+        if row is None:
+            raise ScheduleNotFound(f"schedule {schedule_id!r} no longer exists")
+        s = from_row(row)
+        run = _new_run(s, now, now, "manual", "pending", None)
+        insert_run(conn, run)
+        return run
+
+
+class OutcomeLike(Protocol):
+    """What an action's outcome carries (the runner's Outcome satisfies it)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def duration(self) -> float: ...
+    @property
+    def output(self) -> str: ...
+    @property
+    def exit_code(self) -> int | None: ...
+    @property
+    def http_status(self) -> int | None: ...
+    @property
+    def error(self) -> str | None: ...
+
+
+def finish(store: Store, run: Run, outcome: OutcomeLike, now: datetime) -> Run | None:
+    """Record a run's outcome; returns the retry run it scheduled, if any."""
+    with store.write() as conn:
+        conn.execute(
+            "UPDATE runs SET status = ?, finished_at = ?, duration = ?, output = ?, exit_code = ?, "
+            "http_status = ?, error = ? WHERE id = ?",
+            (
+                outcome.status,
+                iso_ms(now),
+                outcome.duration,
+                outcome.output,
+                outcome.exit_code,
+                outcome.http_status,
+                outcome.error,
+                run.id,
+            ),
+        )
+        conn.execute(
+            "UPDATE schedules SET last_status = ? WHERE id = ?", (outcome.status, run.schedule_id)
+        )
+        return _maybe_retry(conn, run, outcome.status, now)
+
+
+def _maybe_retry(conn: sqlite3.Connection, run: Run, status: str, now: datetime) -> Run | None:
+    if status not in FAILED_STATUSES:
+        return None
+    row = conn.execute(f"{SELECT_SCHEDULE} WHERE id = ?", (run.schedule_id,)).fetchone()
+    if row is None:
+        return None
+    s = from_row(row)
+    if run.attempt > s.policies.retries:
+        return None
+    delay = s.policies.retry_backoff_seconds * (2 ** (run.attempt - 1))
+    delay *= random.uniform(0.8, 1.2)  # jitter keeps retries of many schedules apart
+    retry = Run(
+        id=spec.new_id("run_"),
+        schedule_id=run.schedule_id,
+        scheduled_for=run.scheduled_for,
+        attempt=run.attempt + 1,
+        trigger="retry" if run.trigger != "manual" else "manual",
+        status="pending",
+        created_at=now,
+        not_before=now + timedelta(seconds=delay),
+        webhook_id=run.webhook_id or run.id,
+        schedule_name=run.schedule_name,
+    )
+    insert_run(conn, retry)
+    return retry
+
+
+def abandon_dead(store: Store, now: datetime) -> list[tuple[Run, Run | None]]:
+    """Mark runs whose runner's lease expired as abandoned (retrying if the policy says so)."""
+    out: list[tuple[Run, Run | None]] = []
+    with store.write() as conn:
+        rows = conn.execute(
+            f"{SELECT_RUN} WHERE r.status = 'running' AND NOT EXISTS ("
+            "SELECT 1 FROM runners w WHERE w.id = r.runner_id AND w.expires_at > ?)",
+            (iso_ms(now),),
+        ).fetchall()
+        for row in rows:
+            run = run_from_row(row)
+            error = f"abandoned: its runner ({run.host or '?'} {run.runner_id}) stopped"
+            conn.execute(
+                "UPDATE runs SET status = 'abandoned', finished_at = ?, error = ? "
+                "WHERE id = ? AND status = 'running'",
+                (iso_ms(now), error, run.id),
+            )
+            conn.execute(
+                "UPDATE schedules SET last_status = 'abandoned' WHERE id = ?", (run.schedule_id,)
+            )
+            retry = _maybe_retry(conn, run, "abandoned", now)
+            out.append((replace(run, status="abandoned", error=error, finished_at=now), retry))
+    return out
+
+
+def cancel_requested(store: Store, runner_id: str) -> list[str]:
+    rows = store.query(
+        "SELECT id FROM runs WHERE runner_id = ? AND status = 'running' AND cancel_requested = 1",
+        (runner_id,),
+    )
+    return [r[0] for r in rows]
+
+
+def set_pid(store: Store, run_id: str, pid: int) -> None:
+    with store.write() as conn:
+        conn.execute("UPDATE runs SET pid = ? WHERE id = ?", (pid, run_id))
