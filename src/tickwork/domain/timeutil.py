@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+ZERO = timedelta(0)
 
 Clock = Callable[[], datetime]
 
@@ -31,10 +33,13 @@ def parse_iso(text: str | None) -> datetime | None:
     """Parse an ISO time; a naive value is taken as UTC."""
     if text is None or text == "":
         return None
-    dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    try:  # fast path: what iso() writes
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+        return dt.replace(tzinfo=UTC)
+    return dt if dt.utcoffset() == ZERO else dt.astimezone(UTC)
 
 
 def floor_second(dt: datetime) -> datetime:
