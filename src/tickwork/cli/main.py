@@ -9,6 +9,7 @@ import click
 
 from tickwork import __version__
 from tickwork.cli.errors import translate
+from tickwork.cli.io_cmds import IO_COMMANDS
 from tickwork.cli.runs import RUNNER_COMMANDS
 from tickwork.cli.schedules import SCHEDULE_COMMANDS
 from tickwork.cli.ui_cmd import UI_COMMANDS, open_ui
@@ -50,7 +51,7 @@ def cli(ctx: click.Context, db: Path | None, demo: bool, no_runner: bool) -> Non
         open_ui(ctx, db, demo=demo, no_runner=no_runner)
 
 
-for _command in [*SCHEDULE_COMMANDS, *RUNNER_COMMANDS, *UI_COMMANDS]:
+for _command in [*SCHEDULE_COMMANDS, *RUNNER_COMMANDS, *IO_COMMANDS, *UI_COMMANDS]:
     cli.add_command(_command)
 
 
