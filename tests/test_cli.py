@@ -309,3 +309,21 @@ def test_cli_does_not_import_textual() -> None:
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_describe_lists_times_skipped_by_dst(db_path: Path) -> None:
+    code, out, _ = run(
+        db_path,
+        "describe",
+        "*/20 2 * * *",
+        "--tz",
+        "America/New_York",
+        "--after",
+        "2025-03-08T12:00:00Z",
+        "-n",
+        "1",
+        "--json",
+    )
+    data = json.loads(out)
+    assert data["next_runs"][0]["at"] == "2025-03-10T06:00:00+00:00"
+    assert data["skipped_by_dst"] == ["2025-03-09T02:00", "2025-03-09T02:20", "2025-03-09T02:40"]

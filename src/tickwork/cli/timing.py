@@ -57,6 +57,7 @@ def describe_cmd(
         raise CliError(f'{label} "{e.value}": {e.message}') from None
     start = _after(after)
     fires = cron.next_fires(expr, tz, start, count)
+    skipped = cron.skipped_between(expr, tz, start, fires[-1].at) if fires else []
     if as_json:
         echo_json(
             {
@@ -67,6 +68,7 @@ def describe_cmd(
                 "next_runs": [
                     {"at": iso(f.at), "local": f.local.isoformat(), "note": f.note} for f in fires
                 ],
+                "skipped_by_dst": [t.isoformat(timespec="minutes") for t in skipped],
             }
         )
         return
@@ -78,6 +80,9 @@ def describe_cmd(
         click.echo(f"  {format_local(f.at, tz)}   {iso(f.at)}   ({relative(f.at, now)}){note}")
     if not fires:
         click.echo("  none")
+    if skipped:
+        times = ", ".join(t.strftime("%Y-%m-%d %H:%M") for t in skipped)
+        click.echo(f"skipped by DST (these local times do not exist): {times}")
 
 
 def fires_in_window(
