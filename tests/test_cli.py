@@ -303,7 +303,8 @@ def test_refused_database_is_one_line(tmp_path: Path) -> None:
 
 def test_cli_does_not_import_textual() -> None:
     code = (
-        "import sys, tickwork.cli.main, tickwork.store, tickwork.domain.spec, tickwork.cron;"
+        "import sys, tickwork.cli.main, tickwork.store, tickwork.domain.spec, tickwork.cron,"
+        " tickwork.runner, tickwork.store.claims;"
         "bad=[m for m in sys.modules if m.split('.')[0] in ('textual','rich')];"
         "print(bad); sys.exit(1 if any(m.startswith('textual') for m in bad) else 0)"
     )
