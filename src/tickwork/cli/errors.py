@@ -37,6 +37,9 @@ OPTION_FOR_FIELD = {
     "overlap": "--overlap",
     "catchup": "--catchup",
     "jitter_seconds": "--jitter",
+    "on_failure": "--on-failure",
+    "on_success": "--on-success",
+    "on_recovery": "--on-recovery",
 }
 
 
@@ -61,5 +64,8 @@ def translate(exc: BaseException) -> CliError | None:
     if isinstance(exc, InvalidSchedule):
         return CliError(describe_invalid(exc))
     if isinstance(exc, (ScheduleNotFound, NotAllowed, StoreError)):
-        return CliError(str(exc).strip("'\""))
+        text = str(exc)
+        if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
+            text = text[1:-1]  # only a message wrapped whole in quotes (KeyError style)
+        return CliError(text)
     return None

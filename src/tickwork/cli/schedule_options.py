@@ -37,6 +37,15 @@ _OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("--overlap",), {"metavar": "P", "help": "skip | allow | queue | replace [skip]."}),
     (("--catchup",), {"metavar": "P", "help": "latest | skip | all [latest]."}),
     (("--jitter",), {"metavar": "S", "help": "Random delay up to S seconds [0]."}),
+    (
+        ("--on-failure",),
+        {"metavar": "CMD|URL", "help": "Command or http(s) URL called when a run fails."},
+    ),
+    (("--on-success",), {"metavar": "CMD|URL", "help": "Called when a run succeeds."}),
+    (
+        ("--on-recovery",),
+        {"metavar": "CMD|URL", "help": "Called on the first success after failures."},
+    ),
 ]
 
 CLEARABLE = {
@@ -45,6 +54,9 @@ CLEARABLE = {
     "end-at": "end_at",
     "dedup-key": "deduplication_key",
     "external-id": "external_id",
+    "on-failure": "on_failure",
+    "on-success": "on_success",
+    "on-recovery": "on_recovery",
 }
 
 _SIMPLE = {
@@ -64,6 +76,9 @@ _SIMPLE = {
     "time_of_day": "time_of_day",
     "days": "days_of_week",
     "timezone": "timezone",
+    "on_failure": "on_failure",
+    "on_success": "on_success",
+    "on_recovery": "on_recovery",
 }
 
 

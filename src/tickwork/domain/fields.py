@@ -315,3 +315,22 @@ def command(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise fail("command", "a shell command is required, like 'echo hello'", value)
     return value.strip()
+
+
+def hook(field: str, value: Any) -> str | None:
+    """A notification hook (on_failure, ...): an http(s) URL, else a shell command; "" = none."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise fail(field, "give a shell command or an http(s):// URL", value)
+    text = value.strip()
+    if len(text) > 4096:
+        raise fail(field, f"is {len(text)} characters long: keep it under 4096", value)
+    if text.lower().startswith(("http://", "https://")):
+        try:
+            return url(text)
+        except InvalidSchedule as exc:
+            raise fail(field, exc.errors[0].message, value) from None
+    if "://" in text.split()[0]:
+        raise fail(field, "a URL must start with http:// or https:// (else give a command)", value)
+    return text

@@ -13,6 +13,7 @@ GeneratorType = Literal["CRON", "INTERVAL"]
 OVERLAP_POLICIES = ("skip", "allow", "queue", "replace")
 CATCHUP_POLICIES = ("latest", "skip", "all")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+HOOK_FIELDS = ("on_failure", "on_success", "on_recovery")
 
 DEFAULT_TIMEOUT_SECONDS = 3600
 DEFAULT_RETRY_BACKOFF_SECONDS = 10
@@ -147,6 +148,10 @@ class Schedule:
     declared_in: str | None = None
     last_status: str | None = None
     signing_secret: str | None = None
+    declared_key: str | None = None  # the [schedules.KEY] of a DECLARATIVE schedule's file
+    on_failure: str | None = None  # notification hooks: a shell command or an http(s) URL
+    on_success: str | None = None
+    on_recovery: str | None = None
 
     @property
     def expression(self) -> str:
@@ -186,6 +191,11 @@ class Schedule:
             "overlap": p.overlap,
             "catchup": p.catchup,
             "jitter_seconds": p.jitter_seconds,
+            "on_failure": self.on_failure,
+            "on_success": self.on_success,
+            "on_recovery": self.on_recovery,
+            "declared_in": self.declared_in,
+            "declared_key": self.declared_key,
             "status_reason": self.status_reason,
             "last_status": self.last_status,
             "signing_secret": mask_secret(self.signing_secret),

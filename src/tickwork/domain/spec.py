@@ -18,6 +18,7 @@ from tickwork.describe import describe
 from tickwork.domain import fields
 from tickwork.domain.errors import FieldError, InvalidSchedule, NotAllowed
 from tickwork.domain.model import (
+    HOOK_FIELDS,
     Action,
     CommandAction,
     Generator,
@@ -45,9 +46,10 @@ INPUT_FIELDS = TIMING_FIELDS | {
     "overlap",
     "catchup",
     "jitter_seconds",
+    *HOOK_FIELDS,
 }
 NULLABLE_FIELDS = frozenset(
-    {"description", "max_runs", "end_at", "deduplication_key", "external_id"}
+    {"description", "max_runs", "end_at", "deduplication_key", "external_id", *HOOK_FIELDS}
 )
 MAX_TIMEOUT = 7 * 86400
 
@@ -208,6 +210,7 @@ def build(
     schedule_id: str | None = None,
     type: str = "IMPERATIVE",
     declared_in: str | None = None,
+    declared_key: str | None = None,
 ) -> Schedule:
     """Validate input fields and make a new Schedule with its next_run_at computed."""
     _unknown(data)
@@ -231,6 +234,9 @@ def build(
     )
     external_id = c.check(lambda: fields.optional_text("external_id", data.get("external_id"), 200))
     policies = _policies(data, Policies(), c)
+    hooks: dict[str, str | None] = {}
+    for key in HOOK_FIELDS:
+        hooks[key] = c.check(lambda k=key: fields.hook(k, data.get(k)))  # type: ignore[misc]
     active = data.get("active", True)
     if not isinstance(active, bool):
         c.errors.append(FieldError("active", "must be true or false", active))
@@ -256,6 +262,10 @@ def build(
         updated_at=now,
         anchor_at=now,
         declared_in=declared_in,
+        declared_key=declared_key,
+        on_failure=hooks["on_failure"],
+        on_success=hooks["on_success"],
+        on_recovery=hooks["on_recovery"],
     )
     return settle(schedule, now) if schedule.active else schedule
 
@@ -284,6 +294,9 @@ def patch(s: Schedule, data: Mapping[str, Any], now: datetime) -> Schedule:
                 changes["anchor_at"] = now
     if "action" in data:
         changes["action"] = c.check(lambda: _action(data["action"], s.action))
+    for key in HOOK_FIELDS:
+        if key in data:
+            changes[key] = c.check(lambda k=key: fields.hook(k, data[k]))  # type: ignore[misc]
     if "max_runs" in data:
         changes["max_runs"] = c.check(
             lambda: fields.optional_int("max_runs", data["max_runs"], 1, 10**9, "use 1 or more")

@@ -128,4 +128,19 @@ def _v2_runs(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE schedules ADD COLUMN signing_secret TEXT")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_schedules, _v2_runs]
+def _v3_exchange(db: sqlite_utils.Database) -> None:
+    """Notification hooks, and the [schedules.KEY] identity of DECLARATIVE schedules."""
+    for column in ("declared_key", "on_failure", "on_success", "on_recovery"):
+        db.execute(f"ALTER TABLE schedules ADD COLUMN {column} TEXT")
+    # One schedule per key and file: a sync finds its own schedules by (declared_in, key).
+    db.execute(
+        "CREATE UNIQUE INDEX idx_schedules_declared ON schedules (declared_in, declared_key) "
+        "WHERE declared_key IS NOT NULL"
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1_schedules,
+    _v2_runs,
+    _v3_exchange,
+]

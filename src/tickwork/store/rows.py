@@ -42,6 +42,10 @@ SCHEDULE_COLUMNS = (
     "updated_at",
     "last_status",
     "signing_secret",
+    "declared_key",
+    "on_failure",
+    "on_success",
+    "on_recovery",
 )
 SELECT_SCHEDULE = f"SELECT {', '.join(SCHEDULE_COLUMNS)} FROM schedules"
 
@@ -81,6 +85,10 @@ def to_row(s: Schedule) -> dict[str, Any]:
         "updated_at": iso(s.updated_at),
         "last_status": s.last_status,
         "signing_secret": s.signing_secret,
+        "declared_key": s.declared_key,
+        "on_failure": s.on_failure,
+        "on_success": s.on_success,
+        "on_recovery": s.on_recovery,
     }
 
 
@@ -128,4 +136,8 @@ def from_row(row: tuple[Any, ...]) -> Schedule:
         updated_at=updated,
         last_status=r["last_status"],
         signing_secret=r["signing_secret"],
+        declared_key=r["declared_key"],
+        on_failure=r["on_failure"],
+        on_success=r["on_success"],
+        on_recovery=r["on_recovery"],
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +14,7 @@ from typing import Any, Literal
 from tickwork.domain import spec
 from tickwork.domain.errors import NotAllowed, ScheduleNotFound
 from tickwork.domain.model import Schedule
-from tickwork.domain.timeutil import Clock, iso, parse_iso, utcnow
+from tickwork.domain.timeutil import Clock, floor_second, iso, parse_iso, utcnow
 from tickwork.store.db import StoreError, connect, default_db_path
 from tickwork.store.rows import SCHEDULE_COLUMNS, SELECT_SCHEDULE, from_row, to_row
 from tickwork.store.runs import LeaseStore, RunStore
@@ -35,6 +35,18 @@ ScheduleList = list[Schedule]
 class CreateResult:
     schedule: Schedule
     created: bool  # False: an existing schedule with the same deduplication_key was updated
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Whole schedules to insert, replace and delete in one transaction (imports, sync)."""
+
+    create: tuple[Schedule, ...] = ()
+    update: tuple[Schedule, ...] = ()
+    delete: tuple[Schedule, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.create or self.update or self.delete)
 
 
 class Store:
@@ -183,6 +195,26 @@ class Store:
         )
         return [from_row(r) for r in rows]
 
+    def find_by_dedup(self, key: str) -> Schedule | None:
+        rows = self.query(f"{SELECT_SCHEDULE} WHERE deduplication_key = ?", (key,))
+        return from_row(rows[0]) if rows else None
+
+    def find_declared(self, declared_in: str, declared_key: str) -> Schedule | None:
+        rows = self.query(
+            f"{SELECT_SCHEDULE} WHERE declared_in = ? AND declared_key = ?",
+            (declared_in, declared_key),
+        )
+        return from_row(rows[0]) if rows else None
+
+    def declared(self, declared_in: str) -> ScheduleList:
+        """The DECLARATIVE schedules a file (absolute path) declares, by key."""
+        rows = self.query(
+            f"{SELECT_SCHEDULE} WHERE type = 'DECLARATIVE' AND declared_in = ? "
+            "ORDER BY declared_key, id",
+            (declared_in,),
+        )
+        return [from_row(r) for r in rows]
+
     def next_due_at(self) -> datetime | None:
         rows = self.query(
             "SELECT min(next_run_at) FROM schedules WHERE active = 1 AND next_run_at IS NOT NULL"
@@ -272,6 +304,23 @@ class Store:
             conn.execute("DELETE FROM schedules WHERE id = ?", (schedule_id,))
             return current
 
+    def apply(self, compute: Callable[[datetime], Changes]) -> Changes:
+        """Compute changes inside ONE write transaction (reads see a stable database) and write
+        them all, or nothing if `compute` raises or a write fails (e.g. a taken dedup key)."""
+        now = floor_second(self.clock())
+        with self.write() as conn:
+            changes = compute(now)
+            try:
+                for s in changes.delete:
+                    conn.execute("DELETE FROM schedules WHERE id = ?", (s.id,))
+                for s in changes.update:
+                    self._replace(conn, s)
+                for s in changes.create:
+                    self._insert(conn, s)
+            except sqlite3.IntegrityError as exc:
+                raise NotAllowed(_integrity_msg(exc)) from None
+        return changes
+
     def save(self, s: Schedule) -> None:
         """Write a whole schedule as given (used by importers and tests with prepared objects)."""
         with self.write() as conn:
@@ -279,6 +328,15 @@ class Store:
                 self._replace(conn, s)
             else:
                 self._insert(conn, s)
+
+
+def _integrity_msg(exc: sqlite3.IntegrityError) -> str:
+    text = str(exc)
+    if "deduplication_key" in text:
+        return "a deduplication_key is already used by another schedule: nothing was written"
+    if "declared_key" in text:
+        return "a file declares the same key twice: nothing was written"
+    return f"the database refused the change ({text}): nothing was written"
 
 
 def _declarative_msg(s: Schedule, verb: str) -> str:
