@@ -313,7 +313,7 @@ def test_cli_does_not_import_textual() -> None:
 
 
 def test_describe_lists_times_skipped_by_dst(db_path: Path) -> None:
-    code, out, _ = run(
+    _code, out, _ = run(
         db_path,
         "describe",
         "*/20 2 * * *",
@@ -328,3 +328,31 @@ def test_describe_lists_times_skipped_by_dst(db_path: Path) -> None:
     data = json.loads(out)
     assert data["next_runs"][0]["at"] == "2025-03-10T06:00:00+00:00"
     assert data["skipped_by_dst"] == ["2025-03-09T02:00", "2025-03-09T02:20", "2025-03-09T02:40"]
+
+
+def test_signing_secret_generated_shown_once_then_masked(db_path: Path) -> None:
+    code, out, err = run(
+        db_path,
+        "add",
+        "hook",
+        "--every",
+        "1h",
+        "--url",
+        "http://127.0.0.1:9/x",
+        "--signing-secret",
+        "generate",
+    )
+    assert code == 0, err
+    secret = out.split("signing secret (shown once, keep it safe): ")[1].strip()
+    assert secret.startswith("whsec_") and len(secret) > 30
+    code, out, _ = run(db_path, "show", "hook", "--json")
+    shown = json.loads(out)["signing_secret"]
+    assert shown != secret and shown.startswith("whsec_") and secret not in out
+    code, out, _ = run(db_path, "list", "--json")
+    assert secret not in out
+    before = snapshot(db_path)
+    code, _, err = run(db_path, "edit", "hook", "--signing-secret", "whsec_short")
+    assert code == 1 and err.startswith("error: --signing-secret: ") and "whsec_short" not in err
+    assert snapshot(db_path) == before
+    code, out, _ = run(db_path, "edit", "hook", "--clear", "signing-secret", "--json")
+    assert json.loads(out)["signing_secret"] is None

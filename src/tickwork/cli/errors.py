@@ -37,6 +37,7 @@ OPTION_FOR_FIELD = {
     "overlap": "--overlap",
     "catchup": "--catchup",
     "jitter_seconds": "--jitter",
+    "signing_secret": "--signing-secret",
     "on_failure": "--on-failure",
     "on_success": "--on-success",
     "on_recovery": "--on-recovery",

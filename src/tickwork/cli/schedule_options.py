@@ -46,6 +46,13 @@ _OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
         ("--on-recovery",),
         {"metavar": "CMD|URL", "help": "Called on the first success after failures."},
     ),
+    (
+        ("--signing-secret",),
+        {
+            "metavar": "generate|whsec_…",
+            "help": "Sign webhooks (Standard Webhooks); 'generate' makes one, shown once.",
+        },
+    ),
 ]
 
 CLEARABLE = {
@@ -54,6 +61,7 @@ CLEARABLE = {
     "end-at": "end_at",
     "dedup-key": "deduplication_key",
     "external-id": "external_id",
+    "signing-secret": "signing_secret",
     "on-failure": "on_failure",
     "on-success": "on_success",
     "on-recovery": "on_recovery",
@@ -79,6 +87,7 @@ _SIMPLE = {
     "on_failure": "on_failure",
     "on_success": "on_success",
     "on_recovery": "on_recovery",
+    "signing_secret": "signing_secret",
 }
 
 
@@ -94,6 +103,10 @@ def to_fields(opts: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     for opt, key in _SIMPLE.items():
         if opts.get(opt) is not None:
             data[key] = opts[opt]
+    if data.get("signing_secret") == "generate":
+        from tickwork.runner.signing import generate_secret
+
+        data["signing_secret"] = generate_secret()
     action = _action(opts, creating)
     if action is not None:
         data["action"] = action

@@ -19,8 +19,10 @@ from tickwork.domain.model import Schedule
 STATES = click.Choice(["active", "paused", "all"])
 
 
-def _show_json(s: Schedule, upcoming_count: int = 0) -> dict[str, Any]:
+def _show_json(s: Schedule, upcoming_count: int = 0, secret: str | None = None) -> dict[str, Any]:
     out = s.to_json()
+    if secret:  # shown once, when it is made; masked everywhere after
+        out["signing_secret"] = secret
     if upcoming_count:
         from tickwork.domain.timeutil import iso, utcnow
 
@@ -49,13 +51,19 @@ def add(
     result = store.create(data)
     s = result.schedule
     if as_json:
-        echo_json(_show_json(s))
+        echo_json(_show_json(s, secret=data.get("signing_secret")))
         return
     verb = "added" if result.created else f"updated (same dedup key {s.deduplication_key!r})"
     nxt = f", next run {s.next_run_at.isoformat()}" if s.next_run_at else ""
     click.echo(
         f"{verb} {s.name!r} ({s.id}): {s.generator.expression} - {s.generator.description}{nxt}"
     )
+    _show_secret_once(data)
+
+
+def _show_secret_once(data: dict[str, Any]) -> None:
+    if data.get("signing_secret"):
+        click.echo(f"signing secret (shown once, keep it safe): {data['signing_secret']}")
 
 
 @click.command()
@@ -92,9 +100,10 @@ def edit(
     store = open_store(ctx, db)
     s = store.update(store.resolve(ref).id, data)
     if as_json:
-        echo_json(_show_json(s))
+        echo_json(_show_json(s, secret=data.get("signing_secret")))
     else:
         click.echo(f"updated {s.name!r} ({s.id})")
+        _show_secret_once(data)
 
 
 def print_list(

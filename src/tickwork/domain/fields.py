@@ -5,6 +5,7 @@ The UI form, the CLI and the importers call these so that every surface gives th
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import datetime
 from typing import Any
@@ -333,4 +334,23 @@ def hook(field: str, value: Any) -> str | None:
             raise fail(field, exc.errors[0].message, value) from None
     if "://" in text.split()[0]:
         raise fail(field, "a URL must start with http:// or https:// (else give a command)", value)
+    return text
+
+
+_SECRET_RE = re.compile(r"^whsec_[A-Za-z0-9+/]+={0,2}$")
+
+
+def signing_secret(value: Any) -> str | None:
+    """A Standard Webhooks secret: whsec_ + base64 of at least 24 bytes (None = no signing)."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    if not _SECRET_RE.match(text):
+        raise fail("signing_secret", "use whsec_ followed by base64 (or let tickwork generate one)")
+    try:
+        key = base64.b64decode(text[len("whsec_") :], validate=True)
+    except ValueError:
+        raise fail("signing_secret", "the part after whsec_ is not valid base64") from None
+    if len(key) < 24:
+        raise fail("signing_secret", f"the key is {len(key)} bytes: use at least 24")
     return text

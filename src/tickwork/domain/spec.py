@@ -47,9 +47,18 @@ INPUT_FIELDS = TIMING_FIELDS | {
     "catchup",
     "jitter_seconds",
     *HOOK_FIELDS,
+    "signing_secret",
 }
 NULLABLE_FIELDS = frozenset(
-    {"description", "max_runs", "end_at", "deduplication_key", "external_id", *HOOK_FIELDS}
+    {
+        "description",
+        "max_runs",
+        "end_at",
+        "deduplication_key",
+        "external_id",
+        "signing_secret",
+        *HOOK_FIELDS,
+    }
 )
 MAX_TIMEOUT = 7 * 86400
 
@@ -237,6 +246,7 @@ def build(
     hooks: dict[str, str | None] = {}
     for key in HOOK_FIELDS:
         hooks[key] = c.check(lambda k=key: fields.hook(k, data.get(k)))  # type: ignore[misc]
+    secret = c.check(lambda: fields.signing_secret(data.get("signing_secret")))
     active = data.get("active", True)
     if not isinstance(active, bool):
         c.errors.append(FieldError("active", "must be true or false", active))
@@ -266,6 +276,7 @@ def build(
         on_failure=hooks["on_failure"],
         on_success=hooks["on_success"],
         on_recovery=hooks["on_recovery"],
+        signing_secret=secret,
     )
     return settle(schedule, now) if schedule.active else schedule
 
@@ -297,6 +308,8 @@ def patch(s: Schedule, data: Mapping[str, Any], now: datetime) -> Schedule:
     for key in HOOK_FIELDS:
         if key in data:
             changes[key] = c.check(lambda k=key: fields.hook(k, data[k]))  # type: ignore[misc]
+    if "signing_secret" in data:
+        changes["signing_secret"] = c.check(lambda: fields.signing_secret(data["signing_secret"]))
     if "max_runs" in data:
         changes["max_runs"] = c.check(
             lambda: fields.optional_int("max_runs", data["max_runs"], 1, 10**9, "use 1 or more")
