@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from tickwork.domain.humanize import format_local, relative
-from tickwork.domain.model import Schedule
+from tickwork.domain.model import Schedule, mask_secret
 
 
 def _cut(text: str, width: int) -> str:
@@ -76,6 +76,13 @@ def detail(s: Schedule, upcoming: Sequence[datetime], now: datetime) -> str:
         lines.append(f"  dedup key   {s.deduplication_key}")
     if s.external_id:
         lines.append(f"  external id {s.external_id}")
+    for hook in ("on_failure", "on_success", "on_recovery"):
+        if getattr(s, hook):
+            lines.append(f"  {hook:<11} {getattr(s, hook)}")
+    if s.signing_secret:
+        lines.append(f"  signing     {mask_secret(s.signing_secret)} (Standard Webhooks)")
+    if s.last_status:
+        lines.append(f"  last status {s.last_status}")
     lines.append(
         f"  policies    timeout {p.timeout_seconds}s, retries {p.retries} "
         f"(backoff {p.retry_backoff_seconds}s), overlap {p.overlap}, catchup {p.catchup}, "
@@ -88,8 +95,10 @@ def detail(s: Schedule, upcoming: Sequence[datetime], now: datetime) -> str:
     if upcoming:
         lines.append("  next runs")
         for t in upcoming:
-            utc = format_local(t, "UTC")
-            lines.append(f"    {format_local(t, s.timezone)}   {utc}   ({relative(t, now)})")
+            sec = s.generator.type == "INTERVAL"
+            utc = format_local(t, "UTC", seconds=sec)
+            loc = format_local(t, s.timezone, seconds=sec)
+            lines.append(f"    {loc}   {utc}   ({relative(t, now)})")
     else:
         lines.append("  next runs   none")
     return "\n".join(lines)
