@@ -1,0 +1,134 @@
+"""Example schedules for `tickwork --demo`, screenshots and snapshot tests. No Textual here.
+
+`build_demo(store)` fills a (throwaway) database with a dozen schedules in several time zones that
+fire harmless commands (echo, date, sleep 2), so the runner, the timeline and the history move at
+once. Ids are fixed (demo_01 …) so that screenshots of a frozen clock are reproducible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from tickwork.domain import spec
+from tickwork.domain.model import Schedule
+from tickwork.domain.runs import FAILED_STATUSES, Run
+from tickwork.store import Store
+from tickwork.store.runs import insert_run
+
+
+def _cmd(command: str, **extra: Any) -> dict[str, Any]:
+    return {"kind": "command", "command": command, **extra}
+
+
+# (data, paused): each data dict is exactly what `tickwork add` would send to the store.
+DEMO_SCHEDULES: list[tuple[dict[str, Any], bool]] = [
+    ({"name": "heartbeat", "cron": "* * * * *", "action": _cmd("echo tick"),
+      "description": "Proves the runner is alive once a minute"}, False),
+    ({"name": "fast poll", "every": "10s", "action": _cmd("date"),
+      "external_id": "poller-1"}, False),
+    ({"name": "sync cache", "every": "30s", "action": _cmd("sleep 2; echo synced"),
+      "max_runs": 500, "deduplication_key": "cache-sync"}, False),
+    ({"name": "flaky export", "cron": "*/2 * * * *",
+      "action": _cmd("echo exporting; exit 3"), "retries": 1, "retry_backoff_seconds": 5,
+      "description": "Fails on purpose (exit 3)"}, False),
+    ({"name": "webhook ping", "cron": "*/5 * * * *",
+      "action": {"kind": "http", "url": "http://127.0.0.1:9/hook", "method": "POST"},
+      "timeout_seconds": 5, "description": "Nothing listens on port 9: fails"}, False),
+    ({"name": "quarter-hour check", "cron": "*/15 * * * *", "timezone": "America/Los_Angeles",
+      "action": _cmd("sleep 2; echo checked"), "overlap": "queue"}, False),
+    ({"name": "hourly rollup", "cron": "0 * * * *", "timezone": "Australia/Sydney",
+      "action": _cmd("date -u"), "jitter_seconds": 10}, False),
+    ({"name": "nightly backup", "time_of_day": "02:30", "timezone": "America/New_York",
+      "action": _cmd("echo backing up", cwd="/tmp"), "catchup": "all",
+      "description": "02:30 does not exist on spring-forward night: moved by DST"}, False),
+    ({"name": "standup reminder", "time_of_day": "09:15", "days_of_week": "mon-fri",
+      "timezone": "Europe/London", "action": _cmd("echo standup", env={"TEAM": "core"}),
+      "external_id": "JIRA-42"}, False),
+    ({"name": "weekend report", "time_of_day": "10:00", "days_of_week": "sat,sun",
+      "timezone": "Asia/Tokyo", "action": _cmd("echo weekend")}, False),
+    ({"name": "month-end invoices", "cron": "0 9 L * *", "timezone": "Europe/Berlin",
+      "action": {"kind": "python", "target": "tickwork.demo:say_hello"}}, False),
+    ({"name": "old cleanup", "cron": "0 4 * * *", "action": _cmd("echo cleaning"),
+      "description": "Paused: resume it with p"}, True),
+]
+
+
+def say_hello() -> str:
+    """The demo's python action."""
+    return "hello from tickwork.demo"
+
+
+def build_demo(store: Store, *, history: bool = False) -> list[Schedule]:
+    """Add the demo schedules (fixed ids demo_01 …); `history` adds an hour of past runs."""
+    now = store.clock()
+    made: list[Schedule] = []
+    for n, (data, paused) in enumerate(DEMO_SCHEDULES, start=1):
+        s = spec.build(data, now, schedule_id=f"demo_{n:02d}")
+        if paused:
+            s = spec.set_active(s, False, now)
+        store.save(s)
+        made.append(s)
+    if history:
+        made = [_add_history(store, s, now) for s in made]
+    return made
+
+
+def _outcome(s: Schedule, k: int) -> tuple[str, int | None, str | None]:
+    if s.name == "flaky export":
+        return "failed", 3, "exit status 3"
+    if s.name == "webhook ping":
+        return "failed", None, "connection refused: 127.0.0.1:9"
+    if s.name == "quarter-hour check" and k == 1:
+        return "timed_out", None, "killed after 5s"
+    return "succeeded", 0, None
+
+
+def _add_history(store: Store, s: Schedule, now: datetime) -> Schedule:
+    """The last (up to) five fires before `now` as finished runs, and the schedule's run fields."""
+    if not s.active:
+        return s
+    fires: list[datetime] = []
+    for window in (timedelta(minutes=10), timedelta(hours=1), timedelta(hours=6)):
+        fires = [t for t in spec.upcoming(s, now - window, 100) if t < now][-5:]
+        if len(fires) == 5:
+            break
+    if not fires:
+        return s
+    runs: list[Run] = []
+    for k, at in enumerate(fires):
+        status, code, error = _outcome(s, k)
+        started = at + timedelta(milliseconds=40)
+        runs.append(
+            Run(
+                id=f"run_{s.id}_{k:02d}",
+                schedule_id=s.id,
+                scheduled_for=at,
+                attempt=1,
+                trigger="schedule",
+                status=status,
+                created_at=at,
+                host="demo-host",
+                pid=4242,
+                started_at=started,
+                finished_at=started + timedelta(seconds=1.5),
+                duration=1.5,
+                exit_code=code,
+                output="ok\n" if status == "succeeded" else "exporting\n",
+                error=error,
+            )
+        )
+    last = runs[-1]
+    updated = replace(
+        s,
+        last_run_at=last.scheduled_for,
+        last_status=last.status,
+        run_count=len(runs),
+        status_reason=last.error if last.status in FAILED_STATUSES else None,
+    )
+    with store.write() as conn:
+        for run in runs:
+            insert_run(conn, run)
+    store.save(updated)
+    return updated

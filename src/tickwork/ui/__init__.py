@@ -1,0 +1,1 @@
+"""The Textual UI: `create_app()` in tickwork.ui.app builds it."""

@@ -1,0 +1,158 @@
+"""The Textual app: `create_app()` is the one way to build it (CLI, tests, snapshots, benchmarks).
+
+The app owns the UI's Store connection, the embedded runner (its own connection) and two live
+signals every screen can watch: `status` (the status bar) and `data_generation` (bumped whenever
+the database changed: a run, another process, our own write).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from tickwork.domain.timeutil import Clock, utcnow
+from tickwork.store import Store, StoreError
+from tickwork.ui.live import Monitor, StatusInfo
+from tickwork.ui.runner_bridge import RunnerBridge
+
+if TYPE_CHECKING:
+    from tickwork.runner import RunEvent
+
+POLL_SECONDS = 1.0
+STOP_GRACE = 10.0
+FAILED_KINDS = ("failed", "timed_out")
+
+
+class TickworkApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "tickwork"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+p", "command_palette", "Commands", show=False,
+                tooltip="Find any action by name (also themes)"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    status: reactive[StatusInfo] = reactive(StatusInfo, always_update=False)
+    data_generation: reactive[int] = reactive(0)
+
+    def __init__(self, store: Store, *, clock: Clock = utcnow, runner: bool = True) -> None:
+        super().__init__()
+        self.store = store
+        self.clock = clock
+        self.runner_enabled = runner
+        self.bridge = RunnerBridge(store.path, clock, self._runs_happened, self.set_timer)
+        self.monitor = Monitor(store)
+        self._quitting = False
+
+    def on_mount(self) -> None:
+        from tickwork.ui.screens.schedules import SchedulesScreen
+
+        self._show_status()
+        self.push_screen(SchedulesScreen(self.store, self.clock))
+        self.set_interval(POLL_SECONDS, self._poll)
+        self._poll(force=True)
+        if self.runner_enabled:
+            self.run_worker(self._run_runner(), name="runner", group="runner")
+
+    # --- live data -------------------------------------------------------------------------
+
+    def data_changed(self) -> None:
+        """We wrote to the database: refresh the screens and the counts now."""
+        self.data_generation += 1
+        self._poll(force=True)
+
+    def _poll(self, force: bool = False) -> None:
+        group = "poll-forced" if force else "poll"  # a timed poll never cancels a forced one
+        self.run_worker(self._poll_once(force), group=group, exclusive=True)
+
+    async def _poll_once(self, force: bool) -> None:
+        try:
+            changed = await asyncio.to_thread(self.monitor.read, self.clock(), force)
+        except (StoreError, sqlite3.Error) as exc:
+            self.log.warning(f"poll failed: {exc}")
+            return
+        self._show_status()
+        if changed:
+            self.data_generation += 1
+
+    def _show_status(self) -> None:
+        self.status = self.monitor.status(
+            self.bridge.runner_state, runner_enabled=self.runner_enabled
+        )
+
+    # --- the embedded runner ---------------------------------------------------------------
+
+    async def _run_runner(self) -> None:
+        try:
+            await self.bridge.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the UI outlives a runner crash, and says so
+            self.log.error(f"runner stopped: {exc!r}")
+            self.notify(f"The embedded runner stopped: {exc}", severity="error", timeout=10)
+        finally:
+            self._show_status()
+
+    def _runs_happened(self, events: list[RunEvent]) -> None:
+        """A batch of runner events (coalesced by the bridge)."""
+        self.data_generation += 1
+        self._show_status()
+        failed = [e for e in events if e.kind in FAILED_KINDS]
+        if len(failed) > 3:
+            names = ", ".join(sorted({e.schedule_name for e in failed})[:4])
+            self.notify(f"{len(failed)} runs failed: {names}", severity="error", timeout=6)
+            return
+        for e in failed:
+            why = e.run.error or (
+                f"exit {e.run.exit_code}" if e.run.exit_code is not None else e.kind
+            )
+            verb = "timed out" if e.kind == "timed_out" else "failed"
+            self.notify(f"{e.schedule_name} {verb}: {why}", severity="error", timeout=6)
+
+    async def action_quit(self) -> None:
+        if self.bridge.running and not self._quitting:
+            self._quitting = True
+            self.notify("Stopping the runner (q again quits at once)…", timeout=STOP_GRACE)
+            self.run_worker(self._stop_then_exit(), group="quit")
+            return
+        self.exit()
+
+    async def _stop_then_exit(self) -> None:
+        """Stop the runner (running jobs get STOP_GRACE seconds) while the UI stays live."""
+        await self.bridge.stop(grace=STOP_GRACE)
+        self.exit()
+
+    def on_unmount(self) -> None:
+        self.store.close()
+
+    # --- command palette -------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        commands = getattr(screen, "palette_commands", None)
+        if callable(commands):
+            yield from commands()
+
+
+def create_app(
+    store_path: Path,
+    *,
+    clock: Clock = utcnow,
+    runner: bool = True,
+    demo: bool = False,
+) -> TickworkApp:
+    """THE factory: open the store (filling it with demo schedules if asked and empty)."""
+    store = Store.open(store_path, clock=clock)
+    if demo and store.count() == 0:
+        from tickwork.demo import build_demo
+
+        build_demo(store, history=True)
+    return TickworkApp(store, clock=clock, runner=runner)

@@ -1,0 +1,97 @@
+"""Text shared by the table, the detail pane and the status bar (no Textual)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from tickwork.domain.humanize import duration_words, local, relative
+from tickwork.domain.model import Schedule
+from tickwork.domain.runs import FAILED_STATUSES
+
+STATE_ICON = {"active": "●", "paused": "○"}
+OUTCOME_ICON = {
+    "succeeded": "✓",
+    "failed": "✗",
+    "timed_out": "✗",
+    "abandoned": "✗",
+    "running": "▶",
+    "pending": "…",
+    "skipped": "↷",
+    "missed": "-",
+    "cancelled": "-",
+}
+
+
+def outcome_kind(status: str | None) -> str:
+    """'ok', 'failed', 'running' or 'muted': which theme colour an outcome gets."""
+    if status is None:
+        return "muted"
+    if status == "succeeded":
+        return "ok"
+    if status in FAILED_STATUSES:
+        return "failed"
+    if status in ("running", "pending"):
+        return "running"
+    return "muted"
+
+
+def outcome_icon(status: str | None) -> str:
+    return OUTCOME_ICON.get(status or "", " ")
+
+
+def status_words(status: str | None) -> str:
+    return (status or "never run").replace("_", " ")
+
+
+def schedule_text(s: Schedule) -> str:
+    """'*/5 * * * *  Every 5 minutes'."""
+    return f"{s.expression}  {s.generator.description}"
+
+
+def next_run_when(s: Schedule, now: datetime) -> str:
+    """The next run in the schedule's zone: '03-02 13:00' this year, else '2027-01-05'."""
+    if s.next_run_at is None:
+        return "paused" if not s.active else (s.status_reason or "-")
+    at = local(s.next_run_at, s.timezone)
+    return at.strftime("%m-%d %H:%M") if at.year == now.year else at.strftime("%Y-%m-%d")
+
+
+def ago(dt: datetime, now: datetime) -> str:
+    """'5m ago' (one unit: it fits a narrow column)."""
+    if abs((now - dt).total_seconds()) < 1:
+        return "now"
+    words = duration_words(now - dt, parts=1)
+    return f"{words} ago" if dt <= now else f"in {words}"
+
+
+def countdown(s: Schedule, now: datetime) -> str:
+    if s.next_run_at is None:
+        return ""
+    return relative(s.next_run_at, now)
+
+
+def last_run_text(s: Schedule, now: datetime) -> str:
+    if s.last_run_at is None:
+        return "never"
+    return f"{outcome_icon(s.last_status)} {ago(s.last_run_at, now)}"
+
+
+def runs_text(s: Schedule) -> str:
+    return f"{s.run_count}/{s.max_runs}" if s.max_runs is not None else str(s.run_count)
+
+
+def is_failing(s: Schedule) -> bool:
+    return s.last_status in FAILED_STATUSES
+
+
+def short_path(path: Path) -> str:
+    """The database path with the home directory as ~."""
+    try:
+        return "~/" + str(path.expanduser().resolve().relative_to(Path.home().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")

@@ -1,0 +1,1 @@
+"""Widgets grouped by feature: schedules/, form/, common/ (timeline/ and runs/ elsewhere)."""

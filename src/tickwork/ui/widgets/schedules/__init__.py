@@ -1,0 +1,1 @@
+"""The schedules list (a Line-API table over store pages) and its detail pane."""
