@@ -303,3 +303,32 @@ def test_older_schema_is_migrated(db_path: Path) -> None:
     conn = sqlite3.connect(db_path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == latest_version()
     conn.close()
+
+
+def test_content_version_moves_on_schedule_and_run_changes_not_heartbeats(store: Store) -> None:
+    from tickwork.domain.runs import RunnerLease
+
+    v0 = store.content_version()
+    s = store.create({"name": "a", "cron": "0 9 * * *", "action": cmd()}).schedule
+    v1 = store.content_version()
+    assert v1 > v0
+    now = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    lease = RunnerLease("rnr_x", "host", 1, "headless", "active", now, now, now)
+    store.leases.beat(lease, now, 10, "active")
+    assert store.content_version() == v1
+    store.set_active(s.id, False)
+    assert store.content_version() > v1
+
+
+def test_deep_pages_use_the_order_index(db_path: Path) -> None:
+    Store.open(db_path).close()
+    conn = sqlite3.connect(db_path)
+    plan = " ".join(
+        str(r)
+        for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM schedules "
+            "ORDER BY next_run_at IS NULL, next_run_at, name, id LIMIT 100 OFFSET 99900"
+        ).fetchall()
+    )
+    conn.close()
+    assert "idx_schedules_next_order" in plan and "TEMP B-TREE" not in plan

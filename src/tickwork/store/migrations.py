@@ -139,8 +139,33 @@ def _v3_exchange(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v4_views(db: sqlite_utils.Database) -> None:
+    """Indexes for the UI's sort orders, and a counter of changes to schedules and runs.
+
+    PRAGMA data_version also moves on runner heartbeats; the counter moves only when what the
+    UI shows changed, so a screen reloads only then.
+    """
+    db.execute(
+        "CREATE INDEX idx_schedules_next_order ON schedules "
+        "((next_run_at IS NULL), next_run_at, name, id)"
+    )
+    db.execute("CREATE INDEX idx_schedules_name_order ON schedules (name, id)")
+    db.execute(
+        "CREATE TABLE change_counter "
+        "(id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL)"
+    )
+    db.execute("INSERT INTO change_counter (id, value) VALUES (1, 0)")
+    for table in ("schedules", "runs"):
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(
+                f"CREATE TRIGGER trg_{table}_{event.lower()}_count AFTER {event} ON {table} "
+                "BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END"
+            )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_schedules,
     _v2_runs,
     _v3_exchange,
+    _v4_views,
 ]

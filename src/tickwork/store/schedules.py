@@ -102,6 +102,10 @@ class Store:
         with self.lock:
             return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
+    def content_version(self) -> int:
+        """Moves on every change to schedules or runs (by any connection), not on heartbeats."""
+        return int(self.query("SELECT value FROM change_counter WHERE id = 1")[0][0])
+
     # --- reads -----------------------------------------------------------------------------
 
     def find(self, schedule_id: str) -> Schedule | None:

@@ -80,7 +80,7 @@ class Monitor:
 
     def read(self, now: datetime, force: bool = False) -> bool:
         """Refresh counts and leases; True when another connection committed since last time."""
-        version = self.store.data_version()
+        version = self.store.content_version()
         changed = self.version is not None and version != self.version
         if force or version != self.version:
             self.counts = read_counts(self.store)

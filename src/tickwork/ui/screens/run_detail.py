@@ -130,7 +130,7 @@ class RunDetailScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="run-detail")
     def _load(self, force: bool) -> None:
-        version = self.store.data_version()
+        version = self.store.content_version()
         if not force and version == self._version:
             return
         run = self.store.runs.get(self.run_id)

@@ -138,7 +138,7 @@ class RunsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="runs-poll")
     def _check_version(self) -> None:
-        if self.store.data_version() != self._version:
+        if self.store.content_version() != self._version:
             self.app.call_from_thread(self.reload)
 
     # --- text --------------------------------------------------------------------------------

@@ -95,5 +95,5 @@ def count_runs(store: Store, query: RunQuery) -> int:
 
 def load_page(store: Store, query: RunQuery, *, limit: int = PAGE_SIZE) -> RunPage:
     """The newest `limit` matching runs, their total and the data version they were read at."""
-    version = store.data_version()
+    version = store.content_version()
     return RunPage(fetch_runs(store, query, limit=limit), count_runs(store, query), version)

@@ -206,10 +206,10 @@ class TimelineSource:
         self.cache: FireCache = {}
 
     def data_version(self) -> int:
-        return self.store.data_version()
+        return self.store.content_version()
 
     def load(self, window: Window, now: datetime) -> TimelineData:
-        version = self.store.data_version()
+        version = self.store.content_version()
         schedules = self.store.list("active", self.search, order="name", limit=self.max_rows)
         total = self.store.count("active", self.search)
         runs = self.store.runs.since(window.start, limit=MAX_RUNS)
