@@ -16,7 +16,7 @@ import click
 from tickwork.cli.common import db_option, echo_json, open_store
 from tickwork.cli.errors import CliError
 from tickwork.domain.humanize import duration_words, relative
-from tickwork.domain.runs import RUN_STATUSES, Run
+from tickwork.domain.runs import RUN_STATUSES, Run, RunnerLease
 from tickwork.domain.timeutil import iso_ms, utcnow
 from tickwork.store import Store
 
@@ -162,15 +162,16 @@ def trigger_cmd(ctx: click.Context, ref: str, wait: bool, as_json: bool, db: Pat
     store = open_store(ctx, db)
     s = store.resolve(ref)
     run = enqueue_manual(store, s.id, utcnow())
-    live = [x for x in store.leases.alive(utcnow()) if x.state == "active"]
-    if live:
-        where = f"runner on {live[0].host} (pid {live[0].pid})"
+    live = _live_runner(store)
+    final: Run | None = None
+    if live is not None:
         if not as_json:
+            where = f"runner on {live.host} (pid {live.pid})"
             click.echo(f"queued {run.id} for {s.name!r}; the {where} starts it")
         if not wait:
             return
-        final: Run | None = _wait_for(store, run.id)
-    else:
+        final = _wait_for(store, run.id)
+    if final is None or final.status == "pending":  # no runner, or it went away meanwhile
         if not as_json:
             click.echo(f"running {s.name!r} now ({run.id})")
         asyncio.run(Runner(store, mode="manual").run_one(run.id))
@@ -186,13 +187,25 @@ def trigger_cmd(ctx: click.Context, ref: str, wait: bool, as_json: bool, db: Pat
         raise CliError(f"run {final.id} {final.status}: {final.error or ''}".rstrip(": "))
 
 
+def _live_runner(store: Store) -> RunnerLease | None:
+    """A runner that picks up queued runs: headless or embedded, active. Another `trigger`
+    (mode manual) only runs its own run."""
+    for lease in store.leases.alive(utcnow()):
+        if lease.state == "active" and lease.mode in ("headless", "embedded"):
+            return lease
+    return None
+
+
 def _wait_for(store: Store, run_id: str, timeout: float = 24 * 3600) -> Run:
+    """The run once finished; still pending if no runner is left to start it."""
     deadline = time.monotonic() + timeout
     while True:
         run = store.runs.get(run_id)
         if run is None:
             raise CliError(f"run {run_id} disappeared (was its schedule deleted?)")
         if run.finished or time.monotonic() > deadline:
+            return run
+        if run.status == "pending" and _live_runner(store) is None:
             return run
         time.sleep(0.2)
 

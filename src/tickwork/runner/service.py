@@ -80,6 +80,8 @@ class Runner:
         self._wake = asyncio.Event()
         self._last_beat = 0.0
         self._last_sweep = 0.0
+        self._sweep_after = 0.0  # after a long absence, others get a lease to beat again
+        self._recheck = True  # look for due and queued work even before _next_due
         self._last_prune = 0.0
         self._data_version = -1
         self._next_due: datetime | None = None
@@ -104,7 +106,7 @@ class Runner:
             while not self._stopping.is_set():
                 await self._cycle()
                 if once:
-                    await self._drain_once()
+                    await self._drain_once(now)
                     break
                 await self._sleep()
         finally:
@@ -139,10 +141,10 @@ class Runner:
             beat.cancel()
             await self._shutdown()
 
-    async def _keep_beating(self) -> None:
+    async def _keep_beating(self, state: str | None = None) -> None:
         while True:
             await asyncio.sleep(self.heartbeat)
-            await self._beat(self.clock())
+            await self._beat(self.clock(), state)
 
     async def stop(self, grace: float | None = None) -> None:
         """Stop claiming; running actions get `grace` seconds, then are cancelled and recorded."""
@@ -173,12 +175,11 @@ class Runner:
     async def _cycle(self) -> None:
         now = self.clock()
         mono = time.monotonic()
-        if mono - self._last_beat >= self.heartbeat or self.state == "starting":
+        if mono - self._last_beat >= self.heartbeat or self._clock_moved(now):
             await self._beat(now)
-            self._last_beat = mono
         if self.state != "active":
             return
-        if mono - self._last_sweep >= max(1.0, self.lease_ttl / 2):
+        if mono - self._last_sweep >= max(1.0, self.lease_ttl / 2) and mono >= self._sweep_after:
             self._last_sweep = mono
             await self._sweep(now)
         version = await self._db(self.store.data_version)
@@ -186,17 +187,27 @@ class Runner:
         self._data_version = version
         if changed:
             await self._cancel_requested()
-        if not changed and self._next_due is not None and now < self._next_due:
+        if not (changed or self._recheck) and (self._next_due is None or now < self._next_due):
             return
         await self._claim(now)
         if mono - self._last_prune >= 600:
             self._last_prune = mono
             await self._db(self.store.runs.prune, self.keep_runs)
 
-    async def _beat(self, now: datetime) -> None:
+    def _clock_moved(self, now: datetime) -> bool:
+        """Whether the wall clock left [last heartbeat, last heartbeat + heartbeat): a jump, a
+        suspend (monotonic time stands still meanwhile), or no beat yet."""
+        if self.state == "starting" or self.lease is None:
+            return True
+        since = (now - self.lease.heartbeat_at).total_seconds()
+        return since < 0 or since >= self.heartbeat
+
+    async def _beat(self, now: datetime, state: str | None = None) -> None:
+        """Refresh this runner's lease; without `state`, decide between active and standby."""
         assert self.lease is not None
-        state = "active"
-        if self.mode == "embedded":
+        if state is None:
+            state = "active"
+        if state == "active" and self.mode == "embedded":
             alive = await self._db(self.store.leases.alive, now)
             me = self.lease.id
             headless = [
@@ -206,10 +217,27 @@ class Runner:
         if state != self.state:
             self.state = state
             self._next_due = None
+            self._recheck = True
+        previous = self.lease
         self.lease = await self._db(self.store.leases.beat, self.lease, now, self.lease_ttl, state)
+        mono = time.monotonic()
+        away = self._last_beat > 0 and (
+            mono - self._last_beat > self.lease_ttl
+            or not 0 <= (now - previous.heartbeat_at).total_seconds() <= self.lease_ttl
+        )
+        if away:
+            # This runner could not beat for longer than a lease (a locked database, a suspend,
+            # a clock jump): the others likely could not either. Give them a lease to renew
+            # before their runs are judged abandoned.
+            self._sweep_after = mono + self.lease_ttl
+        self._last_beat = mono
 
     async def _sweep(self, now: datetime) -> None:
-        for run, retry in await self._db(claims.abandon_dead, self.store, now):
+        assert self.lease is not None
+        dead = await self._db(claims.abandon_dead, self.store, now, exclude_runner=self.lease.id)
+        if dead:
+            self._recheck = True  # retries may have been queued
+        for run, retry in dead:
             killed = kill_run_processes(run)
             detail = run.error or ""
             if killed:
@@ -229,37 +257,56 @@ class Runner:
             self._cancel_reasons[run_id] = reason
             task.cancel()
 
-    async def _claim(self, now: datetime) -> None:
+    async def _claim(self, due_by: datetime) -> None:
+        """Claim fires due by `due_by` (the cycle's time; --once: its start), then start waiting
+        runs whose time has come, while there is room. Each claim reads the clock afresh, so a
+        run's started_at is when it started, also late in a big batch."""
         assert self.lease is not None
+        self._recheck = False
         while not self._stopping.is_set():
             room = self.max_concurrency - len(self.tasks)
             if room <= 0:
                 break
-            due = await self._db(self.store.due, now, room)
+            due = await self._db(claims.due_ids, self.store, due_by, room)
             if not due:
                 break
-            for s in due:
-                assert s.next_run_at is not None
-                claim = await self._db(
-                    claims.claim_due, self.store, s.id, s.next_run_at, now, self.lease
-                )
+            for schedule_id, expected in due:
+                try:
+                    if expected is None:
+                        raise ValueError("next_run_at is not a time")
+                    at = self.clock()
+                    claim = await self._db(
+                        claims.claim_due, self.store, schedule_id, expected, at, self.lease
+                    )
+                except claims.UNREADABLE as exc:  # one bad row must not stop the others
+                    await self._db(claims.disable_invalid, self.store, schedule_id, str(exc))
+                    self._emit_note(f"schedule {schedule_id} deactivated: invalid: {exc}")
+                    continue
                 if claim is not None:
-                    self._apply(claim, s)
+                    self._apply(claim, claim.previous or claim.schedule)
             if len(due) < room:
                 break
         room = self.max_concurrency - len(self.tasks)
         if room > 0 and not self._stopping.is_set():
-            for run in await self._db(claims.claim_pending, self.store, now, self.lease, room):
+            waiting = await self._db(
+                claims.claim_pending, self.store, self.clock(), self.lease, room, due_by=due_by
+            )
+            for run in waiting:
                 found: Schedule | None = await self._db(self.store.find, run.schedule_id)
                 if found is not None:
                     self._start(run, found)
         self._next_due = await self._db(self._next_wake)
 
     def _next_wake(self) -> datetime | None:
-        due = self.store.next_due_at()
-        rows = self.store.query("SELECT min(not_before) FROM runs WHERE status = 'pending'")
-        pending = parse_iso(rows[0][0]) if rows and rows[0][0] else None
-        options = [t for t in (due, pending) if t is not None]
+        rows = self.store.query(
+            "SELECT (SELECT min(next_run_at) FROM schedules WHERE active = 1 AND "
+            "next_run_at IS NOT NULL), (SELECT min(not_before) FROM runs WHERE status = 'pending')"
+        )
+        options = []
+        for text in rows[0]:
+            with contextlib.suppress(*claims.UNREADABLE):  # a bad row is dealt with when due
+                if (t := parse_iso(text)) is not None:
+                    options.append(t)
         return min(options) if options else None
 
     def _apply(self, claim: claims.Claim, before: Schedule) -> None:
@@ -282,7 +329,7 @@ class Runner:
 
     def _finished(self, run_id: str, _task: object = None) -> None:
         self.tasks.pop(run_id, None)
-        self._next_due = None  # a slot is free: look for due and queued work now
+        self._recheck = True  # a slot is free: look for due and queued work now
         self._wake.set()
 
     async def _execute(self, run: Run, s: Schedule) -> None:
@@ -290,6 +337,9 @@ class Runner:
         try:
             if s.policies.jitter_seconds and run.trigger in ("schedule", "catchup"):
                 await asyncio.sleep(random.uniform(0, float(s.policies.jitter_seconds)))
+                run = replace(run, started_at=self.clock())  # when the action really starts
+                await self._db(self.store.runs.update, run.id, {"started_at": run.started_at})
+                started = time.monotonic()
             self._emit("started", run)
             ctx = RunContext(
                 schedule_id=s.id,
@@ -336,31 +386,48 @@ class Runner:
             self._emit_retry(retry)
 
     async def _sleep(self) -> None:
+        """Until the next due time, a finished run or a stop; at most `tick` (to notice other
+        processes' changes and wall-clock jumps). Work that is due but blocked (no free slot, an
+        earlier run of its schedule still running) is looked at again after a tick."""
+        if self._recheck and self.state == "active":
+            return
         now = self.clock()
         wait = self.tick
-        if self._next_due is not None:
-            wait = min(wait, max(0.0, (self._next_due - now).total_seconds()))
+        if self._next_due is not None and self._next_due > now:
+            wait = min(wait, (self._next_due - now).total_seconds())
         self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
-    async def _drain_once(self) -> None:
-        """--once: wait for the started runs, including queued ones and retries due by now."""
-        while self.tasks:
-            await asyncio.wait(list(self.tasks.values()))
-            await self._claim(self.clock())
+    async def _drain_once(self, start: datetime) -> None:
+        """--once: run what was due at `start`, including queued fires and retries due by then,
+        as slots free up; return when none is left running."""
+        while not self._stopping.is_set():
+            await self._claim(start)
+            if self.tasks:
+                await asyncio.wait(list(self.tasks.values()), return_when=asyncio.FIRST_COMPLETED)
+            elif not self._recheck:  # nothing ran, and nothing finished during the claim
+                break
 
     async def _shutdown(self) -> None:
         self._stopping.set()
         if self.tasks:
-            _, pending = await asyncio.wait(list(self.tasks.values()), timeout=self.shutdown_grace)
-            for task in pending:
-                run_id = task.get_name().removeprefix("tickwork-run-")
-                self._cancel(
-                    run_id, f"cancelled: runner stopped (shutdown grace {self.shutdown_grace:g}s)"
-                )
-            if pending:
-                await asyncio.gather(*pending, return_exceptions=True)
+            # Keep the lease alive (state "stopping") while the runs finish or are stopped, so
+            # no other runner takes them for abandoned; an embedded one may take over meanwhile.
+            assert self.lease is not None
+            await self._beat(self.clock(), "stopping")
+            beating = asyncio.create_task(self._keep_beating("stopping"))
+            try:
+                tasks = list(self.tasks.values())
+                _, pending = await asyncio.wait(tasks, timeout=self.shutdown_grace)
+                for task in pending:
+                    run_id = task.get_name().removeprefix("tickwork-run-")
+                    reason = f"cancelled: runner stopped (shutdown grace {self.shutdown_grace:g}s)"
+                    self._cancel(run_id, reason)
+                if pending:
+                    await asyncio.gather(*pending, return_exceptions=True)
+            finally:
+                beating.cancel()
         self.state = "stopped"
         if self.lease is not None:
             await self._db(self.store.leases.release, self.lease.id)

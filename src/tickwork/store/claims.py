@@ -18,7 +18,7 @@ from tickwork.domain import spec
 from tickwork.domain.errors import ScheduleNotFound
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import FAILED_STATUSES, Run, RunnerLease
-from tickwork.domain.timeutil import iso, iso_ms
+from tickwork.domain.timeutil import iso, iso_ms, parse_iso
 from tickwork.store.rows import SELECT_SCHEDULE, from_row
 from tickwork.store.runs import SELECT_RUN, insert_run, run_from_row
 
@@ -29,15 +29,45 @@ ON_TIME_GRACE = timedelta(seconds=60)  # a fire later than this counts as missed
 MAX_CATCHUP_RUNS = 100  # catchup=all runs at most this many missed fires
 MAX_MISSED_ROWS = 1000  # beyond this a backlog is summarised in the last missed row
 MAX_BACKLOG = 100_000  # fires looked at per claim
+# What reading a stored schedule that tickwork cannot use raises (edited by hand, another
+# version): bad JSON, an expression or time zone the cron engine rejects, a bad timestamp.
+UNREADABLE = (ValueError, KeyError, TypeError)
 
 
 @dataclass
 class Claim:
-    schedule: Schedule
+    schedule: Schedule  # as the claim left it
     start: list[Run] = field(default_factory=list)  # status running, owned by the claimer
     recorded: list[Run] = field(default_factory=list)  # missed / skipped / pending rows
     cancel: list[str] = field(default_factory=list)  # running run ids to cancel (overlap=replace)
     warning: str | None = None
+    previous: Schedule | None = None  # as it was before (what the actions are told)
+
+
+def due_ids(store: Store, now: datetime, limit: int) -> list[tuple[str, datetime | None]]:
+    """(id, next_run_at) of active schedules due by `now`, oldest first, from the due index
+    alone. A next_run_at that cannot be read comes back as None (see disable_invalid)."""
+    rows = store.query(
+        "SELECT id, next_run_at FROM schedules WHERE active = 1 AND next_run_at IS NOT NULL "
+        "AND next_run_at <= ? ORDER BY next_run_at LIMIT ?",
+        (iso(now), limit),
+    )
+    out: list[tuple[str, datetime | None]] = []
+    for schedule_id, text in rows:
+        try:
+            out.append((schedule_id, parse_iso(text)))
+        except UNREADABLE:
+            out.append((schedule_id, None))
+    return out
+
+
+def disable_invalid(store: Store, schedule_id: str, error: str) -> None:
+    """Deactivate a schedule whose stored row cannot be used, with the reason visible."""
+    with store.write() as conn:
+        conn.execute(
+            "UPDATE schedules SET active = 0, next_run_at = NULL, status_reason = ? WHERE id = ?",
+            (f"invalid: {error}"[:500], schedule_id),
+        )
 
 
 def _new_run(
@@ -75,12 +105,18 @@ def _new_run(
 
 
 def _due_times(s: Schedule, now: datetime) -> tuple[list[datetime], datetime | None, int]:
-    """Fires from next_run_at up to now, the first fire after now, and how many were cut off."""
+    """Fires from next_run_at up to now, the first fire after now, and how many were cut off.
+
+    max_runs is left out of the walk: it counts runs, and a missed fire is not a run.
+    """
     assert s.next_run_at is not None
+    walk = s.with_changes(max_runs=None)
     times = [s.next_run_at]
     cut = 0
+    size = 2  # usually one fire is due and the next one is wanted: grow only for a backlog
     while True:
-        batch = spec.upcoming(s.with_changes(run_count=s.run_count + len(times)), times[-1], 512)
+        batch = spec.upcoming(walk, times[-1], size)
+        size = min(size * 4, 512)
         for t in batch:
             if t > now:
                 return times, t, cut
@@ -91,8 +127,31 @@ def _due_times(s: Schedule, now: datetime) -> tuple[list[datetime], datetime | N
         if not batch:
             return times, None, cut
         if cut:  # a huge backlog: jump ahead instead of walking every fire
-            nxt = spec.upcoming(s, now, 1)
+            nxt = spec.upcoming(walk, now, 1)
             return times, (nxt[0] if nxt else None), cut
+
+
+def _plan(
+    s: Schedule, times: list[datetime], now: datetime
+) -> tuple[list[datetime], list[datetime]]:
+    """Split due fires into (fire, missed) by the catch-up policy.
+
+    A fire at most ON_TIME_GRACE late is on time and always fires; the policy decides about the
+    older ones (downtime): `latest` runs the most recent one unless an on-time fire supersedes
+    it, `skip` runs none, `all` runs the first MAX_CATCHUP_RUNS in order.
+    """
+    stale = [t for t in times if now - t > ON_TIME_GRACE]
+    fresh = times[len(stale) :]
+    policy = s.policies.catchup
+    if policy == "all":
+        fire, missed = stale[:MAX_CATCHUP_RUNS] + fresh, stale[MAX_CATCHUP_RUNS:]
+    elif policy == "skip":
+        fire, missed = fresh, stale
+    else:  # latest
+        fire, missed = (fresh, stale) if fresh else (stale[-1:], stale[:-1])
+    if s.max_runs is not None:  # fires beyond max_runs never happen: the schedule ends first
+        fire = fire[: max(0, s.max_runs - s.run_count)]
+    return fire, missed
 
 
 def _open_runs(conn: sqlite3.Connection, schedule_id: str) -> tuple[list[Run], list[Run]]:
@@ -116,26 +175,19 @@ def claim_due(
         if not s.active or s.next_run_at != expected_next or expected_next > now:
             return None
         times, next_after, cut = _due_times(s, now)
-        claim = Claim(schedule=s)
-        latest = times[-1]
-        on_time = now - latest <= ON_TIME_GRACE
+        claim = Claim(schedule=s, previous=s)
         policy = s.policies.catchup
-        if policy == "all":
-            fire, missed = times[:MAX_CATCHUP_RUNS], times[MAX_CATCHUP_RUNS:]
-            if missed or cut:
-                claim.warning = (
-                    f"{len(missed) + cut} missed fires beyond the first {MAX_CATCHUP_RUNS} "
-                    "were not run (catchup=all runs at most 100)"
-                )
-        elif policy == "skip":
-            fire, missed = ([latest] if on_time else []), (times[:-1] if on_time else times)
-        else:  # latest
-            fire, missed = [latest], times[:-1]
+        fire, missed = _plan(s, times, now)
+        if policy == "all" and (len(missed) > 0 or cut):
+            claim.warning = (
+                f"{len(missed) + cut} missed fires beyond the first {MAX_CATCHUP_RUNS} "
+                "were not run (catchup=all runs at most 100)"
+            )
         running, pending = _open_runs(conn, s.id)
         started = 0
         for i, at in enumerate(fire):
             trigger = "schedule" if now - at <= ON_TIME_GRACE else "catchup"
-            if i > 0:  # catchup=all: the rest wait their turn, in order
+            if i > 0:  # a backlog (catch-up, a late runner): the rest wait their turn, in order
                 claim.recorded.append(_new_run(s, at, now, trigger, "pending", lease))
                 started += 1
                 continue
@@ -206,18 +258,38 @@ def _overlap(
 
 
 def claim_pending(
-    store: Store, now: datetime, lease: RunnerLease, limit: int, *, run_id: str | None = None
+    store: Store,
+    now: datetime,
+    lease: RunnerLease,
+    limit: int,
+    *,
+    run_id: str | None = None,
+    due_by: datetime | None = None,
 ) -> list[Run]:
-    """Start waiting runs (queued fires, retries, manual triggers) whose time has come."""
+    """Start waiting runs (queued fires, retries, manual triggers) whose time has come.
+
+    Per schedule the earliest waiting run goes first; unless the schedule allows overlap (or the
+    run is manual), none starts while another run of its schedule is running. `due_by` (default
+    `now`) bounds not_before; `now` is the recorded start.
+    """
     if limit <= 0:
         return []
-    started: list[Run] = []
     only = " AND r.id = ?" if run_id else ""
+    params = (iso_ms(due_by or now), *([run_id] if run_id else []))
+    startable = (
+        f"r.status = 'pending' AND r.not_before <= ?{only} AND (r.trigger = 'manual' "
+        "OR s.overlap = 'allow' OR NOT EXISTS (SELECT 1 FROM runs x WHERE "
+        "x.schedule_id = r.schedule_id AND x.status = 'running'))"
+    )
+    probe = f"SELECT 1 FROM runs r JOIN schedules s ON s.id = r.schedule_id WHERE {startable}"
+    if not store.query(f"{probe} LIMIT 1", params):  # nothing to start: no write transaction
+        return []
+    started: list[Run] = []
     with store.write() as conn:
         rows = conn.execute(
-            f"{SELECT_RUN} WHERE r.status = 'pending' AND r.not_before <= ?{only} "
+            f"{SELECT_RUN} WHERE {startable} "
             "ORDER BY r.not_before, r.scheduled_for, r.attempt LIMIT ?",
-            (iso_ms(now), *([run_id] if run_id else []), limit * 4),
+            (*params, limit * 4),
         ).fetchall()
         busy: set[str] = set()
         for row in rows:
@@ -225,16 +297,18 @@ def claim_pending(
             srow = conn.execute(f"{SELECT_SCHEDULE} WHERE id = ?", (run.schedule_id,)).fetchone()
             if srow is None:
                 continue
-            s = from_row(srow)
+            try:
+                s = from_row(srow)
+            except UNREADABLE as exc:
+                conn.execute(
+                    "UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ?",
+                    (iso_ms(now), f"invalid schedule: {exc}"[:500], run.id),
+                )
+                continue
             if run.trigger != "manual" and s.policies.overlap != "allow":
                 if run.schedule_id in busy:
                     continue
-                running = conn.execute(
-                    "SELECT 1 FROM runs WHERE schedule_id = ? AND status = 'running' LIMIT 1",
-                    (run.schedule_id,),
-                ).fetchone()
-                if running:
-                    continue
+                busy.add(run.schedule_id)
             cur = conn.execute(
                 "UPDATE runs SET status = 'running', runner_id = ?, host = ?, started_at = ? "
                 "WHERE id = ? AND status = 'pending'",
@@ -244,7 +318,6 @@ def claim_pending(
                 continue
             if run.trigger == "manual":
                 _count_manual(conn, s, now)
-            busy.add(run.schedule_id)
             started.append(
                 replace(run, status="running", runner_id=lease.id, host=lease.host, started_at=now)
             )
@@ -300,8 +373,15 @@ class OutcomeLike(Protocol):
 
 
 def finish(store: Store, run: Run, outcome: OutcomeLike, now: datetime) -> Run | None:
-    """Record a run's outcome; returns the retry run it scheduled, if any."""
+    """Record a run's outcome; returns the retry run it scheduled, if any.
+
+    A run already judged abandoned (its runner looked dead to another one) still gets its real
+    outcome recorded, but the retry decision taken then stands: no second retry.
+    """
     with store.write() as conn:
+        row = conn.execute("SELECT status FROM runs WHERE id = ?", (run.id,)).fetchone()
+        if row is None:  # its schedule was deleted meanwhile
+            return None
         conn.execute(
             "UPDATE runs SET status = ?, finished_at = ?, duration = ?, output = ?, exit_code = ?, "
             "http_status = ?, error = ? WHERE id = ?",
@@ -319,6 +399,8 @@ def finish(store: Store, run: Run, outcome: OutcomeLike, now: datetime) -> Run |
         conn.execute(
             "UPDATE schedules SET last_status = ? WHERE id = ?", (outcome.status, run.schedule_id)
         )
+        if row[0] != "running":
+            return None
         return _maybe_retry(conn, run, outcome.status, now)
 
 
@@ -328,7 +410,10 @@ def _maybe_retry(conn: sqlite3.Connection, run: Run, status: str, now: datetime)
     row = conn.execute(f"{SELECT_SCHEDULE} WHERE id = ?", (run.schedule_id,)).fetchone()
     if row is None:
         return None
-    s = from_row(row)
+    try:
+        s = from_row(row)
+    except UNREADABLE:  # a schedule that cannot be read is not retried
+        return None
     if run.attempt > s.policies.retries:
         return None
     delay = s.policies.retry_backoff_seconds * (2 ** (run.attempt - 1))
@@ -349,14 +434,19 @@ def _maybe_retry(conn: sqlite3.Connection, run: Run, status: str, now: datetime)
     return retry
 
 
-def abandon_dead(store: Store, now: datetime) -> list[tuple[Run, Run | None]]:
-    """Mark runs whose runner's lease expired as abandoned (retrying if the policy says so)."""
+def abandon_dead(
+    store: Store, now: datetime, *, exclude_runner: str | None = None
+) -> list[tuple[Run, Run | None]]:
+    """Mark runs whose runner's lease expired as abandoned (retrying if the policy says so).
+
+    `exclude_runner` is the caller: a runner is never dead to itself, whatever its clock says.
+    """
     out: list[tuple[Run, Run | None]] = []
     with store.write() as conn:
         rows = conn.execute(
-            f"{SELECT_RUN} WHERE r.status = 'running' AND NOT EXISTS ("
+            f"{SELECT_RUN} WHERE r.status = 'running' AND r.runner_id IS NOT ? AND NOT EXISTS ("
             "SELECT 1 FROM runners w WHERE w.id = r.runner_id AND w.expires_at > ?)",
-            (iso_ms(now),),
+            (exclude_runner, iso_ms(now)),
         ).fetchall()
         for row in rows:
             run = run_from_row(row)

@@ -1,0 +1,65 @@
+"""Bad input: failing actions are recorded, unusable stored rows are set aside, nothing stops."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+from tickwork.domain.timeutil import parse_iso
+from tickwork.store import Store
+from tickwork.store.claims import enqueue_manual
+
+from .conftest import SECOND, add, command, grid_problems, in_process, runs_of, schedule_row
+
+CORRUPTIONS = {  # column -> a value tickwork never writes (a hand edit, another version)
+    "expression": "61 * * * *",
+    "timezone": "Mars/Olympus_Mons",
+    "action": "{not json",
+    "next_run_at": "2000-13-45T00:00:00+00:00",  # sorts as due, is no time
+}
+FAILING_ACTIONS = {
+    "no-command": (command("no-such-command-tickwork"), "exit code 127"),
+    "no-module": ({"kind": "python", "target": "no_such_module_tw:run"}, "cannot import"),
+    "no-server": ({"kind": "http", "url": "http://127.0.0.1:9/hook"}, "connection failed"),
+    "no-cwd": ({**command("true"), "cwd": "/nonexistent/tickwork"}, "does not exist"),
+}
+
+
+async def test_bad_actions_and_bad_rows_do_not_stop_the_runner(db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        good = add(store, "good", catchup="all")
+        failing = {
+            name: add(store, name, max_runs=2, action=action).id
+            for name, (action, _error) in FAILING_ACTIONS.items()
+        }
+        broken = {column: add(store, f"broken-{column}").id for column in CORRUPTIONS}
+        queued = enqueue_manual(store, broken["action"], store.clock())
+    conn = sqlite3.connect(db_path)
+    with conn:
+        for column, value in CORRUPTIONS.items():
+            conn.execute(f"UPDATE schedules SET {column} = ? WHERE id = ?", (value, broken[column]))
+    conn.close()
+
+    async with in_process(db_path) as (_runner, events):
+        await asyncio.sleep(3.2)
+
+    for column, schedule_id in broken.items():
+        row = schedule_row(db_path, schedule_id)
+        assert row["active"] == 0 and row["next_run_at"] is None, column
+        assert row["status_reason"].startswith("invalid: "), column
+        assert any(schedule_id in note for note in events.notes()), column
+    [manual] = runs_of(db_path, broken["action"])
+    assert manual["id"] == queued.id
+    assert manual["status"] == "failed" and manual["error"].startswith("invalid schedule: ")
+
+    for name, schedule_id in failing.items():
+        runs = runs_of(db_path, schedule_id)
+        assert [r["status"] for r in runs] == ["failed", "failed"], name
+        assert all(FAILING_ACTIONS[name][1] in r["error"] for r in runs), (name, runs[0]["error"])
+
+    runs = runs_of(db_path, good.id)
+    times = [r["scheduled_for"] for r in runs]
+    assert len(times) >= 3 and times[0] == good.next_run_at and grid_problems(times) == []
+    assert parse_iso(schedule_row(db_path, good.id)["next_run_at"]) == times[-1] + SECOND
+    assert {r["status"] for r in runs} == {"succeeded"}

@@ -1,0 +1,66 @@
+"""Another process holds the write lock longer than the busy timeout while fires are due."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+from datetime import timedelta
+from pathlib import Path
+
+from tickwork.domain.timeutil import parse_iso, utcnow
+from tickwork.store import Store
+from tickwork.store.db import BUSY_TIMEOUT_MS
+
+from .conftest import SECOND, add, grid_problems, in_process, runs_of, schedule_row
+
+HOLD = 7.0  # seconds, longer than the 5 s busy timeout
+
+LOCKER = textwrap.dedent(
+    """
+    import sqlite3, sys, time
+    conn = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+    conn.execute("COMMIT")
+    """
+)
+
+
+async def test_a_held_write_lock_delays_fires_but_loses_none(db_path: Path) -> None:
+    assert HOLD > BUSY_TIMEOUT_MS / 1000
+    with Store.open(db_path) as store:
+        made = [add(store, f"all-{i}", catchup="all") for i in range(5)]
+        made += [add(store, f"latest-{i}", catchup="latest") for i in range(5)]
+    async with in_process(db_path, lease_ttl=3.0, heartbeat=0.5) as (_runner, events):
+        await asyncio.sleep(1.5)
+        locker = subprocess.Popen(
+            [sys.executable, "-c", LOCKER, str(db_path), str(HOLD)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert locker.stdout is not None
+        assert await asyncio.to_thread(locker.stdout.readline) == "locked\n"
+        locked_at = utcnow()
+        assert await asyncio.to_thread(locker.wait, 30) == 0
+        released_at = utcnow()
+        await asyncio.sleep(1.6)
+    assert released_at - locked_at >= timedelta(seconds=HOLD)
+    assert any("database busy" in n for n in events.notes())  # it waited, and said so
+
+    late = 0
+    for s in made:
+        runs = runs_of(db_path, s.id)
+        times = [r["scheduled_for"] for r in runs]
+        assert times[0] == s.next_run_at, s.name
+        assert grid_problems(times) == [], s.name
+        assert parse_iso(schedule_row(db_path, s.id)["next_run_at"]) == times[-1] + SECOND
+        # Fires during the lock ran late, once each: late is not missed (within 60 s).
+        assert {(r["status"], r["trigger"]) for r in runs} == {("succeeded", "schedule")}, s.name
+        held = [r for r in runs if locked_at < r["scheduled_for"] < released_at - SECOND]
+        assert len(held) >= int(HOLD) - 1, s.name
+        late += sum(r["started_at"] - r["scheduled_for"] > timedelta(seconds=3) for r in held)
+        assert runs[-1]["scheduled_for"] > released_at  # and it kept going afterwards
+    assert late > 0

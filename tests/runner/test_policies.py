@@ -1,0 +1,177 @@
+"""Retries, timeouts, max_runs / end_at, jitter and pruning, with a real in-process runner."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tickwork.domain.runs import RunnerLease
+from tickwork.domain.timeutil import iso
+from tickwork.runner import Runner
+from tickwork.store import Store
+
+from ..conftest import FIXED_NOW, FakeClock
+from .conftest import (
+    add,
+    async_wait_until,
+    command,
+    in_process,
+    process_gone,
+    query,
+    runs_of,
+    schedule_row,
+)
+
+
+def finished(db: Path, schedule_id: str) -> int:
+    return sum(r["finished_at"] is not None for r in runs_of(db, schedule_id))
+
+
+async def test_a_failing_run_is_retried_with_exponential_backoff(db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        s = add(
+            store,
+            "flaky",
+            max_runs=1,
+            retries=2,
+            retry_backoff_seconds=0.2,
+            action=command('echo "try $TICKWORK_ATTEMPT of $TICKWORK_SCHEDULED_FOR"; exit 3'),
+        )
+    async with in_process(db_path) as (_runner, events):
+        assert await async_wait_until(lambda: finished(db_path, s.id) == 3, 8)
+        await asyncio.sleep(0.8)  # room for a (wrong) fourth attempt
+    runs = runs_of(db_path, s.id)
+    assert [r["attempt"] for r in runs] == [1, 2, 3]
+    assert [r["trigger"] for r in runs] == ["schedule", "retry", "retry"]
+    assert {r["scheduled_for"] for r in runs} == {s.next_run_at}
+    assert [(r["status"], r["exit_code"]) for r in runs] == [("failed", 3)] * 3
+    for r in runs:
+        assert r["output"].strip() == f"try {r['attempt']} of {iso(s.next_run_at)}"
+    assert len({r["webhook_id"] for r in runs}) == 1  # receivers can deduplicate the retries
+    for before, after, base in ((runs[0], runs[1], 0.2), (runs[1], runs[2], 0.4)):
+        delay = (after["not_before"] - before["finished_at"]).total_seconds()
+        assert base * 0.8 - 0.01 <= delay <= base * 1.2 + 0.01  # backoff doubles, +-20% jitter
+        # The runner slept until the retry was due and started it then (no 1 s tick lag).
+        assert timedelta(0) <= after["started_at"] - after["not_before"] < timedelta(seconds=0.3)
+    row = schedule_row(db_path, s.id)
+    assert row["run_count"] == 1 and row["last_status"] == "failed"  # retries are not new runs
+    assert events.kinds(s.id).count("retrying") == 2
+
+
+async def test_a_timeout_is_a_failure_and_is_retried(db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        s = add(
+            store,
+            "slow",
+            max_runs=1,
+            retries=1,
+            retry_backoff_seconds=0.1,
+            timeout_seconds=0.5,
+            action=command("sleep 5"),
+        )
+    async with in_process(db_path):
+        assert await async_wait_until(lambda: finished(db_path, s.id) == 2, 8)
+    runs = runs_of(db_path, s.id)
+    assert [(r["attempt"], r["trigger"], r["status"]) for r in runs] == [
+        (1, "schedule", "timed_out"),
+        (2, "retry", "timed_out"),
+    ]
+    for r in runs:
+        assert r["error"] == "timed out after 0.5s"
+        assert 0.5 <= r["duration"] < 2.0
+        assert r["pid"] and process_gone(r["pid"])
+
+
+@dataclass
+class Limits:
+    db: Path
+    limited: str
+    ending: str
+    end_at: datetime
+    jittery: str
+
+
+async def _drive_limits(db: Path) -> Limits:
+    """One runner, three schedules: max_runs=3, an end_at 3 fires ahead, a 0.8 s jitter."""
+    with Store.open(db) as store:
+        limited = add(store, "three-times", max_runs=3)
+        assert limited.next_run_at is not None
+        end_at = limited.next_run_at + timedelta(seconds=2)  # fires 1, 2 and 3 are <= end_at
+        ending = add(store, "until", end_at=iso(end_at))
+        jittery = add(
+            store, "jittery", max_runs=3, jitter_seconds=0.8, action=command("date +%s.%N")
+        )
+    limits = Limits(db, limited.id, ending.id, end_at, jittery.id)
+    async with in_process(db):
+        assert await async_wait_until(
+            lambda: all(
+                schedule_row(db, i)["active"] == 0 and finished(db, i) == 3
+                for i in (limited.id, ending.id, jittery.id)
+            ),
+            8,
+        )
+        await asyncio.sleep(1.1)  # nothing fires after that
+    return limits
+
+
+@pytest.fixture(scope="module")
+def limits(tmp_path_factory: pytest.TempPathFactory) -> Limits:
+    return asyncio.run(_drive_limits(tmp_path_factory.mktemp("limits") / "tickwork.db"))
+
+
+def test_max_runs_deactivates_with_the_reason(limits: Limits) -> None:
+    row = schedule_row(limits.db, limits.limited)
+    assert row["status_reason"] == "max_runs reached (3 runs)"
+    assert (row["active"], row["run_count"], row["next_run_at"]) == (0, 3, None)
+    assert [r["status"] for r in runs_of(limits.db, limits.limited)] == ["succeeded"] * 3
+
+
+def test_end_at_deactivates_with_the_reason(limits: Limits) -> None:
+    row = schedule_row(limits.db, limits.ending)
+    assert row["status_reason"] == f"ended: end_at {iso(limits.end_at)} reached"
+    assert (row["active"], row["next_run_at"]) == (0, None)
+    runs = runs_of(limits.db, limits.ending)
+    assert [r["scheduled_for"] for r in runs] == [
+        limits.end_at - timedelta(seconds=n) for n in (2, 1, 0)
+    ]
+    assert all(r["status"] == "succeeded" for r in runs)
+
+
+def test_jitter_delays_each_fire_within_the_bound(limits: Limits) -> None:
+    delays = []
+    for r in runs_of(limits.db, limits.jittery):
+        began = datetime.fromtimestamp(float(r["output"]), UTC)
+        delay = (began - r["scheduled_for"]).total_seconds()
+        assert 0 <= delay <= 0.8 + 0.3, delay
+        assert abs((began - r["started_at"]).total_seconds()) < 0.2  # started_at: the real start
+        delays.append(delay)
+    assert max(delays) - min(delays) > 0.02, delays  # random, not one fixed delay
+
+
+async def test_pruning_keeps_the_newest_finished_runs(db_path: Path, clock: FakeClock) -> None:
+    with Store.open(db_path, clock=clock) as store:
+        ids = [add(store, f"p{i}", cron="*/10 * * * *").id for i in range(2)]
+        for step in range(1, 9):  # 8 on-time runs of each, ten minutes apart
+            clock.now = FIXED_NOW + timedelta(minutes=10 * step, seconds=1)
+            await Runner(store, mode="headless", clock=clock).run(once=True)
+        lease = RunnerLease("rnr_alive", "h", 1, "headless", "active", clock(), clock(), clock())
+        store.leases.beat(lease, clock(), 3600, "active")
+        with store.write() as conn:  # an open run of a live runner is never pruned
+            conn.execute(
+                "UPDATE runs SET status = 'running', runner_id = 'rnr_alive', finished_at = NULL "
+                "WHERE schedule_id = ? AND scheduled_for = ?",
+                (ids[0], iso(FIXED_NOW + timedelta(minutes=10))),
+            )
+        assert query(db_path, "SELECT count(*) FROM runs")[0][0] == 16
+        await Runner(store, mode="headless", clock=clock, keep_runs=5).run(once=True)
+        kept = {i: runs_of(db_path, i) for i in ids}
+        newest = [FIXED_NOW + timedelta(minutes=10 * k) for k in range(4, 9)]
+        assert [r["scheduled_for"] for r in kept[ids[1]]] == newest
+        oldest_open = FIXED_NOW + timedelta(minutes=10)
+        assert [r["scheduled_for"] for r in kept[ids[0]]] == [oldest_open, *newest]
+        assert kept[ids[0]][0]["status"] == "running"
+        assert store.runs.prune(5) == 0

@@ -1,0 +1,160 @@
+"""Two headless runner processes on one SQLite file, and a runner killed with SIGKILL."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from tickwork.domain.timeutil import parse_iso, utcnow
+from tickwork.store import Store
+
+from .conftest import (
+    SECOND,
+    RunnerProcess,
+    add,
+    command,
+    grid_problems,
+    process_gone,
+    query,
+    runs_of,
+    schedule_row,
+    wait_until,
+)
+
+SCHEDULES = 100
+RUN_FOR = 12.0
+
+
+def test_two_runners_fire_every_second_exactly_once(
+    db_path: Path, spawn: Callable[..., RunnerProcess]
+) -> None:
+    with Store.open(db_path) as store:
+        created = [
+            add(store, f"tick-{i:03}", catchup="all", action=command("true"))
+            for i in range(SCHEDULES)
+        ]
+    first_fire = {s.id: s.next_run_at for s in created}
+    runners = [spawn(db_path, "--lease-ttl", "3") for _ in range(2)]
+    time.sleep(RUN_FOR)
+    codes = [r.stop(signal.SIGTERM) for r in runners]
+    logs = [r.text() for r in runners]
+    assert codes == [0, 0], logs
+
+    total = 0
+    claimed_by: Counter[str] = Counter()
+    for s in created:
+        runs = runs_of(db_path, s.id)
+        times = [r["scheduled_for"] for r in runs]
+        assert times, f"{s.name} never fired"
+        # The exact grid: from the first fire to the last one claimed, no gap, no duplicate.
+        assert times[0] == first_fire[s.id], s.name
+        assert grid_problems(times) == [], s.name
+        next_run = parse_iso(schedule_row(db_path, s.id)["next_run_at"])
+        assert next_run == times[-1] + SECOND, f"{s.name}: a claimed fire has no run row"
+        assert {r["attempt"] for r in runs} == {1}
+        statuses = Counter(r["status"] for r in runs)
+        assert set(statuses) == {"succeeded"}, f"{s.name}: {statuses}"
+        assert schedule_row(db_path, s.id)["run_count"] == len(runs)
+        total += len(runs)
+        claimed_by.update(r["runner_id"] for r in runs)
+    assert total >= 1000
+    assert len(claimed_by) == 2, claimed_by  # both runners claimed fires
+    assert min(claimed_by.values()) > 50, claimed_by
+    assert query(db_path, "SELECT * FROM runners") == []  # both leases released on SIGTERM
+    for log in logs:
+        assert "runner    stopped" in log
+
+
+def test_killed_runner_run_is_abandoned_and_its_processes_killed(
+    db_path: Path, tmp_path: Path, spawn: Callable[..., RunnerProcess]
+) -> None:
+    pidfile = tmp_path / "grandchild.pid"
+    with Store.open(db_path) as store:
+        victim = add(
+            store,
+            "victim",
+            max_runs=1,
+            action=command(f"sh -c 'sleep 60 & echo $! > {pidfile}; sleep 60'"),
+        )
+        steady = add(store, "steady", catchup="all")
+        retried = add(  # its retries say: run it again (attempt 2 does not hang)
+            store,
+            "retried",
+            max_runs=1,
+            retries=1,
+            retry_backoff_seconds=0,
+            action=command('[ $TICKWORK_ATTEMPT = 1 ] && sleep 60; echo attempt $TICKWORK_ATTEMPT'),
+        )
+    first = spawn(db_path, "--lease-ttl", "2")
+    assert wait_until(lambda: pidfile.exists() and pidfile.read_text().strip() != "", 10)
+    grandchild = int(pidfile.read_text())
+    assert wait_until(lambda: bool(runs_of(db_path, victim.id)[0]["pid"]), 5)
+    assert wait_until(lambda: [r["status"] for r in runs_of(db_path, retried.id)] == ["running"], 5)
+    [run] = runs_of(db_path, victim.id)
+    assert run["status"] == "running" and not process_gone(run["pid"])
+    time.sleep(1.2)  # let `steady` fire a few times under the first runner
+    first.proc.send_signal(signal.SIGKILL)
+    first.proc.wait(10)
+    killed_at = utcnow()
+    assert not process_gone(grandchild)  # the orphans outlive their runner...
+
+    second = spawn(db_path, "--lease-ttl", "2")
+
+    def abandoned() -> bool:
+        return runs_of(db_path, victim.id)[0]["status"] == "abandoned"
+
+    assert wait_until(abandoned, 10), runs_of(db_path, victim.id)
+    # ...until the next runner sees the lease expire and kills them.
+    assert wait_until(lambda: process_gone(grandchild) and process_gone(run["pid"]), 5)
+    time.sleep(1.5)
+    assert second.stop() == 0, second.text()
+
+    [after] = runs_of(db_path, victim.id)  # not re-run: retries=0, max_runs=1
+    assert after["id"] == run["id"]
+    assert after["finished_at"] >= killed_at
+    assert "abandoned: its runner" in after["error"]
+    victim_row = schedule_row(db_path, victim.id)
+    assert victim_row["run_count"] == 1 and victim_row["last_status"] == "abandoned"
+    assert f"abandoned {run['id']}" not in first.text()  # it was the second runner's finding
+    assert "killed" in second.text() and run["id"] in second.text()
+
+    first_try, second_try = runs_of(db_path, retried.id)
+    assert (first_try["attempt"], first_try["status"]) == (1, "abandoned")
+    assert (second_try["attempt"], second_try["trigger"]) == (2, "retry")
+    assert (second_try["status"], second_try["output"]) == ("succeeded", "attempt 2\n")
+    assert second_try["scheduled_for"] == first_try["scheduled_for"]
+
+    # Nothing else lost: the steady schedule's grid is complete across both runners.
+    runs = runs_of(db_path, steady.id)
+    times = [r["scheduled_for"] for r in runs]
+    assert grid_problems(times) == []
+    assert parse_iso(schedule_row(db_path, steady.id)["next_run_at"]) == times[-1] + SECOND
+    assert {r["status"] for r in runs} <= {"succeeded", "abandoned"}
+    assert len({r["runner_id"] for r in runs}) == 2
+
+
+def test_a_stopping_runner_keeps_its_lease_while_its_runs_finish(
+    db_path: Path, spawn: Callable[..., RunnerProcess]
+) -> None:
+    with Store.open(db_path) as store:
+        s = add(store, "finishing", max_runs=1, action=command("sleep 3; echo done"))
+    first = spawn(db_path, "--lease-ttl", "1", "--grace", "10")
+    assert wait_until(lambda: runs_of(db_path, s.id) != [], 8)
+    [run] = runs_of(db_path, s.id)
+    second = spawn(db_path, "--lease-ttl", "1")  # sweeps every second, hunting dead leases
+    assert wait_until(lambda: len(query(db_path, "SELECT id FROM runners")) == 2, 8)
+    first.proc.send_signal(signal.SIGTERM)
+
+    def stopping() -> bool:
+        rows = query(db_path, "SELECT state FROM runners WHERE id = ?", (run["runner_id"],))
+        return [r[0] for r in rows] == ["stopping"]
+
+    assert wait_until(stopping, 3)
+    assert first.proc.wait(15) == 0
+    assert second.stop() == 0
+    [after] = runs_of(db_path, s.id)
+    assert (after["status"], after["output"]) == ("succeeded", "done\n"), after["error"]
+    assert "abandoned" not in second.text()
