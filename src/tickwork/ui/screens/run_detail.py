@@ -15,6 +15,7 @@ from textual.widgets import Footer, Static, TextArea
 from tickwork.domain.runs import Run
 from tickwork.domain.timeutil import Clock
 from tickwork.store import Store
+from tickwork.ui.widgets.common.status_bar import StatusBar
 from tickwork.ui.widgets.runs.format import (
     STATUS_GROUPS,
     duration_label,
@@ -114,6 +115,7 @@ class RunDetailScreen(Screen[None]):
         )
         output.match_cursor_bracket = False
         yield output
+        yield StatusBar()
         yield Footer()
 
     def on_mount(self) -> None:

@@ -19,6 +19,7 @@ from tickwork.domain.runs import Run
 from tickwork.domain.timeutil import Clock
 from tickwork.store import Store
 from tickwork.ui.screens.run_detail import RunDetailScreen
+from tickwork.ui.widgets.common.status_bar import StatusBar
 from tickwork.ui.widgets.runs import (
     PAGE_SIZE,
     RunPage,
@@ -82,6 +83,7 @@ class RunsScreen(Screen[None]):
             yield Static(Content(self._outcome_text()), id="runs-outcome")
         yield RunsTable(self.clock, zone=self.local_zone, id="runs-table")
         yield Static(Content("loading…"), id="runs-status")
+        yield StatusBar()
         yield Footer()
 
     @property

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Static
 from tickwork.domain.timeutil import Clock
 from tickwork.store import Store
 from tickwork.ui.screens.run_detail import RunDetailScreen
+from tickwork.ui.widgets.common.status_bar import StatusBar
 from tickwork.ui.widgets.timeline import TimelineSource, TimelineView
 from tickwork.ui.widgets.timeline.cells import DENSE_GLYPH, FIRE_GLYPH, RUN_GLYPHS
 
@@ -80,6 +81,7 @@ class TimelineScreen(Screen[None]):
             id="timeline",
         )
         yield Static(Content("loading…"), id="timeline-detail")
+        yield StatusBar()
         yield Footer()
 
     def on_mount(self) -> None:

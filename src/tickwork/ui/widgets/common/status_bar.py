@@ -15,6 +15,10 @@ from tickwork.ui.live import StatusInfo
 
 
 class StatusBar(Horizontal):
+    """Database path, runner state and counts; styled in app.tcss, one line wherever it is."""
+
+    DEFAULT_CSS = "StatusBar { height: 1; }"
+
     def compose(self) -> ComposeResult:
         yield Label(id="status-db")
         yield Label(id="status-runner")
