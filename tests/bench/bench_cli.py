@@ -63,20 +63,24 @@ def time_list(path: Path, repeats: int) -> list[float]:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = time_list(Path(tmp) / "empty.db", 3)
-        print(f"interpreter + CLI start-up (empty db): median {statistics.median(base) * 1000:.0f} ms")
+        print(
+            f"interpreter + CLI start-up (empty db): median {statistics.median(base) * 1000:.0f} ms"
+        )
         for n, repeats in ((1_000, 7), (100_000, 3)):
             path = Path(tmp) / f"b{n}.db"
             t0 = time.perf_counter()
             build(path, n)
             print(f"built {n:,} schedules in {time.perf_counter() - t0:.1f} s")
             times = time_list(path, repeats)
+            med = statistics.median(times) * 1000
             print(
-                f"tickwork list --json, {n:>7,} schedules: median {statistics.median(times) * 1000:.0f}"
-                f" ms (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}, {repeats} runs)"
+                f"tickwork list --json, {n:>7,} schedules: median {med:.0f} ms"
+                f" (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}, {repeats} runs)"
             )
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "tickwork", "--help"], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "tickwork", "--help"], check=True, stdout=subprocess.DEVNULL
+        )
         print(f"tickwork --help: {(time.perf_counter() - start) * 1000:.0f} ms")
 
 

@@ -260,7 +260,7 @@ def test_toml_native_times_and_day_names(db_path: Path, tmp_path: Path) -> None:
         "end_at = 2035-06-30T18:00:00\n"
         'command = "echo standup"\n'
     )
-    code, out, err = run_cli(db_path, "sync", str(f))
+    code, _out, err = run_cli(db_path, "sync", str(f))
     assert code == 0, err
     (s,) = listed(db_path)
     assert (s["time_of_day"], s["days_of_week"]) == ("09:30", [1, 2, 3, 4, 5])
