@@ -97,6 +97,12 @@ def event_line(event: object, fmt: str) -> str:
     type=click.FloatRange(1),
     help="Seconds without a heartbeat before this runner counts as dead.",
 )
+@click.option(
+    "--sync",
+    "sync_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A tickwork.toml to sync now and again whenever it changes.",
+)
 @click.pass_context
 def run_cmd(
     ctx: click.Context,
@@ -106,6 +112,7 @@ def run_cmd(
     once: bool,
     grace: float,
     lease_ttl: float,
+    sync_file: Path | None,
 ) -> None:
     """Run the scheduler headless in the foreground (for systemd or containers)."""
     from tickwork.runner import RunEvent, Runner
@@ -132,11 +139,43 @@ def run_cmd(
             loop.add_signal_handler(sig, lambda: asyncio.ensure_future(runner.stop()))
         if log_format == "text":
             click.echo(f"{iso_ms(utcnow())} runner    started on {store.path} (pid {_pid()})")
-        await runner.run(once=once)
+        watcher: asyncio.Task[None] | None = None
+        if sync_file is not None:
+            from tickwork.exchange.watch import sync_once, watch_and_sync
+
+            log_sync(sync_once(store, sync_file)[0], log_format)  # before the first claim
+            if not once:
+                watcher = asyncio.create_task(
+                    watch_and_sync(store, sync_file, lambda r: log_sync(r, log_format, quiet=True))
+                )
+        try:
+            await runner.run(once=once)
+        finally:
+            if watcher is not None:
+                watcher.cancel()
         if log_format == "text":
             click.echo(f"{iso_ms(utcnow())} runner    stopped")
 
     asyncio.run(main())
+
+
+def log_sync(result: object, fmt: str, *, quiet: bool = False) -> None:
+    """One log line per sync outcome (a SyncResult or a SyncError); quiet: not for no-ops."""
+    from tickwork.exchange.declarative import SyncError, SyncResult
+
+    now = iso_ms(utcnow())
+    if isinstance(result, SyncResult) and quiet and not result.changes:
+        return
+    if isinstance(result, SyncResult):
+        text, event = result.summary(), "synced"
+    else:
+        assert isinstance(result, SyncError)
+        text, event = "; ".join(result.lines()), "sync_failed"
+    if fmt == "json":
+        click.echo(json.dumps({"ts": now, "event": event, "detail": text}))
+    else:
+        click.echo(f"{now} {event:<9} {text}")
+    sys.stdout.flush()
 
 
 def _pid() -> int:

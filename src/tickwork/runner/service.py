@@ -25,6 +25,7 @@ from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run, RunnerLease
 from tickwork.domain.timeutil import Clock, iso_ms, parse_iso, utcnow
 from tickwork.runner.actions import Outcome, execute
+from tickwork.runner.notify import notify_and_record
 from tickwork.runner.orphans import kill_run_processes
 from tickwork.runner.payload import RunContext
 from tickwork.store import Store, claims
@@ -75,6 +76,7 @@ class Runner:
         self.state = "starting"
         self.lease: RunnerLease | None = None
         self.tasks: dict[str, asyncio.Task[None]] = {}
+        self._hooks: set[asyncio.Task[None]] = set()  # notifications for abandoned runs
         self._cancel_reasons: dict[str, str] = {}
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
@@ -245,6 +247,12 @@ class Runner:
             self._emit("abandoned", run, detail)
             if retry is not None:
                 self._emit_retry(retry)
+                continue
+            schedule: Schedule | None = await self._db(self.store.find, run.schedule_id)
+            if schedule is not None:  # in the background: a slow hook must not stall claims
+                hook = asyncio.create_task(self._notify(schedule, run, None))
+                self._hooks.add(hook)
+                hook.add_done_callback(self._hooks.discard)
 
     async def _cancel_requested(self) -> None:
         assert self.lease is not None
@@ -384,6 +392,16 @@ class Runner:
         self._emit(outcome.status, done, outcome.error)
         if retry is not None:
             self._emit_retry(retry)
+        elif outcome.status != "cancelled":  # the fire's final attempt: tell the hooks
+            await self._notify(s, done, s.last_status)
+
+    async def _notify(self, s: Schedule, run: Run, previous_status: str | None) -> None:
+        """on_failure / on_success / on_recovery; a failing hook is recorded on the run."""
+        if not (s.on_failure or s.on_success or s.on_recovery):
+            return
+        error = await notify_and_record(self.store, s, run, previous_status)
+        if error is not None:
+            self._emit("notify_failed", run, error)
 
     async def _sleep(self) -> None:
         """Until the next due time, a finished run or a stop; at most `tick` (to notice other
@@ -428,6 +446,8 @@ class Runner:
                     await asyncio.gather(*pending, return_exceptions=True)
             finally:
                 beating.cancel()
+        if self._hooks:  # notifications of abandoned runs: not lost, but not waited on forever
+            await asyncio.wait(list(self._hooks), timeout=self.shutdown_grace)
         self.state = "stopped"
         if self.lease is not None:
             await self._db(self.store.leases.release, self.lease.id)
