@@ -38,9 +38,17 @@ class TickworkGroup(click.Group):
 )
 @click.option("--demo", is_flag=True, help="Open the UI on a throwaway database of examples.")
 @click.option("--no-runner", is_flag=True, help="Open the UI without its embedded runner.")
+@click.option(
+    "--sync",
+    "sync_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep the schedules of this tickwork.toml synced while the UI runs.",
+)
 @click.version_option(__version__, prog_name="tickwork")
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None, demo: bool, no_runner: bool) -> None:
+def cli(
+    ctx: click.Context, db: Path | None, demo: bool, no_runner: bool, sync_file: Path | None
+) -> None:
     """tickwork: cron schedules in a local SQLite file, a terminal UI and a runner.
 
     Run without a command to open the UI.
@@ -48,7 +56,7 @@ def cli(ctx: click.Context, db: Path | None, demo: bool, no_runner: bool) -> Non
     ctx.ensure_object(dict)
     ctx.obj["db"] = db
     if ctx.invoked_subcommand is None:
-        open_ui(ctx, db, demo=demo, no_runner=no_runner)
+        open_ui(ctx, db, demo=demo, no_runner=no_runner, sync_file=sync_file)
 
 
 for _command in [*SCHEDULE_COMMANDS, *RUNNER_COMMANDS, *IO_COMMANDS, *UI_COMMANDS]:

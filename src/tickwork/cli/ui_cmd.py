@@ -30,12 +30,19 @@ def _demo_path(ctx: click.Context) -> Path:
     return Path(tmp.name) / "demo.db"
 
 
-def open_ui(ctx: click.Context, db: Path | None, *, demo: bool, no_runner: bool) -> None:
+def open_ui(
+    ctx: click.Context,
+    db: Path | None,
+    *,
+    demo: bool,
+    no_runner: bool,
+    sync_file: Path | None = None,
+) -> None:
     """Run the Textual UI on the database (or on a demo database)."""
     from tickwork.ui.app import create_app
 
     path = _demo_path(ctx) if demo else _db_path(ctx, db)
-    app = create_app(path, runner=not no_runner, demo=demo)
+    app = create_app(path, runner=not no_runner, demo=demo, sync_file=sync_file)
     app.run()
 
 

@@ -35,17 +35,30 @@ class TickworkApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "tickwork"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+p", "command_palette", "Commands", show=False,
-                tooltip="Find any action by name (also themes)"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            show=False,
+            tooltip="Find any action by name (also themes)",
+        ),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
     status: reactive[StatusInfo] = reactive(StatusInfo, always_update=False)
     data_generation: reactive[int] = reactive(0)
 
-    def __init__(self, store: Store, *, clock: Clock = utcnow, runner: bool = True) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock = utcnow,
+        runner: bool = True,
+        sync_file: Path | None = None,
+    ) -> None:
         super().__init__()
         self.store = store
+        self.sync_file = sync_file
         self.clock = clock
         self.runner_enabled = runner
         self.bridge = RunnerBridge(store.path, clock, self._runs_happened, self.set_timer)
@@ -61,6 +74,23 @@ class TickworkApp(App[None]):
         self._poll(force=True)
         if self.runner_enabled:
             self.run_worker(self._run_runner(), name="runner", group="runner")
+        if self.sync_file is not None:
+            self.run_worker(self._watch_sync(self.sync_file), name="sync", group="sync")
+
+    async def _watch_sync(self, path: Path) -> None:
+        """--sync FILE: keep the file's DECLARATIVE schedules in line with it, as it changes."""
+        from tickwork.exchange.watch import watch_and_sync
+
+        await watch_and_sync(self.store, path, self._synced)
+
+    def _synced(self, result: object) -> None:
+        from tickwork.exchange.declarative import SyncError, SyncResult
+
+        if isinstance(result, SyncError):
+            self.notify("\n".join(result.lines()), title="Sync failed", severity="error")
+        elif isinstance(result, SyncResult) and result.changes:
+            self.notify(result.summary(), title="Synced")
+            self.data_changed()
 
     # --- live data -------------------------------------------------------------------------
 
@@ -148,6 +178,7 @@ def create_app(
     clock: Clock = utcnow,
     runner: bool = True,
     demo: bool = False,
+    sync_file: Path | None = None,
 ) -> TickworkApp:
     """THE factory: open the store (filling it with demo schedules if asked and empty)."""
     store = Store.open(store_path, clock=clock)
@@ -155,4 +186,4 @@ def create_app(
         from tickwork.demo import build_demo
 
         build_demo(store, history=True)
-    return TickworkApp(store, clock=clock, runner=runner)
+    return TickworkApp(store, clock=clock, runner=runner, sync_file=sync_file)
