@@ -41,7 +41,10 @@ def test_two_runners_fire_every_second_exactly_once(
     time.sleep(RUN_FOR)
     codes = [r.stop(signal.SIGTERM) for r in runners]
     logs = [r.text() for r in runners]
-    assert codes == [0, 0], logs
+    assert codes == [0, 0], "\n\n".join(
+        f"runner {i} exited {code}; its log ends:\n" + "\n".join(log.splitlines()[-25:])
+        for i, (code, log) in enumerate(zip(codes, logs, strict=True))
+    )
 
     total = 0
     claimed_by: Counter[str] = Counter()

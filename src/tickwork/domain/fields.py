@@ -258,25 +258,27 @@ def method(value: Any) -> str:
     return text
 
 
+def _pairs(field: str, value: Any, sep: str, example: str) -> list[tuple[str, str]]:
+    """A dict, or a list of 'KEY<sep>value' strings, as (key, value) pairs."""
+    if isinstance(value, dict):
+        return [(str(k), str(v)) for k, v in value.items()]
+    if not isinstance(value, (list, tuple)):
+        raise fail(field, f"use {example} pairs", value)
+    items: list[tuple[str, str]] = []
+    for raw in value:
+        key, found, val = str(raw).partition(sep)
+        if not found:
+            raise fail(field, f"{raw!r} is not {example}", raw)
+        items.append((key.strip(), val.strip() if sep == ":" else val))
+    return items
+
+
 def headers(value: Any) -> dict[str, str]:
     """Accept a dict or a list of 'Key: value' strings."""
     if value is None:
         return {}
-    items: list[tuple[str, str]] = []
-    if isinstance(value, dict):
-        items = [(str(k), str(v)) for k, v in value.items()]
-    elif isinstance(value, (list, tuple)):
-        for raw in value:
-            key, sep, val = str(raw).partition(":")
-            if not sep:
-                raise fail(
-                    "headers", f"{raw!r} is not 'Key: value', like 'Authorization: Bearer x'", raw
-                )
-            items.append((key.strip(), val.strip()))
-    else:
-        raise fail("headers", "use 'Key: value' pairs", value)
     out: dict[str, str] = {}
-    for key, val in items:
+    for key, val in _pairs("headers", value, ":", "'Key: value', like 'Authorization: Bearer x'"):
         if not _HEADER_RE.match(key):
             raise fail("headers", f"{key!r} is not a valid header name", key)
         if "\n" in val or "\r" in val:
@@ -289,17 +291,7 @@ def env(value: Any) -> dict[str, str]:
     """Accept a dict or a list of 'KEY=value' strings."""
     if value is None:
         return {}
-    items: list[tuple[str, str]] = []
-    if isinstance(value, dict):
-        items = [(str(k), str(v)) for k, v in value.items()]
-    elif isinstance(value, (list, tuple)):
-        for raw in value:
-            key, sep, val = str(raw).partition("=")
-            if not sep:
-                raise fail("env", f"{raw!r} is not KEY=value", raw)
-            items.append((key.strip(), val))
-    else:
-        raise fail("env", "use KEY=value pairs", value)
+    items = _pairs("env", value, "=", "KEY=value")
     for key, _ in items:
         if not _ENV_KEY_RE.match(key):
             raise fail("env", f"{key!r} is not a valid variable name (letters, digits, _)", key)

@@ -25,7 +25,7 @@ import httpx
 from tickwork.domain.model import CommandAction, HttpAction, Schedule
 from tickwork.domain.runs import FAILED_STATUSES, Run
 from tickwork.runner.actions import Outcome, execute
-from tickwork.runner.payload import RunContext
+from tickwork.runner.payload import RunContext, context_for
 from tickwork.store import Store
 
 OUTPUT_TAIL = 4096  # characters of the run's output sent in a webhook body
@@ -89,18 +89,8 @@ def notification_env(schedule: Schedule, run: Run, event: str, hook: str) -> dic
 
 
 def _context(schedule: Schedule, run: Run, event: str) -> RunContext:
-    return RunContext(
-        schedule_id=schedule.id,
-        schedule_name=schedule.name,
-        run_id=run.id,
-        scheduled_for=run.scheduled_for,
-        attempt=run.attempt,
-        timezone=schedule.timezone,
-        last_run_at=schedule.last_run_at,
-        external_id=schedule.external_id,
-        signing_secret=schedule.signing_secret,
-        webhook_id=f"{run.id}-{event}",  # one webhook-id per notification, stable on resend
-    )
+    # one webhook-id per notification, stable on resend
+    return context_for(schedule, run, webhook_id=f"{run.id}-{event}")
 
 
 def _error(hook: str, kind: str, outcome: Outcome) -> str:

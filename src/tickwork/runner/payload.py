@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tickwork.domain.model import Schedule
+from tickwork.domain.runs import Run
+
 
 @dataclass(frozen=True)
 class RunContext:
@@ -32,6 +35,29 @@ class RunContext:
     def message_id(self) -> str:
         """The Standard Webhooks ``webhook-id``: stable across retries of one fire."""
         return self.webhook_id or self.run_id
+
+
+def context_for(
+    schedule: Schedule,
+    run: Run,
+    *,
+    upcoming: tuple[datetime, ...] = (),
+    webhook_id: str | None = None,
+) -> RunContext:
+    """The context of one attempt of one fire of `schedule`."""
+    return RunContext(
+        schedule_id=schedule.id,
+        schedule_name=schedule.name,
+        run_id=run.id,
+        scheduled_for=run.scheduled_for,
+        attempt=run.attempt,
+        timezone=schedule.timezone,
+        last_run_at=schedule.last_run_at,
+        external_id=schedule.external_id,
+        upcoming=upcoming,
+        signing_secret=schedule.signing_secret,
+        webhook_id=webhook_id or run.webhook_id,
+    )
 
 
 def _iso(dt: datetime) -> str:

@@ -27,7 +27,7 @@ from tickwork.domain.timeutil import Clock, iso_ms, parse_iso, utcnow
 from tickwork.runner.actions import Outcome, execute
 from tickwork.runner.notify import notify_and_record
 from tickwork.runner.orphans import kill_run_processes
-from tickwork.runner.payload import RunContext
+from tickwork.runner.payload import context_for
 from tickwork.store import Store, claims
 
 P = ParamSpec("P")
@@ -89,21 +89,24 @@ class Runner:
         self._next_due: datetime | None = None
         self.warnings: list[str] = []
 
+    def _new_lease(self, now: datetime, state: str) -> RunnerLease:
+        return RunnerLease(
+            id=spec.new_id("rnr_"),
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            mode=self.mode,
+            state=state,
+            started_at=now,
+            heartbeat_at=now,
+            expires_at=now,
+        )
+
     # --- public ----------------------------------------------------------------------------
 
     async def run(self, *, once: bool = False) -> None:
         """Run until stop() (or, with once=True, fire what is due now, wait for it, return)."""
         now = self.clock()
-        self.lease = RunnerLease(
-            id=spec.new_id("rnr_"),
-            host=socket.gethostname(),
-            pid=os.getpid(),
-            mode=self.mode,
-            state="starting",
-            started_at=now,
-            heartbeat_at=now,
-            expires_at=now,
-        )
+        self.lease = self._new_lease(now, "starting")
         try:
             while not self._stopping.is_set():
                 await self._cycle()
@@ -117,16 +120,7 @@ class Runner:
     async def run_one(self, run_id: str) -> None:
         """Start one pending (manual) run through the usual path and wait for it to finish."""
         now = self.clock()
-        self.lease = RunnerLease(
-            id=spec.new_id("rnr_"),
-            host=socket.gethostname(),
-            pid=os.getpid(),
-            mode=self.mode,
-            state="active",
-            started_at=now,
-            heartbeat_at=now,
-            expires_at=now,
-        )
+        self.lease = self._new_lease(now, "active")
         await self._beat(now)
         beat = asyncio.create_task(self._keep_beating())
         try:
@@ -349,19 +343,8 @@ class Runner:
                 await self._db(self.store.runs.update, run.id, {"started_at": run.started_at})
                 started = time.monotonic()
             self._emit("started", run)
-            ctx = RunContext(
-                schedule_id=s.id,
-                schedule_name=s.name,
-                run_id=run.id,
-                scheduled_for=run.scheduled_for,
-                attempt=run.attempt,
-                timezone=s.timezone,
-                last_run_at=s.last_run_at,
-                external_id=s.external_id,
-                upcoming=tuple(spec.upcoming(s, self.clock(), 5)) if s.active else (),
-                signing_secret=s.signing_secret,
-                webhook_id=run.webhook_id,
-            )
+            upcoming = tuple(spec.upcoming(s, self.clock(), 5)) if s.active else ()
+            ctx = context_for(s, run, upcoming=upcoming)
 
             def on_start(pid: int) -> None:
                 try:
