@@ -20,6 +20,7 @@ from textual.screen import Screen
 
 from tickwork.domain.timeutil import Clock, utcnow
 from tickwork.store import Store, StoreError
+from tickwork.ui.deferred import deferred
 from tickwork.ui.live import Monitor, StatusInfo
 from tickwork.ui.runner_bridge import RunnerBridge
 
@@ -101,7 +102,7 @@ class TickworkApp(App[None]):
 
     def _poll(self, force: bool = False) -> None:
         group = "poll-forced" if force else "poll"  # a timed poll never cancels a forced one
-        self.run_worker(self._poll_once(force), group=group, exclusive=True)
+        self.run_worker(deferred(self._poll_once, force), group=group, exclusive=True)
 
     async def _poll_once(self, force: bool) -> None:
         try:

@@ -47,9 +47,7 @@ def runner_status(
 ) -> tuple[str, str]:
     """(kind, text) for the status bar from the embedded runner's state and the live leases."""
     headless = next((lease for lease in leases if lease.mode == "headless"), None)
-    others = [
-        lease for lease in leases if lease.mode == "embedded" and lease.pid != os.getpid()
-    ]
+    others = [lease for lease in leases if lease.mode == "embedded" and lease.pid != os.getpid()]
     if enabled and embedded_state == "active":
         return "active", "embedded runner active"
     if enabled and embedded_state == "standby":

@@ -1,6 +1,6 @@
 """Make screenshots/*.svg of every screen from the demo database under a frozen clock.
 
-    uv run python -m tickwork.ui.screenshots [--out screenshots]
+uv run python -m tickwork.ui.screenshots [--out screenshots]
 """
 
 from __future__ import annotations

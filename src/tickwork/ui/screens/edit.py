@@ -24,6 +24,7 @@ from tickwork.domain.errors import FieldError, InvalidSchedule, NotAllowed, Sche
 from tickwork.domain.model import Schedule
 from tickwork.domain.timeutil import Clock
 from tickwork.store import Store, StoreError
+from tickwork.ui.deferred import deferred
 from tickwork.ui.screens.confirm import ConfirmScreen
 from tickwork.ui.widgets.form.preview import PreviewPanel
 from tickwork.ui.widgets.form.schedule_form import ScheduleForm
@@ -155,7 +156,7 @@ class EditScreen(ModalScreen[Schedule | None]):
             self.dismiss(None)
             return
         self._saving = True
-        self.run_worker(self._write(values), group="save", exclusive=True)
+        self.run_worker(deferred(self._write, values), group="save", exclusive=True)
 
     def _refuse(self, errors: list[FieldError]) -> None:
         n = len({error_field(e) for e in errors})

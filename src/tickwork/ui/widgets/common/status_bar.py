@@ -34,9 +34,7 @@ class StatusBar(Horizontal):
         runner.update(f"[b]●[/b] {escape(info.runner_text)}")
         runner.set_classes(f"-{info.runner_kind}")
         c = info.counts
-        failing = (
-            f"[$error]{c.failing:,} failing[/]" if c.failing else "[$text-muted]0 failing[/]"
-        )
+        failing = f"[$error]{c.failing:,} failing[/]" if c.failing else "[$text-muted]0 failing[/]"
         self.query_one("#status-counts", Label).update(
             f"[$success]{c.active:,} active[/] · [$text-muted]{c.paused:,} paused[/] · {failing}"
         )

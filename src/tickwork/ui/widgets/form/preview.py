@@ -19,9 +19,7 @@ PREVIEW_COUNT = 5
 _TIMING_FIELDS = {"cron", "every", "time_of_day", "days_of_week", "timezone", "max_runs", "end_at"}
 
 
-def preview_lines(
-    candidate: Schedule | None, errors: list[FieldError], now: datetime
-) -> list[str]:
+def preview_lines(candidate: Schedule | None, errors: list[FieldError], now: datetime) -> list[str]:
     if candidate is None:
         timing = [e for e in errors if e.field in _TIMING_FIELDS]
         first = timing[0].message if timing else "complete the schedule to see its runs"

@@ -146,11 +146,15 @@ def timing_data(v: FormValues) -> dict[str, Any]:
 
 def action_data(v: FormValues) -> dict[str, Any]:
     if v.kind == "command":
-        return {"kind": "command", "command": v.command, "cwd": v.cwd or None,
-                "env": _lines(v.env)}
+        return {"kind": "command", "command": v.command, "cwd": v.cwd or None, "env": _lines(v.env)}
     if v.kind == "http":
-        return {"kind": "http", "url": v.url, "method": v.method, "headers": _lines(v.headers),
-                "body": v.body if v.body.strip() else None}
+        return {
+            "kind": "http",
+            "url": v.url,
+            "method": v.method,
+            "headers": _lines(v.headers),
+            "body": v.body if v.body.strip() else None,
+        }
     return {"kind": "python", "target": v.target}
 
 

@@ -18,6 +18,7 @@ from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run
 from tickwork.domain.timeutil import Clock
 from tickwork.store import Store, StoreError
+from tickwork.ui.deferred import deferred
 from tickwork.ui.widgets.schedules import detail_text
 
 DEBOUNCE = 0.08  # cursor held down: load the detail once it rests
@@ -59,7 +60,7 @@ class DetailPane(Horizontal):
     def _load_now(self) -> None:
         self._timer = None
         self._last_load = time.monotonic()
-        self.run_worker(self._load(self.schedule), group="detail", exclusive=True)
+        self.run_worker(deferred(self._load, self.schedule), group="detail", exclusive=True)
 
     async def _load(self, schedule: Schedule | None) -> None:
         if schedule is None:

@@ -82,8 +82,10 @@ def field_lines(s: Schedule, now: datetime) -> list[str]:
         _row("end at", format_local(s.end_at, s.timezone) if s.end_at else None),
         _row("dedup key", s.deduplication_key),
         _row("external id", s.external_id),
-        _row("timeout", f"{p.timeout_seconds:g}s · retries {p.retries} "
-             f"· backoff {p.retry_backoff_seconds:g}s"),
+        _row(
+            "timeout",
+            f"{p.timeout_seconds:g}s · retries {p.retries} · backoff {p.retry_backoff_seconds:g}s",
+        ),
         _row(
             "policies",
             f"overlap {p.overlap} · catchup {p.catchup} · jitter {p.jitter_seconds:g}s",

@@ -68,9 +68,7 @@ class PageCache:
     def missing(self, pages: Iterable[int]) -> list[int]:
         """Of `pages`, those neither cached nor already being fetched for this generation."""
         return [
-            p
-            for p in pages
-            if p not in self._pages and (self.generation, p) not in self._pending
+            p for p in pages if p not in self._pages and (self.generation, p) not in self._pending
         ]
 
     def begin(self, page: int) -> int:

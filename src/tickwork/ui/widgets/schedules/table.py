@@ -26,6 +26,7 @@ from textual.strip import Strip
 from tickwork.domain.model import Schedule
 from tickwork.domain.timeutil import Clock
 from tickwork.store import Store, StoreError
+from tickwork.ui.deferred import deferred
 from tickwork.ui.widgets.schedules import columns
 from tickwork.ui.widgets.schedules.pager import PageCache, Query
 
@@ -199,7 +200,7 @@ class ScheduleTable(ScrollView, can_focus=True):
     def _start_load(self, query: Query, *, keep_position: bool) -> None:
         top = self._top() if keep_position else 0
         self.run_worker(
-            self._load(query, top, keep_position), group="table-load", exclusive=True
+            deferred(self._load, query, top, keep_position), group="table-load", exclusive=True
         )
 
     async def _load(self, query: Query, top: int, keep_position: bool) -> None:
@@ -250,9 +251,7 @@ class ScheduleTable(ScrollView, can_focus=True):
         here = pager.page_of(self.cursor)
         for page in sorted(pager.missing(pages), key=lambda p: abs(p - here)):  # cursor's first
             generation = pager.begin(page)
-            self.run_worker(
-                self._fetch_page(generation, page, pager.query), group="table-pages"
-            )
+            self.run_worker(self._fetch_page(generation, page, pager.query), group="table-pages")
 
     async def _fetch_page(self, generation: int, page: int, query: Query) -> None:
         pager = self.pager
@@ -342,4 +341,3 @@ class ScheduleTable(ScrollView, can_focus=True):
             self.refresh_line(index + 1)
             if index == self.cursor:
                 self._announce()
-
