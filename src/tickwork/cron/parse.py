@@ -1,55 +1,53 @@
-"""Classic-cron next-run engine with explicit, DST-correct resolution.
+"""Parsing cron expressions: fields, names, macros, @every durations, and the matcher.
 
-croniter (pinned) checks and expands the fields; matches are iterated as *naive local
-wall-clock* times, and this module owns how each becomes real instants in the zone:
-
-* ordinary times fire at the one instant whose wall clock matches;
-* in a spring-forward gap a wildcard job (minute or hour field starting with ``*``)
-  skips the missing times, while a fixed-time job fires once, at the first instant
-  after the gap;
-* in a fall-back repeat a wildcard job fires on both passes, a fixed-time job only
-  on the first.
-
-Day rule (Vixie cron): when day-of-month and day-of-week are both restricted a day
-matches if either does, unless one of them starts with ``*`` (then both must).
 Reversed ranges such as ``22-2`` or ``fri-mon`` wrap around, as croniter reads them.
 """
 
 from __future__ import annotations
 
-import heapq
 import re
 from bisect import bisect_left
 from calendar import monthrange
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterBadDateError, CroniterError, croniter
 
-__all__ = [
-    "CronError", "Fire", "expand_macro", "format_duration", "interval_of", "is_fixed_time",
-    "is_interval", "next_fires", "next_runs", "normalize", "parse_duration", "skipped_between",
-    "validate",
-]
-
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MACROS: dict[str, str] = {
-    "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
-    "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
     "@hourly": "0 * * * *",
 }
 MAX_YEARS_BETWEEN_MATCHES = 50  # croniter's default search horizon
 
 _FIELDS = ("minute", "hour", "day-of-month", "month", "day-of-week")
 _BOUNDS = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
-_MONTH_LONG = ("January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December")
+_MONTH_LONG = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _DAY_LONG = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 _NAMES: tuple[dict[str, int], ...] = (
-    {}, {}, {}, {n[:3].lower(): i + 1 for i, n in enumerate(_MONTH_LONG)},
+    {},
+    {},
+    {},
+    {n[:3].lower(): i + 1 for i, n in enumerate(_MONTH_LONG)},
     {n[:3].lower(): i for i, n in enumerate(_DAY_LONG)},
 )
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # February: leap years count
@@ -83,8 +81,9 @@ def parse_duration(text: str) -> timedelta:
     if not cleaned:
         raise CronError("duration is empty: use a number with s, m, h or d, like 30s or 1h30m")
     if not _DURATION_FULL.fullmatch(cleaned):
-        raise CronError(f"bad duration '{text.strip()}': use a number with s, m, h or d, "
-                        "like 30s or 1h30m")
+        raise CronError(
+            f"bad duration '{text.strip()}': use a number with s, m, h or d, like 30s or 1h30m"
+        )
     seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(cleaned))
     if seconds < 1:
         raise CronError(f"duration must be at least 1s, got '{text.strip()}'")
@@ -200,8 +199,11 @@ def _item(item: str, fi: int) -> tuple[set[int], str, bool]:
     low_item = item.lower()
     if fi == 4 and low_item == "l":
         raise CronError("'L' in day-of-week needs a day, like 5L or friL (last Friday)")
-    if fi == 4 and ("#" in item or low_item.endswith("l")
-                    or (low_item.startswith("l") and _DIGITS.fullmatch(item[1:]))):
+    if fi == 4 and (
+        "#" in item
+        or low_item.endswith("l")
+        or (low_item.startswith("l") and _DIGITS.fullmatch(item[1:]))
+    ):
         return _nth_item(item, low_item)
     if fi == 2 and low_item == "l":
         return {32}, item, False  # 32 stands for "last day of the month"
@@ -267,8 +269,9 @@ def _check_days_exist(fields: list[str], dom: set[int], months: set[int]) -> Non
     if first > max(_MONTH_DAYS[m - 1] for m in months):
         names = [_MONTH_LONG[m - 1] for m in sorted(months)]
         joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        raise CronError(f"never matches: {joined} {'has' if len(names) == 1 else 'have'} "
-                        f"no day {first}")
+        raise CronError(
+            f"never matches: {joined} {'has' if len(names) == 1 else 'have'} no day {first}"
+        )
 
 
 class _Matcher:
@@ -286,8 +289,7 @@ class _Matcher:
         self.doms = {d for d in ex[2] if isinstance(d, int)}
         self.last = "l" in ex[2]
         self.dows = {d for d in ex[4] if isinstance(d, int)}
-        self.nth: dict[int, set[int | str]] = {
-            k: set(v) for k, v in c.nth_weekday_of_month.items()}
+        self.nth: dict[int, set[int | str]] = {k: set(v) for k, v in c.nth_weekday_of_month.items()}
         dom, dow = ex[2] != ["*"], ex[4] != ["*"] or bool(self.nth)
         either = dom and dow and not (text[2].startswith("*") or text[4].startswith("*"))
         self.rule = "or" if either else ("dom" if dom else "") + ("dow" if dow else "")
@@ -320,7 +322,7 @@ class _Matcher:
                     hour = minute = 0
                     continue
                 if self._day_ok(day):
-                    for h in hours[bisect_left(hours, hour):]:
+                    for h in hours[bisect_left(hours, hour) :]:
                         i = bisect_left(minutes, minute if h == hour else 0)
                         if i < len(minutes):
                             return datetime(day.year, day.month, day.day, h, minutes[i])
@@ -348,20 +350,31 @@ def _compile(expression: str) -> _Compiled:
     fields = expand_macro(text).split()
     if len(fields) != 5:
         extra = "; seconds and years fields are not supported" if len(fields) in (6, 7) else ""
-        raise CronError("expected 5 fields (minute hour day-of-month month day-of-week), "
-                        f"got {len(fields)}{extra}")
+        raise CronError(
+            "expected 5 fields (minute hour day-of-month month day-of-week), "
+            f"got {len(fields)}{extra}"
+        )
     parsed = [_parse_field(f, i) for i, f in enumerate(fields)]
     if parsed[4][2] and fields[2] != "*":
-        raise CronError("a day-of-week with # or L cannot be combined with a day-of-month; "
-                        "use * for the day of month")
+        raise CronError(
+            "a day-of-week with # or L cannot be combined with a day-of-month; "
+            "use * for the day of month"
+        )
     _check_days_exist(fields, parsed[2][0], parsed[3][0])
     try:
-        checked = croniter(" ".join(p[1] for p in parsed), datetime(2000, 1, 1),
-                           ret_type=datetime, day_or=True, implement_cron_bug=True)
+        checked = croniter(
+            " ".join(p[1] for p in parsed),
+            datetime(2000, 1, 1),
+            ret_type=datetime,
+            day_or=True,
+            implement_cron_bug=True,
+        )
         checked.get_next(datetime)
     except CroniterBadDateError:
-        raise CronError(f"never matches: no date within {MAX_YEARS_BETWEEN_MATCHES} years "
-                        "fits this day-of-month/month/day-of-week combination") from None
+        raise CronError(
+            f"never matches: no date within {MAX_YEARS_BETWEEN_MATCHES} years "
+            "fits this day-of-month/month/day-of-week combination"
+        ) from None
     except (CroniterError, ValueError, TypeError) as exc:
         message = re.sub(r"\[[^\]]*\]\s*", "", str(exc)).strip(" .,")
         raise CronError(f"not a valid cron expression: {message or 'rejected'}") from None
@@ -371,151 +384,3 @@ def _compile(expression: str) -> _Compiled:
 def validate(expression: str) -> None:
     """Raise :class:`CronError` with the precise reason if ``expression`` is unusable."""
     _compile(expression)
-
-
-@lru_cache(maxsize=512)
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise CronError(f"unknown time zone '{name}'") from None
-
-
-def _utc_naive(moment: datetime, what: str) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{what} must be a timezone-aware datetime")
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
-def _offset_at(zone: tzinfo, instant: datetime) -> timedelta:
-    """UTC offset in ``zone`` at a naive-UTC instant."""
-    return cast(timedelta, zone.fromutc(instant.replace(tzinfo=zone)).utcoffset())
-
-
-@lru_cache(maxsize=4096)
-def _transition(zone: tzinfo, before: datetime, at_or_after: datetime) -> datetime:
-    """First naive-UTC instant in (before, at_or_after] carrying the later offset."""
-    target = _offset_at(zone, at_or_after)
-    lo, hi = 0, int((at_or_after - before).total_seconds())
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if _offset_at(zone, before + timedelta(seconds=mid)) == target:
-            hi = mid
-        else:
-            lo = mid
-    return before + timedelta(seconds=hi)
-
-
-def _resolve(t: datetime, zone: tzinfo, fixed: bool) -> list[_Pending]:
-    """The instants (naive UTC) at which naive local match ``t`` fires."""
-    o0 = cast(timedelta, zone.utcoffset(t))
-    o1 = cast(timedelta, zone.utcoffset(t.replace(fold=1)))
-    if o0 == o1:
-        return [(t - o0, None)]
-    if o0 > o1:  # repeated wall time; its first pass is t - o0
-        if fixed:
-            return [(t - o0, "repeated hour (fires once)")]
-        return [(t - o0, "repeated hour (1st time)"), (t - o1, "repeated hour (2nd time)")]
-    if fixed:  # skipped wall time: fire once, at the first instant after the gap
-        return [(_transition(zone, t - o1, t - o0), f"moved by DST ({t:%H:%M} does not exist)")]
-    return []
-
-
-def _cron_fires(comp: _Compiled, zone: tzinfo, after: datetime, count: int) -> list[_Pending]:
-    """The first ``count`` fires strictly after naive-UTC ``after``, in order."""
-    matcher = comp.matcher
-    assert matcher is not None
-    local_after = zone.fromutc(after.replace(tzinfo=zone))
-    # Second-pass wall times of a fall-back just ahead lie before local(after): start early.
-    drop = cast(timedelta, local_after.utcoffset()) - _offset_at(zone, after + _LOOKAHEAD)
-    t: datetime | None = local_after.replace(tzinfo=None) - max(drop, timedelta(0)) - _MINUTE
-    pending: list[_Pending] = []
-    seen: set[datetime] = set()
-    out: list[_Pending] = []
-    budget = 4 * count + 10_000  # matches swallowed by DST gaps still count against it
-    while len(out) < count and budget > 0:
-        budget -= 1
-        t = matcher.next_after(cast(datetime, t))
-        if t is None:  # no further matches: what is pending is all there is
-            out.extend(heapq.nsmallest(count - len(out), pending))
-            break
-        for fire in _resolve(t, zone, comp.fixed):
-            if fire[0] > after and fire[0] not in seen:
-                seen.add(fire[0])
-                heapq.heappush(pending, fire)
-        # Instants of any later match are >= nxt - max(offsets at nxt) (monotone in nxt).
-        nxt = t + _MINUTE
-        bound = nxt - max(cast(timedelta, zone.utcoffset(nxt)),
-                          cast(timedelta, zone.utcoffset(nxt.replace(fold=1))))
-        while pending and pending[0][0] < bound and len(out) < count:
-            out.append(heapq.heappop(pending))
-    return out
-
-
-def _fires(expression: str, timezone: str, after: datetime, count: int,
-           anchor: datetime | None) -> tuple[list[_Pending], ZoneInfo]:
-    comp = _compile(expression)
-    zone = _zone(timezone)
-    after_utc = _utc_naive(after, "after")
-    if count <= 0:
-        return [], zone
-    if comp.interval is None:
-        return _cron_fires(comp, zone, after_utc, count), zone
-    step = comp.interval
-    base = _utc_naive(anchor if anchor is not None else EPOCH, "anchor")
-    first = base + ((after_utc - base) // step + 1) * step
-    return [(first + k * step, None) for k in range(count)], zone
-
-
-def next_runs(expression: str, timezone: str, after: datetime, count: int, *,
-              anchor: datetime | None = None) -> list[datetime]:
-    """The next ``count`` fire instants (aware UTC) strictly after aware ``after``.
-
-    ``@every D`` fires on the grid ``anchor + k*D`` (default anchor 1970-01-01T00:00Z),
-    independent of DST. Raises CronError (bad expression or zone), ValueError (naive).
-    """
-    fires, _ = _fires(expression, timezone, after, count, anchor)
-    return [at.replace(tzinfo=UTC) for at, _note in fires]
-
-
-def next_fires(expression: str, timezone: str, after: datetime, count: int, *,
-               anchor: datetime | None = None) -> list[Fire]:
-    """Like :func:`next_runs` (identical instants) with local times and DST notes."""
-    fires, zone = _fires(expression, timezone, after, count, anchor)
-    return [Fire(at.replace(tzinfo=UTC), at.replace(tzinfo=UTC).astimezone(zone), note)
-            for at, note in fires]
-
-
-def _gaps(zone: tzinfo, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    """Spring-forward gaps whose transition lies in (start, end], as naive local spans."""
-    found: list[tuple[datetime, datetime]] = []
-    cursor, before = start, _offset_at(zone, start)
-    while cursor < end:
-        probe = min(cursor + _LOOKAHEAD, end)
-        now = _offset_at(zone, probe)
-        if now != before:
-            moment = _transition(zone, cursor, probe)
-            if now > before:
-                found.append((moment + before, moment + now))
-        cursor, before = probe, now
-    return found
-
-
-def skipped_between(expression: str, timezone: str, start: datetime,
-                    end: datetime) -> list[datetime]:
-    """Naive local wall-clock matches a wildcard job loses to DST gaps in (start, end].
-
-    Fixed-time jobs are moved rather than skipped, so they (and ``@every``) give ``[]``.
-    """
-    comp = _compile(expression)
-    zone = _zone(timezone)
-    lo, hi = _utc_naive(start, "start"), _utc_naive(end, "end")
-    if comp.matcher is None or comp.fixed:
-        return []
-    skipped: list[datetime] = []
-    for gap_start, gap_end in _gaps(zone, lo, hi):
-        t = comp.matcher.next_after(gap_start - _MINUTE)
-        while t is not None and t < gap_end:
-            skipped.append(t)
-            t = comp.matcher.next_after(t)
-    return skipped
