@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from tickwork.cli.main import cli
+from tests.cli_helpers import run_cli, schedule_rows
 
-
-def run(db: Path, *args: str, input: str | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["--db", str(db), *args], input=input)
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
-def snapshot(db: Path) -> list[tuple[object, ...]]:
-    if not db.exists():
-        return []
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute("SELECT * FROM schedules ORDER BY id").fetchall()
-    finally:
-        conn.close()
+run = run_cli
+snapshot = schedule_rows
 
 
 def add_json(db: Path, *args: str) -> dict[str, object]:

@@ -3,36 +3,18 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner
-
-from tickwork.cli.main import cli
+from tests.cli_helpers import run_cli, schedule_rows
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 Run = Callable[..., tuple[int, str, str]]
 
 
-def run_cli(db: Path, *args: str, input: str | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["--db", str(db), *args], input=input)
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
-def rows(db: Path) -> list[tuple[Any, ...]]:
-    """Every schedule row, for "nothing changed" checks."""
-    if not db.exists():
-        return []
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute("SELECT * FROM schedules ORDER BY id").fetchall()
-    finally:
-        conn.close()
+rows = schedule_rows
 
 
 def listed(db: Path) -> list[dict[str, Any]]:

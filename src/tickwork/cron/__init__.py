@@ -17,6 +17,8 @@ Reversed ranges such as ``22-2`` or ``fri-mon`` wrap around, as croniter reads t
 
 from tickwork.cron.engine import next_fires, next_runs, skipped_between
 from tickwork.cron.parse import (
+    EPOCH,
+    MACROS,
     CronError,
     Fire,
     _compile,
@@ -31,6 +33,8 @@ from tickwork.cron.parse import (
 )
 
 __all__ = [
+    "EPOCH",
+    "MACROS",
     "CronError",
     "Fire",
     "_compile",

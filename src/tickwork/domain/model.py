@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -117,6 +117,15 @@ class Policies:
     overlap: str = "skip"
     catchup: str = "latest"
     jitter_seconds: float = 0
+
+
+POLICY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Policies))
+# The input keys of each action kind (besides "kind").
+ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "command": ("command", "cwd", "env"),
+    "http": ("url", "method", "headers", "body"),
+    "python": ("target",),
+}
 
 
 @dataclass(frozen=True)

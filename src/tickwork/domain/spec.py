@@ -18,6 +18,7 @@ from tickwork.describe import describe
 from tickwork.domain import fields
 from tickwork.domain.errors import FieldError, InvalidSchedule, NotAllowed
 from tickwork.domain.model import (
+    ACTION_FIELDS,
     HOOK_FIELDS,
     Action,
     CommandAction,
@@ -131,11 +132,7 @@ def _timing(
     return None, None, None
 
 
-_ACTION_KEYS = {
-    "command": {"kind", "command", "cwd", "env"},
-    "http": {"kind", "url", "method", "headers", "body"},
-    "python": {"kind", "target"},
-}
+_ACTION_KEYS = {kind: {"kind", *keys} for kind, keys in ACTION_FIELDS.items()}
 
 
 def _action(data: Any, base: Action | None) -> Action:

@@ -15,6 +15,7 @@ from tickwork.domain import fields
 from tickwork.domain.errors import InvalidSchedule
 from tickwork.domain.model import (
     HOOK_FIELDS,
+    POLICY_FIELDS,
     CommandAction,
     HttpAction,
     Policies,
@@ -27,14 +28,6 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "url": ("url", "method", "headers", "body"),
     "call": ("call",),
 }
-POLICY_FIELDS = (
-    "timeout_seconds",
-    "retries",
-    "retry_backoff_seconds",
-    "overlap",
-    "catchup",
-    "jitter_seconds",
-)
 PLAIN_FIELDS = (
     "name",
     "description",

@@ -13,9 +13,8 @@ from typing import Any
 
 from tickwork.domain import fields, spec
 from tickwork.domain.errors import FieldError, InvalidSchedule
-from tickwork.domain.model import HOOK_FIELDS, Schedule
+from tickwork.domain.model import HOOK_FIELDS, POLICY_FIELDS, Schedule
 from tickwork.domain.timeutil import iso
-from tickwork.exchange.entries import POLICY_FIELDS
 
 COPIED = (
     "name",

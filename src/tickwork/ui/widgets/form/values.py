@@ -14,6 +14,8 @@ from typing import Any, Literal
 from tickwork.domain import spec
 from tickwork.domain.errors import FieldError, InvalidSchedule
 from tickwork.domain.model import (
+    ACTION_FIELDS,
+    POLICY_FIELDS,
     CommandAction,
     HttpAction,
     PythonAction,
@@ -29,19 +31,6 @@ TIMING_KEYS: dict[str, tuple[str, ...]] = {
     "time": ("time_of_day", "days_of_week"),
     "every": ("every",),
 }
-ACTION_KEYS: dict[str, tuple[str, ...]] = {
-    "command": ("command", "cwd", "env"),
-    "http": ("url", "method", "headers", "body"),
-    "python": ("target",),
-}
-POLICY_KEYS = (
-    "timeout_seconds",
-    "retries",
-    "retry_backoff_seconds",
-    "overlap",
-    "catchup",
-    "jitter_seconds",
-)
 CLEARABLE_KEYS = ("description", "max_runs", "end_at", "deduplication_key", "external_id")
 _PREVIEW_ACTION = {"kind": "command", "command": "true"}
 
@@ -163,7 +152,7 @@ def create_data(v: FormValues) -> dict[str, Any]:
     data: dict[str, Any] = {"name": v.name, "active": v.active, "timezone": v.timezone or None}
     data.update(timing_data(v))
     data["action"] = action_data(v)
-    for key in (*POLICY_KEYS, *CLEARABLE_KEYS):
+    for key in (*POLICY_FIELDS, *CLEARABLE_KEYS):
         value = getattr(v, key).strip()
         if value:
             data[key] = value
@@ -182,9 +171,9 @@ def patch_data(initial: FormValues, v: FormValues) -> dict[str, Any]:
         data.update(timing_data(v))
     if "timezone" in changed:
         data["timezone"] = v.timezone or None
-    if changed & {"kind", *ACTION_KEYS[v.kind]}:
+    if changed & {"kind", *ACTION_FIELDS[v.kind]}:
         data["action"] = action_data(v)
-    for key in POLICY_KEYS:
+    for key in POLICY_FIELDS:
         if key in changed:
             data[key] = getattr(v, key).strip() or None
     for key in CLEARABLE_KEYS:

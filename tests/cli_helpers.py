@@ -1,0 +1,30 @@
+"""The CLI in-process (click's runner) on real database files, and a "nothing changed" probe."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from tickwork.cli.main import cli
+
+
+def run_cli(db: Path, *args: str, input: str | None = None) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of `tickwork --db DB ARGS...`; unexpected errors propagate."""
+    result = CliRunner().invoke(cli, ["--db", str(db), *args], input=input)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def schedule_rows(db: Path) -> list[tuple[Any, ...]]:
+    """Every schedule row, for "nothing changed" checks."""
+    if not db.exists():
+        return []
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT * FROM schedules ORDER BY id").fetchall()
+    finally:
+        conn.close()
