@@ -203,3 +203,15 @@ def test_runs_and_run_show(db_path: Path) -> None:
         assert bad.returncode == 1, args
         assert bad.stdout == ""
         assert len(bad.stderr.splitlines()) == 1 and bad.stderr.startswith("error: "), bad.stderr
+
+
+def test_keep_runs_prunes_old_finished_runs(db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        s = add(store, "chatty", cron="0 0 1 1 *", action=command("true"))
+    for _ in range(4):
+        assert cli(db_path, "trigger", "chatty").returncode == 0
+    assert len(runs_of(db_path, s.id)) == 4
+    done = cli(db_path, "run", "--once", "--keep-runs", "2")
+    assert done.returncode == 0, done.stderr
+    kept = runs_of(db_path, s.id)
+    assert len(kept) == 2 and all(r["status"] == "succeeded" for r in kept)

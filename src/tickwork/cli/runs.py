@@ -98,6 +98,13 @@ def event_line(event: object, fmt: str) -> str:
     help="Seconds without a heartbeat before this runner counts as dead.",
 )
 @click.option(
+    "--keep-runs",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Finished runs kept per schedule (older ones are pruned in the background).",
+)
+@click.option(
     "--sync",
     "sync_file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -112,6 +119,7 @@ def run_cmd(
     once: bool,
     grace: float,
     lease_ttl: float,
+    keep_runs: int,
     sync_file: Path | None,
 ) -> None:
     """Run the scheduler headless in the foreground (for systemd or containers)."""
@@ -131,6 +139,7 @@ def run_cmd(
         shutdown_grace=grace,
         lease_ttl=lease_ttl,
         heartbeat=max(0.5, lease_ttl / 5),
+        keep_runs=keep_runs,
     )
 
     async def main() -> None:
