@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -340,3 +341,18 @@ def test_signing_secret_generated_shown_once_then_masked(db_path: Path) -> None:
     assert snapshot(db_path) == before
     code, out, _ = run(db_path, "edit", "hook", "--clear", "signing-secret", "--json")
     assert json.loads(out)["signing_secret"] is None
+
+
+def test_a_database_locked_by_a_long_write_is_one_line_and_changes_nothing(db_path: Path) -> None:
+    run(db_path, "add", "keep", "--cron", "0 1 * * *", "--command", "true")
+    before = snapshot(db_path)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
+    try:
+        code, _, err = run(db_path, "pause", "keep")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert code == 1 and err.startswith("error: the database is locked by another process")
+    assert len(err.strip().splitlines()) == 1
+    assert snapshot(db_path) == before

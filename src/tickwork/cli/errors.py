@@ -7,7 +7,7 @@ from typing import IO, Any
 import click
 
 from tickwork.domain.errors import InvalidSchedule, NotAllowed, ScheduleNotFound
-from tickwork.store.db import StoreError
+from tickwork.store.db import StoreError, is_busy
 
 # Input field -> the CLI option that sets it, so messages name what the user typed.
 OPTION_FOR_FIELD = {
@@ -64,6 +64,11 @@ def describe_invalid(exc: InvalidSchedule, option_for: dict[str, str] | None = N
 def translate(exc: BaseException) -> CliError | None:
     if isinstance(exc, InvalidSchedule):
         return CliError(describe_invalid(exc))
+    if is_busy(exc):
+        return CliError(
+            "the database is locked by another process (a long write?); nothing was changed: "
+            "try again in a moment"
+        )
     if isinstance(exc, (ScheduleNotFound, NotAllowed, StoreError)):
         text = str(exc)
         if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":

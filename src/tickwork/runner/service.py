@@ -29,6 +29,7 @@ from tickwork.runner.notify import notify_and_record
 from tickwork.runner.orphans import kill_run_processes
 from tickwork.runner.payload import context_for
 from tickwork.store import Store, claims
+from tickwork.store.db import is_busy
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -162,7 +163,7 @@ class Runner:
             try:
                 return await asyncio.to_thread(fn, *args, **kwargs)
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
+                if not is_busy(exc):
                     raise
                 self._emit_note(f"database busy ({exc}); retrying")
                 await asyncio.sleep(delay)

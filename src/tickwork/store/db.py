@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from tickwork.store.migrations import MIGRATIONS
 APPLICATION_ID = 0x7469636B  # "tick"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
+OPEN_WAIT_SECONDS = 60
 
 
 class StoreError(RuntimeError):
@@ -78,8 +80,7 @@ def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open {path}: {exc}") from None
     try:
-        _configure(conn, path, fresh)
-        migrate(conn, path)
+        _open_waiting(conn, path, fresh)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StoreError(
@@ -89,6 +90,33 @@ def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def is_busy(exc: BaseException) -> bool:
+    """A lock held by another connection (not damage): wait and try again."""
+    text = str(exc)
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def _open_waiting(conn: sqlite3.Connection, path: Path, fresh: bool) -> None:
+    """Configure and migrate; another process's long write lock is waited out, up to a limit."""
+    deadline = time.monotonic() + OPEN_WAIT_SECONDS
+    delay = 0.1
+    while True:
+        try:
+            _configure(conn, path, fresh)
+            migrate(conn, path)
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise StoreError(
+                    f"{path} stayed locked by another process for {OPEN_WAIT_SECONDS} s; "
+                    "try again when it is done"
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 def _configure(conn: sqlite3.Connection, path: Path, fresh: bool) -> None:
