@@ -63,3 +63,25 @@ async def test_bad_actions_and_bad_rows_do_not_stop_the_runner(db_path: Path) ->
     assert len(times) >= 3 and times[0] == good.next_run_at and grid_problems(times) == []
     assert parse_iso(schedule_row(db_path, good.id)["next_run_at"]) == times[-1] + SECOND
     assert {r["status"] for r in runs} == {"succeeded"}
+
+
+async def test_an_unexpected_database_error_is_logged_and_the_runner_recovers(
+    db_path: Path,
+) -> None:
+    with Store.open(db_path) as store:
+        s = add(store, "steady", catchup="all")
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute(  # every claim fails until the trigger goes
+        "CREATE TRIGGER tw_refuse BEFORE INSERT ON runs BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
+    async with in_process(db_path) as (runner, events):
+        await asyncio.sleep(2.5)
+        assert runs_of(db_path, s.id) == []
+        assert any("cycle failed" in n and "refused" in n for n in events.notes()), events.notes()
+        conn.execute("DROP TRIGGER tw_refuse")
+        await asyncio.sleep(2.5)
+        assert runner.state == "active"
+    conn.close()
+    runs = runs_of(db_path, s.id)
+    assert runs and all(r["status"] == "succeeded" for r in runs)
+    assert grid_problems([r["scheduled_for"] for r in runs]) == []  # catchup=all: nothing lost

@@ -15,6 +15,7 @@ import random
 import socket
 import sqlite3
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -110,7 +111,7 @@ class Runner:
         self.lease = self._new_lease(now, "starting")
         try:
             while not self._stopping.is_set():
-                await self._cycle()
+                await self._guarded_cycle(once)
                 if once:
                     await self._drain_once(now)
                     break
@@ -198,6 +199,18 @@ class Runner:
             return True
         since = (now - self.lease.heartbeat_at).total_seconds()
         return since < 0 or since >= self.heartbeat
+
+    async def _guarded_cycle(self, once: bool) -> None:
+        """A daemon outlives an unexpected error in one cycle: it is logged with its traceback
+        and the next cycle tries again (nothing was claimed by the failed transaction)."""
+        try:
+            await self._cycle()
+        except (sqlite3.Error, OSError, ValueError, LookupError) as exc:
+            if once:
+                raise
+            detail = "".join(traceback.format_exception(exc)).rstrip()
+            self._emit_note(f"cycle failed, retrying in 1 s: {detail}")
+            await asyncio.sleep(1.0)
 
     async def _beat(self, now: datetime, state: str | None = None) -> None:
         """Refresh this runner's lease; without `state`, decide between active and standby."""
