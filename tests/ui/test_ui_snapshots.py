@@ -15,6 +15,7 @@ from textual.widgets import Input
 
 from tests.conftest import FakeClock
 from tests.ui.conftest import settle
+from tickwork.store import Store
 from tickwork.ui.app import TickworkApp, create_app
 from tickwork.ui.screens.edit import EditScreen
 
@@ -66,6 +67,41 @@ def test_keys_help(snap_compare: Any, demo_app: TickworkApp) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         await pilot.press("question_mark")
+        await settle(pilot)
+
+    assert snap_compare(demo_app, terminal_size=TERMINAL, run_before=run_before)
+
+
+def test_declarative_schedule_opens_read_only(
+    snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    clock = FakeClock()
+    with Store.open(Path("decl.db"), clock=clock) as store:
+        store.create(
+            {
+                "name": "nightly backup",
+                "cron": "30 2 * * *",
+                "timezone": "Europe/Paris",
+                "action": {"kind": "command", "command": "/usr/local/bin/backup.sh"},
+            },
+            type="DECLARATIVE",
+            declared_in="/srv/tickwork.toml",
+        )
+    app = create_app(Path("decl.db"), clock=clock, runner=False)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
+
+
+def test_delete_asks_first(snap_compare: Any, demo_app: TickworkApp) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("j", "d")
         await settle(pilot)
 
     assert snap_compare(demo_app, terminal_size=TERMINAL, run_before=run_before)
