@@ -85,3 +85,20 @@ async def test_an_unexpected_database_error_is_logged_and_the_runner_recovers(
     runs = runs_of(db_path, s.id)
     assert runs and all(r["status"] == "succeeded" for r in runs)
     assert grid_problems([r["scheduled_for"] for r in runs]) == []  # catchup=all: nothing lost
+
+
+async def test_a_next_run_written_in_another_iso_form_is_still_claimed(db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        s = add(store, "zulu", catchup="all")
+    conn = sqlite3.connect(db_path)
+    with conn:  # same instant, written as another program would: "Z" and no offset digits
+        conn.execute(
+            "UPDATE schedules SET next_run_at = replace(next_run_at, '+00:00', 'Z') WHERE id = ?",
+            (s.id,),
+        )
+    conn.close()
+    async with in_process(db_path) as (_runner, events):
+        await asyncio.sleep(2.5)
+    runs = runs_of(db_path, s.id)
+    assert runs and runs[0]["status"] == "succeeded", events.notes()
+    assert not any("cycle failed" in n for n in events.notes())

@@ -19,12 +19,13 @@ from tickwork.domain.errors import ScheduleNotFound
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import FAILED_STATUSES, Run, RunnerLease
 from tickwork.domain.timeutil import iso, iso_ms, parse_iso
-from tickwork.store.rows import SELECT_SCHEDULE, from_row
+from tickwork.store.rows import SCHEDULE_COLUMNS, SELECT_SCHEDULE, from_row
 from tickwork.store.runs import SELECT_RUN, insert_run, run_from_row
 
 if TYPE_CHECKING:
     from tickwork.store.schedules import Store
 
+_NEXT_RUN_COLUMN = SCHEDULE_COLUMNS.index("next_run_at")
 ON_TIME_GRACE = timedelta(seconds=60)  # a fire later than this counts as missed downtime
 MAX_CATCHUP_RUNS = 100  # catchup=all runs at most this many missed fires
 MAX_MISSED_ROWS = 1000  # beyond this a backlog is summarised in the last missed row
@@ -174,6 +175,7 @@ def claim_due(
         s = from_row(row)
         if not s.active or s.next_run_at != expected_next or expected_next > now:
             return None
+        stored_next = row[_NEXT_RUN_COLUMN]  # the CAS compares the stored text, whatever its form
         times, next_after, cut = _due_times(s, now)
         claim = Claim(schedule=s, previous=s)
         policy = s.policies.catchup
@@ -228,7 +230,7 @@ def claim_due(
                 1 if updated.active else 0,
                 updated.status_reason,
                 s.id,
-                iso(expected_next),
+                stored_next,
             ),
         )
         if cur.rowcount != 1:  # cannot happen inside BEGIN IMMEDIATE; kept as the CAS guard
