@@ -48,8 +48,9 @@ def test_run_sync_applies_the_file_and_its_changes(
     before = runs_named(db, "tock")
     assert wait_until(lambda: runs_named(db, "tock") > before, 10)  # tock still declared
 
-    assert runner.stop() == 0
+    code = runner.stop()
     log = runner.text()
+    assert code == 0, log
     assert "synced    " in log and "1 to create" in log and "tickwork.toml:3" in log
     kinds = {r[0] for r in query(db, "SELECT type FROM schedules")}
     assert kinds == {"DECLARATIVE"}
