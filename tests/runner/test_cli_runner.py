@@ -55,7 +55,11 @@ def test_run_once_fires_what_is_due_and_exits(db_path: Path) -> None:
     assert runs_of(db_path, later.id) == []
     lines = done.stdout.splitlines()
     assert [line.split()[1] for line in lines] == [
-        "runner", "claimed", "started", "succeeded", "runner"
+        "runner",
+        "claimed",
+        "started",
+        "succeeded",
+        "runner",
     ]
     assert all(run["id"] in line for line in lines[1:4])
     assert lines[-1].endswith("runner    stopped")
@@ -215,3 +219,29 @@ def test_keep_runs_prunes_old_finished_runs(db_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     kept = runs_of(db_path, s.id)
     assert len(kept) == 2 and all(r["status"] == "succeeded" for r in kept)
+
+
+async def test_a_run_that_ends_during_the_stopping_heartbeat_does_not_break_shutdown(
+    db_path: Path,
+) -> None:
+    """Found in CI: a run finishing while the stopping lease was written left nothing to wait
+    for, and `asyncio.wait([])` raised, so `tickwork run` exited 1 on SIGTERM."""
+    import asyncio
+
+    from tickwork.runner import Runner
+
+    class SlowStoppingBeat(Runner):
+        async def _beat(self, now: object, state: str | None = None) -> None:  # type: ignore[override]
+            await super()._beat(now, state)  # type: ignore[arg-type]
+            if state == "stopping":
+                await asyncio.sleep(0.6)  # the running action (sleep 0.2) ends meanwhile
+
+    with Store.open(db_path) as store:
+        s = add(store, "short", every="1s", action=command("sleep 0.2"))
+        runner = SlowStoppingBeat(store, mode="headless")
+        task = asyncio.create_task(runner.run())
+        assert await asyncio.to_thread(wait_until, lambda: running(db_path, s.id), 10)
+        await runner.stop()
+        await asyncio.wait_for(task, 10)  # raised ValueError before the fix
+    assert runner.state == "stopped"
+    assert runs_of(db_path, s.id)[0]["status"] == "succeeded"

@@ -433,8 +433,12 @@ class Runner:
             await self._beat(self.clock(), "stopping")
             beating = asyncio.create_task(self._keep_beating("stopping"))
             try:
-                tasks = list(self.tasks.values())
-                _, pending = await asyncio.wait(tasks, timeout=self.shutdown_grace)
+                tasks = list(self.tasks.values())  # again: some may have ended during the beat
+                _, pending = (
+                    await asyncio.wait(tasks, timeout=self.shutdown_grace)
+                    if tasks
+                    else (set(), set())
+                )
                 for task in pending:
                     run_id = task.get_name().removeprefix("tickwork-run-")
                     reason = f"cancelled: runner stopped (shutdown grace {self.shutdown_grace:g}s)"
