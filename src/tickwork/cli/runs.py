@@ -147,7 +147,7 @@ def run_cmd(
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, lambda: asyncio.ensure_future(runner.stop()))
         if log_format == "text":
-            click.echo(f"{iso_ms(utcnow())} runner    started on {store.path} (pid {_pid()})")
+            click.echo(f"{iso_ms(utcnow())} runner    started on {store.path} (pid {os.getpid()})")
         watcher: asyncio.Task[None] | None = None
         if sync_file is not None:
             from tickwork.exchange.watch import sync_once, watch_and_sync
@@ -185,10 +185,6 @@ def log_sync(result: object, fmt: str, *, quiet: bool = False) -> None:
     else:
         click.echo(f"{now} {event:<9} {text}")
     sys.stdout.flush()
-
-
-def _pid() -> int:
-    return os.getpid()
 
 
 @click.command("trigger")

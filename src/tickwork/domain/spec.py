@@ -27,7 +27,6 @@ from tickwork.domain.model import (
     Policies,
     PythonAction,
     Schedule,
-    action_from_json,
 )
 from tickwork.domain.timeutil import floor_second, iso
 
@@ -385,7 +384,3 @@ def settle(s: Schedule, now: datetime, after: datetime | None = None) -> Schedul
             )
         return s.with_changes(active=False, next_run_at=None, status_reason="never fires again")
     return s.with_changes(next_run_at=nxt[0])
-
-
-def from_stored_action(data: Mapping[str, Any]) -> Action:
-    return action_from_json(dict(data))

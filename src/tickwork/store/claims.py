@@ -472,8 +472,3 @@ def cancel_requested(store: Store, runner_id: str) -> list[str]:
         (runner_id,),
     )
     return [r[0] for r in rows]
-
-
-def set_pid(store: Store, run_id: str, pid: int) -> None:
-    with store.write() as conn:
-        conn.execute("UPDATE runs SET pid = ? WHERE id = ?", (pid, run_id))

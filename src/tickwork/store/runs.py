@@ -205,8 +205,3 @@ class LeaseStore:
     def release(self, runner_id: str) -> None:
         with self.store.write() as conn:
             conn.execute("DELETE FROM runners WHERE id = ?", (runner_id,))
-
-    def forget_expired(self, now: datetime, older_than: float = 3600) -> None:
-        cutoff = now - timedelta(seconds=older_than)
-        with self.store.write() as conn:
-            conn.execute("DELETE FROM runners WHERE expires_at < ?", (iso_ms(cutoff),))

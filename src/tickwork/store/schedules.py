@@ -14,7 +14,7 @@ from typing import Any, Literal
 from tickwork.domain import spec
 from tickwork.domain.errors import NotAllowed, ScheduleNotFound
 from tickwork.domain.model import Schedule
-from tickwork.domain.timeutil import Clock, floor_second, iso, parse_iso, utcnow
+from tickwork.domain.timeutil import Clock, floor_second, iso, utcnow
 from tickwork.store.db import StoreError, connect, default_db_path
 from tickwork.store.rows import SCHEDULE_COLUMNS, SELECT_SCHEDULE, from_row, to_row
 from tickwork.store.runs import LeaseStore, RunStore
@@ -218,12 +218,6 @@ class Store:
             (declared_in,),
         )
         return [from_row(r) for r in rows]
-
-    def next_due_at(self) -> datetime | None:
-        rows = self.query(
-            "SELECT min(next_run_at) FROM schedules WHERE active = 1 AND next_run_at IS NOT NULL"
-        )
-        return parse_iso(rows[0][0]) if rows and rows[0][0] else None
 
     # --- writes ----------------------------------------------------------------------------
 
