@@ -14,19 +14,32 @@ from hypothesis import strategies as st
 from tickwork import cron
 
 ZONES = [
-    "America/New_York", "Europe/London", "Australia/Lord_Howe", "America/Havana",
-    "Asia/Kolkata", "Pacific/Chatham", "America/Sao_Paulo", "UTC", "Asia/Tehran",
+    "America/New_York",
+    "Europe/London",
+    "Australia/Lord_Howe",
+    "America/Havana",
+    "Asia/Kolkata",
+    "Pacific/Chatham",
+    "America/Sao_Paulo",
+    "UTC",
+    "Asia/Tehran",
     "Europe/Dublin",
 ]
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 MINUTE = timedelta(minutes=1)
 START, END = datetime(2020, 1, 1, tzinfo=UTC), datetime(2030, 12, 31, tzinfo=UTC)
 
 
 def _numeric(low: int, high: int, hot: list[int] | None = None) -> st.SearchStrategy[str]:
-    value = st.integers(low, high) if not hot else st.one_of(
-        st.sampled_from(hot), st.integers(low, high))
+    value = (
+        st.integers(low, high)
+        if not hot
+        else st.one_of(st.sampled_from(hot), st.integers(low, high))
+    )
     pair = st.tuples(value, value).filter(lambda p: p[0] != p[1])
     step = st.integers(1, max(2, (high - low) // 2))
     return st.one_of(
@@ -35,8 +48,7 @@ def _numeric(low: int, high: int, hot: list[int] | None = None) -> st.SearchStra
         step.map(lambda s: f"*/{s}"),
         pair.map(lambda p: f"{min(p)}-{max(p)}"),
         st.tuples(pair, step).map(lambda q: f"{q[0][0]}-{q[0][1]}/{q[1]}"),  # may wrap
-        st.lists(value, min_size=2, max_size=4, unique=True).map(
-            lambda vs: ",".join(map(str, vs))),
+        st.lists(value, min_size=2, max_size=4, unique=True).map(lambda vs: ",".join(map(str, vs))),
         st.tuples(value, step).map(lambda q: f"{q[0]}/{q[1]}"),
     )
 
@@ -44,8 +56,9 @@ def _numeric(low: int, high: int, hot: list[int] | None = None) -> st.SearchStra
 MINUTES = _numeric(0, 59, [0, 15, 30, 45])
 HOURS = _numeric(0, 23, [0, 1, 2, 3, 23])
 DOMS = st.one_of(_numeric(1, 31), st.sampled_from(["L", "1,L", "15-L"]))
-MONTHS = st.one_of(_numeric(1, 12, [3, 4, 9, 10, 11]),
-                   st.sampled_from(["jan", "Mar-Apr", "oct,NOV", "nov-feb"]))
+MONTHS = st.one_of(
+    _numeric(1, 12, [3, 4, 9, 10, 11]), st.sampled_from(["jan", "Mar-Apr", "oct,NOV", "nov-feb"])
+)
 PLAIN_DOWS = st.one_of(_numeric(0, 7), st.sampled_from(["mon-fri", "SAT,sun", "fri-mon"]))
 # croniter's own spellings of nth weekdays (L5 = last Friday), so croniter can be the oracle
 NTH_DOWS = st.sampled_from(["5#1", "0#2", "6#5", "L0", "L5", "1#1,1#3", "sun#1,L6"])
@@ -92,14 +105,18 @@ def zone_and_after(draw: st.DrawFn) -> tuple[str, datetime]:
         around = draw(st.sampled_from(near))
         after = around + timedelta(seconds=draw(st.integers(-30 * 3600, 6 * 3600)))
     else:
-        after = draw(st.datetimes(datetime(2020, 1, 1), datetime(2030, 12, 31))).replace(
-            tzinfo=UTC)
+        after = draw(st.datetimes(datetime(2020, 1, 1), datetime(2030, 12, 31))).replace(tzinfo=UTC)
     return zone, after
 
 
 def _croniter(expression: str, naive: datetime) -> croniter:
-    return croniter(cron.expand_macro(expression), naive, ret_type=datetime, day_or=True,
-                    implement_cron_bug=True)
+    return croniter(
+        cron.expand_macro(expression),
+        naive,
+        ret_type=datetime,
+        day_or=True,
+        implement_cron_bug=True,
+    )
 
 
 def _wall_matches(expression: str, wall: datetime) -> bool:
@@ -153,8 +170,9 @@ def test_runs_ordered_matching_and_consistent(expression: str, za: tuple[str, da
 
 @settings(SETTINGS, max_examples=40)
 @given(expressions(), st.sampled_from(ZONES), st.data())
-def test_against_minute_by_minute_oracle(expression: str, zone_name: str,
-                                         data: st.DataObject) -> None:
+def test_against_minute_by_minute_oracle(
+    expression: str, zone_name: str, data: st.DataObject
+) -> None:
     """Scan every UTC minute of a 30-hour window around a transition; compare."""
     near = transitions(zone_name) or [datetime(2025, 3, 30, 1, tzinfo=UTC)]
     start = data.draw(st.sampled_from(near)) - timedelta(hours=data.draw(st.integers(1, 24)))

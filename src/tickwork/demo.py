@@ -24,34 +24,120 @@ def _cmd(command: str, **extra: Any) -> dict[str, Any]:
 
 # (data, paused): each data dict is exactly what `tickwork add` would send to the store.
 DEMO_SCHEDULES: list[tuple[dict[str, Any], bool]] = [
-    ({"name": "heartbeat", "cron": "* * * * *", "action": _cmd("echo tick"),
-      "description": "Proves the runner is alive once a minute"}, False),
-    ({"name": "fast poll", "every": "10s", "action": _cmd("date"),
-      "external_id": "poller-1"}, False),
-    ({"name": "sync cache", "every": "30s", "action": _cmd("sleep 2; echo synced"),
-      "max_runs": 500, "deduplication_key": "cache-sync"}, False),
-    ({"name": "flaky export", "cron": "*/2 * * * *",
-      "action": _cmd("echo exporting; exit 3"), "retries": 1, "retry_backoff_seconds": 5,
-      "description": "Fails on purpose (exit 3)"}, False),
-    ({"name": "webhook ping", "cron": "*/5 * * * *",
-      "action": {"kind": "http", "url": "http://127.0.0.1:9/hook", "method": "POST"},
-      "timeout_seconds": 5, "description": "Nothing listens on port 9: fails"}, False),
-    ({"name": "quarter-hour check", "cron": "*/15 * * * *", "timezone": "America/Los_Angeles",
-      "action": _cmd("sleep 2; echo checked"), "overlap": "queue"}, False),
-    ({"name": "hourly rollup", "cron": "0 * * * *", "timezone": "Australia/Sydney",
-      "action": _cmd("date -u"), "jitter_seconds": 10}, False),
-    ({"name": "nightly backup", "time_of_day": "02:30", "timezone": "America/New_York",
-      "action": _cmd("echo backing up", cwd="/tmp"), "catchup": "all",
-      "description": "02:30 does not exist on spring-forward night: moved by DST"}, False),
-    ({"name": "standup reminder", "time_of_day": "09:15", "days_of_week": "mon-fri",
-      "timezone": "Europe/London", "action": _cmd("echo standup", env={"TEAM": "core"}),
-      "external_id": "JIRA-42"}, False),
-    ({"name": "weekend report", "time_of_day": "10:00", "days_of_week": "sat,sun",
-      "timezone": "Asia/Tokyo", "action": _cmd("echo weekend")}, False),
-    ({"name": "month-end invoices", "cron": "0 9 L * *", "timezone": "Europe/Berlin",
-      "action": {"kind": "python", "target": "tickwork.demo:say_hello"}}, False),
-    ({"name": "old cleanup", "cron": "0 4 * * *", "action": _cmd("echo cleaning"),
-      "description": "Paused: resume it with p"}, True),
+    (
+        {
+            "name": "heartbeat",
+            "cron": "* * * * *",
+            "action": _cmd("echo tick"),
+            "description": "Proves the runner is alive once a minute",
+        },
+        False,
+    ),
+    (
+        {"name": "fast poll", "every": "10s", "action": _cmd("date"), "external_id": "poller-1"},
+        False,
+    ),
+    (
+        {
+            "name": "sync cache",
+            "every": "30s",
+            "action": _cmd("sleep 2; echo synced"),
+            "max_runs": 500,
+            "deduplication_key": "cache-sync",
+        },
+        False,
+    ),
+    (
+        {
+            "name": "flaky export",
+            "cron": "*/2 * * * *",
+            "action": _cmd("echo exporting; exit 3"),
+            "retries": 1,
+            "retry_backoff_seconds": 5,
+            "description": "Fails on purpose (exit 3)",
+        },
+        False,
+    ),
+    (
+        {
+            "name": "webhook ping",
+            "cron": "*/5 * * * *",
+            "action": {"kind": "http", "url": "http://127.0.0.1:9/hook", "method": "POST"},
+            "timeout_seconds": 5,
+            "description": "Nothing listens on port 9: fails",
+        },
+        False,
+    ),
+    (
+        {
+            "name": "quarter-hour check",
+            "cron": "*/15 * * * *",
+            "timezone": "America/Los_Angeles",
+            "action": _cmd("sleep 2; echo checked"),
+            "overlap": "queue",
+        },
+        False,
+    ),
+    (
+        {
+            "name": "hourly rollup",
+            "cron": "0 * * * *",
+            "timezone": "Australia/Sydney",
+            "action": _cmd("date -u"),
+            "jitter_seconds": 10,
+        },
+        False,
+    ),
+    (
+        {
+            "name": "nightly backup",
+            "time_of_day": "02:30",
+            "timezone": "America/New_York",
+            "action": _cmd("echo backing up", cwd="/tmp"),
+            "catchup": "all",
+            "description": "02:30 does not exist on spring-forward night: moved by DST",
+        },
+        False,
+    ),
+    (
+        {
+            "name": "standup reminder",
+            "time_of_day": "09:15",
+            "days_of_week": "mon-fri",
+            "timezone": "Europe/London",
+            "action": _cmd("echo standup", env={"TEAM": "core"}),
+            "external_id": "JIRA-42",
+        },
+        False,
+    ),
+    (
+        {
+            "name": "weekend report",
+            "time_of_day": "10:00",
+            "days_of_week": "sat,sun",
+            "timezone": "Asia/Tokyo",
+            "action": _cmd("echo weekend"),
+        },
+        False,
+    ),
+    (
+        {
+            "name": "month-end invoices",
+            "cron": "0 9 L * *",
+            "timezone": "Europe/Berlin",
+            "action": {"kind": "python", "target": "tickwork.demo:say_hello"},
+        },
+        False,
+    ),
+    (
+        {
+            "name": "old cleanup",
+            "cron": "0 4 * * *",
+            "action": _cmd("echo cleaning"),
+            "description": "Paused: resume it with p",
+        },
+        True,
+    ),
 ]
 
 

@@ -59,8 +59,12 @@ def build_database(path: Path, rows: int) -> float:
     for expr, tz in TEMPLATES:
         key = "every" if expr.startswith("@every") else "cron"
         value = expr.removeprefix("@every ") if key == "every" else expr
-        data = {"name": "t", key: value, "timezone": tz,
-                "action": {"kind": "command", "command": "echo hi"}}
+        data = {
+            "name": "t",
+            key: value,
+            "timezone": tz,
+            "action": {"kind": "command", "command": "echo hi"},
+        }
         templates.append(spec.build(data, NOW))
     cols = ", ".join(SCHEDULE_COLUMNS)
     marks = ", ".join("?" for _ in SCHEDULE_COLUMNS)
@@ -127,8 +131,10 @@ def summary(name: str, samples: list[float], target: float | None = None) -> str
     verdict = ""
     if target is not None:
         verdict = "  OK" if p95 <= target * 1000 else f"  OVER target {target * 1000:.0f} ms"
-    return (f"{name:<34} n={len(ms):<3} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
-            f"max {ms[-1]:7.1f} ms{verdict}")
+    return (
+        f"{name:<34} n={len(ms):<3} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
+        f"max {ms[-1]:7.1f} ms{verdict}"
+    )
 
 
 TABLE_PAINT = Stamps(ScheduleTable, "render_line")
@@ -137,8 +143,9 @@ PAGE_LANDED = Stamps(PageCache, "put")
 RESULT_LANDED = Stamps(PageCache, "reset")
 
 
-async def measure_cursor(pilot: Pilot[Any], table: ScheduleTable, key: str, n: int
-                         ) -> tuple[list[float], list[float]]:
+async def measure_cursor(
+    pilot: Pilot[Any], table: ScheduleTable, key: str, n: int
+) -> tuple[list[float], list[float]]:
     """(key -> first repaint, key -> the highlighted row's data painted) for n presses."""
     repaint, data = [], []
     for _ in range(n):
@@ -160,8 +167,10 @@ async def run(path: Path) -> None:
         landed = RESULT_LANDED.first_after(started)
         assert landed is not None
         first = await TABLE_PAINT.wait_after(landed)
-        print(f"{'first screen (start -> rows painted)':<34} {(first - started) * 1000:7.1f} ms"
-              f"{'  OK' if first - started <= TARGET_START else '  OVER target 1000 ms'}")
+        print(
+            f"{'first screen (start -> rows painted)':<34} {(first - started) * 1000:7.1f} ms"
+            f"{'  OK' if first - started <= TARGET_START else '  OVER target 1000 ms'}"
+        )
         print(f"{'rows':<34} {table.pager.total:,}")
         await pilot.pause(0.3)
 

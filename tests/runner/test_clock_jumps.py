@@ -76,9 +76,10 @@ async def test_forward_jump_does_not_abandon_the_runners_own_run(
     """A suspended laptop wakes up hours later: its own running action is not 'dead'."""
     s = add(store, "long", cron=EVERY_TEN, max_runs=1, action=command("sleep 2.6"))
     clock.now = FIXED_NOW + timedelta(minutes=10, seconds=1)
-    async with in_process(
-        db_path, clock=clock, tick=0.05, heartbeat=1.5, lease_ttl=2.0
-    ) as (_runner, events):
+    async with in_process(db_path, clock=clock, tick=0.05, heartbeat=1.5, lease_ttl=2.0) as (
+        _runner,
+        events,
+    ):
         started = time.monotonic()
         assert await async_wait_until(lambda: runs_of(db_path, s.id) != [], 2)
         # Beats at +0, +1.5, +3.0 s and sweeps at +0, +1, +2, +3 s (monotonic): jump in between.

@@ -89,7 +89,7 @@ def test_killed_runner_run_is_abandoned_and_its_processes_killed(
             max_runs=1,
             retries=1,
             retry_backoff_seconds=0,
-            action=command('[ $TICKWORK_ATTEMPT = 1 ] && sleep 60; echo attempt $TICKWORK_ATTEMPT'),
+            action=command("[ $TICKWORK_ATTEMPT = 1 ] && sleep 60; echo attempt $TICKWORK_ATTEMPT"),
         )
     first = spawn(db_path, "--lease-ttl", "2")
     assert wait_until(lambda: pidfile.exists() and pidfile.read_text().strip() != "", 10)

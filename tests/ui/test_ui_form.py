@@ -71,7 +71,11 @@ async def test_create_with_cron_time_of_day_and_interval(
         assert isinstance(app.screen, SchedulesScreen)
         s = other_store.resolve("backup")
         assert (s.expression, s.timezone, s.action.summary(), s.time_of_day) == (
-            "30 2 * * *", "Europe/Berlin", "echo backup", None)
+            "30 2 * * *",
+            "Europe/Berlin",
+            "echo backup",
+            None,
+        )
 
         screen = await open_new(pilot)
         await pilot.click("#timing-time")
@@ -86,7 +90,10 @@ async def test_create_with_cron_time_of_day_and_interval(
         await save(pilot)
         s = other_store.resolve("standup")
         assert (s.time_of_day, s.days_of_week, s.expression) == (
-            "09:15", (1, 2, 3, 4, 5), "15 9 * * 1-5")
+            "09:15",
+            (1, 2, 3, 4, 5),
+            "15 9 * * 1-5",
+        )
 
         screen = await open_new(pilot)
         await pilot.click("#timing-every")
@@ -199,8 +206,14 @@ async def test_declarative_opens_read_only(make_app: AppFactory, other_store: St
 
 async def test_clone_prefills_a_copy(make_app: AppFactory, other_store: Store) -> None:
     other_store.create(
-        {"name": "report", "cron": "0 9 * * 1-5", "action": cmd("echo r"),
-         "deduplication_key": "rep", "retries": 2, "timezone": "Asia/Tokyo"}
+        {
+            "name": "report",
+            "cron": "0 9 * * 1-5",
+            "action": cmd("echo r"),
+            "deduplication_key": "rep",
+            "retries": 2,
+            "timezone": "Asia/Tokyo",
+        }
     )
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -213,7 +226,10 @@ async def test_clone_prefills_a_copy(make_app: AppFactory, other_store: Store) -
         await save(pilot)
         copy = other_store.resolve("report (copy)")
         assert (copy.expression, copy.timezone, copy.policies.retries) == (
-            "0 9 * * 1-5", "Asia/Tokyo", 2)
+            "0 9 * * 1-5",
+            "Asia/Tokyo",
+            2,
+        )
         assert other_store.count() == 2
 
 
@@ -240,7 +256,11 @@ async def test_edit_patches_only_what_changed(make_app: AppFactory, other_store:
         assert patches == [{"name": "job renamed", "max_runs": "10"}]
         s = other_store.get(sid)
         assert (s.name, s.max_runs, s.policies.retries, s.expression) == (
-            "job renamed", 10, 3, "0 9 * * *")
+            "job renamed",
+            10,
+            3,
+            "0 9 * * *",
+        )
 
 
 async def test_timezone_completes_from_the_iana_list(make_app: AppFactory) -> None:

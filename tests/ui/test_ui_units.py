@@ -47,11 +47,21 @@ def test_page_cache_keeps_pages_and_drops_stale_generations() -> None:
 
 
 def test_form_values_round_trip_and_patch_only_changes() -> None:
-    s = sched("report", time_of_day="09:15", days_of_week="mon-fri", timezone="Europe/London",
-              retries=2, max_runs=5)
+    s = sched(
+        "report",
+        time_of_day="09:15",
+        days_of_week="mon-fri",
+        timezone="Europe/London",
+        retries=2,
+        max_runs=5,
+    )
     v = fv.from_schedule(s)
-    assert (v.timing, v.time_of_day, v.days_of_week, v.retries) == ("time", "09:15",
-                                                                     (1, 2, 3, 4, 5), "2")
+    assert (v.timing, v.time_of_day, v.days_of_week, v.retries) == (
+        "time",
+        "09:15",
+        (1, 2, 3, 4, 5),
+        "2",
+    )
     assert fv.patch_data(v, v) == {}
     changed = fv.FormValues(**{**v.__dict__, "name": "renamed", "max_runs": ""})
     assert fv.patch_data(v, changed) == {"name": "renamed", "max_runs": None}
@@ -83,7 +93,9 @@ def lease(mode: str, pid: int = 4242) -> RunnerLease:
 def test_runner_status_words() -> None:
     assert runner_status("active", [], enabled=True) == ("active", "embedded runner active")
     assert runner_status("standby", [lease("headless")], enabled=True) == (
-        "standby", "standby: headless runner on box pid 4242 alive")
+        "standby",
+        "standby: headless runner on box pid 4242 alive",
+    )
     assert runner_status(None, [], enabled=False) == ("off", "no runner")
     assert runner_status(None, [lease("headless")], enabled=False)[0] == "headless"
 
