@@ -7,6 +7,7 @@ import sqlite3
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -152,7 +153,7 @@ def test_declarative_cannot_be_paused_edited_or_deleted(store: Store) -> None:
 def test_rejected_write_changes_nothing(store: Store) -> None:
     s = store.create({"name": "a", "cron": "0 9 * * *", "action": cmd()}).schedule
     before = dump(store.path)
-    bad_inputs = [
+    bad_inputs: list[dict[str, Any]] = [
         {"cron": "61 * * * *"},
         {"timezone": "Europe/Londn"},
         {"time_of_day": "25:00"},

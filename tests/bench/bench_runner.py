@@ -32,7 +32,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def bench(runners: int, schedules: int, seconds: float, concurrency: int) -> dict[str, float]:
+def bench(runners: int, schedules: int, seconds: float, concurrency: int) -> dict[str, float | str]:
     tmp = Path(tempfile.mkdtemp(prefix="tickwork-bench-"))
     db = tmp / "bench.db"
     with Store.open(db) as store:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.cli_helpers import run_cli, schedule_rows
+from tests.cli_helpers import run_cli as run_cli
+from tests.cli_helpers import schedule_rows
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -231,8 +231,8 @@ async def test_a_run_that_ends_during_the_stopping_heartbeat_does_not_break_shut
     from tickwork.runner import Runner
 
     class SlowStoppingBeat(Runner):
-        async def _beat(self, now: object, state: str | None = None) -> None:  # type: ignore[override]
-            await super()._beat(now, state)  # type: ignore[arg-type]
+        async def _beat(self, now: datetime, state: str | None = None) -> None:
+            await super()._beat(now, state)
             if state == "stopping":
                 await asyncio.sleep(0.6)  # the running action (sleep 0.2) ends meanwhile
 

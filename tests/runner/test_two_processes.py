@@ -107,7 +107,7 @@ def test_killed_runner_run_is_abandoned_and_its_processes_killed(
     second = spawn(db_path, "--lease-ttl", "2")
 
     def abandoned() -> bool:
-        return runs_of(db_path, victim.id)[0]["status"] == "abandoned"
+        return bool(runs_of(db_path, victim.id)[0]["status"] == "abandoned")
 
     assert wait_until(abandoned, 10), runs_of(db_path, victim.id)
     # ...until the next runner sees the lease expire and kills them.

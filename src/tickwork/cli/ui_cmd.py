@@ -5,7 +5,6 @@ Textual is imported only inside the functions, so `tickwork --help` stays fast.
 
 from __future__ import annotations
 
-import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -57,7 +56,7 @@ def serve(
     ctx: click.Context, host: str, port: int, demo: bool, no_runner: bool, db: Path | None
 ) -> None:
     """Serve the UI in a web browser (textual-serve): one UI process per browser tab."""
-    from textual_serve.server import Server
+    from tickwork.ui.serve import serve_in_browser
 
     if demo:
         from tickwork.demo import build_demo
@@ -72,7 +71,7 @@ def serve(
     if no_runner:
         command.append("--no-runner")
     click.echo(f"tickwork UI on http://{host}:{port} (database {path}); Ctrl+C stops")
-    Server(shlex.join(command), host=host, port=port, title="tickwork").serve()
+    serve_in_browser(command, host=host, port=port)
 
 
 UI_COMMANDS: list[click.Command] = [serve]
