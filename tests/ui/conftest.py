@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import inspect
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
 
 from tests.conftest import FakeClock
 from tickwork.store import Store
@@ -26,6 +29,42 @@ def _utc_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     monkeypatch.undo()
     time.tzset()
+
+
+SnapCompare = Callable[..., bool]
+RunBefore = Callable[[Pilot[Any]], Awaitable[None] | None]
+
+
+def hold_still(app: App[Any]) -> None:
+    """No animation, and text cursors that do not blink (shown steadily where focused): a
+    snapshot taken at any instant is the same picture."""
+    app.animation_level = "none"
+    for screen in app.screen_stack:
+        for text_input in screen.query(Input):
+            text_input.cursor_blink = False
+        for area in screen.query(TextArea):
+            area.cursor_blink = False
+
+
+@pytest.fixture
+def snap_compare(snap_compare: SnapCompare) -> SnapCompare:
+    """pytest-textual-snapshot's snap_compare, with the app held still (see hold_still) from
+    its first frame and again after `run_before`, for widgets mounted meanwhile."""
+
+    def compare(app: App[Any], *args: Any, run_before: RunBefore | None = None, **kw: Any) -> bool:
+        async def still_run_before(pilot: Pilot[Any]) -> None:
+            hold_still(pilot.app)
+            if run_before is not None:
+                result = run_before(pilot)
+                if inspect.isawaitable(result):
+                    await result
+            hold_still(pilot.app)
+            await pilot.pause()
+
+        app.animation_level = "none"
+        return snap_compare(app, *args, run_before=still_run_before, **kw)
+
+    return compare
 
 
 @pytest.fixture
