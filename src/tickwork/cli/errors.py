@@ -37,6 +37,8 @@ OPTION_FOR_FIELD = {
     "overlap": "--overlap",
     "catchup": "--catchup",
     "jitter_seconds": "--jitter",
+    "pause_after_failures": "--pause-after-failures",
+    "max_duration_warning": "--max-duration-warning",
     "signing_secret": "--signing-secret",
     "on_failure": "--on-failure",
     "on_success": "--on-success",

@@ -88,6 +88,15 @@ def detail(s: Schedule, upcoming: Sequence[datetime], now: datetime) -> str:
         f"(backoff {p.retry_backoff_seconds}s), overlap {p.overlap}, catchup {p.catchup}, "
         f"jitter {p.jitter_seconds}s"
     )
+    if p.pause_after_failures is not None or p.max_duration_warning is not None:
+        pause = p.pause_after_failures
+        warn = p.max_duration_warning
+        lines.append(
+            "  on failure  "
+            + (f"pause after {pause} failed fires in a row" if pause else "never pauses")
+            + f" (now {s.consecutive_failures}), "
+            + (f"slow after {warn:g}s" if warn is not None else "no slow warning")
+        )
     lines.append(
         f"  created     {format_local(s.created_at, 'UTC')}, updated "
         f"{format_local(s.updated_at, 'UTC')}"

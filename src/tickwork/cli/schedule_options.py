@@ -38,6 +38,14 @@ _OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("--catchup",), {"metavar": "P", "help": "latest | skip | all [latest]."}),
     (("--jitter",), {"metavar": "S", "help": "Random delay up to S seconds [0]."}),
     (
+        ("--pause-after-failures",),
+        {"metavar": "N", "help": "Pause itself after N failed fires in a row [never]."},
+    ),
+    (
+        ("--max-duration-warning",),
+        {"metavar": "S", "help": "A 'slow' event when a run is still going after S seconds."},
+    ),
+    (
         ("--on-failure",),
         {"metavar": "CMD|URL", "help": "Command or http(s) URL called when a run fails."},
     ),
@@ -65,6 +73,8 @@ CLEARABLE = {
     "on-failure": "on_failure",
     "on-success": "on_success",
     "on-recovery": "on_recovery",
+    "pause-after-failures": "pause_after_failures",
+    "max-duration-warning": "max_duration_warning",
 }
 
 _SIMPLE = {
@@ -79,6 +89,8 @@ _SIMPLE = {
     "overlap": "overlap",
     "catchup": "catchup",
     "jitter": "jitter_seconds",
+    "pause_after_failures": "pause_after_failures",
+    "max_duration_warning": "max_duration_warning",
     "cron": "cron",
     "every": "every",
     "time_of_day": "time_of_day",

@@ -117,6 +117,10 @@ class Policies:
     overlap: str = "skip"
     catchup: str = "latest"
     jitter_seconds: float = 0
+    # Failure policies (None = off): pause after N consecutive failed fires; a `slow` event
+    # when a run is still going after S seconds (it keeps running: the timeout stops it).
+    pause_after_failures: int | None = None
+    max_duration_warning: float | None = None
 
 
 POLICY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Policies))
@@ -161,6 +165,7 @@ class Schedule:
     on_failure: str | None = None  # notification hooks: a shell command or an http(s) URL
     on_success: str | None = None
     on_recovery: str | None = None
+    consecutive_failures: int = 0  # failed fires in a row (state, like run_count)
 
     @property
     def expression(self) -> str:
@@ -200,6 +205,8 @@ class Schedule:
             "overlap": p.overlap,
             "catchup": p.catchup,
             "jitter_seconds": p.jitter_seconds,
+            "pause_after_failures": p.pause_after_failures,
+            "max_duration_warning": p.max_duration_warning,
             "on_failure": self.on_failure,
             "on_success": self.on_success,
             "on_recovery": self.on_recovery,
@@ -207,6 +214,7 @@ class Schedule:
             "declared_key": self.declared_key,
             "status_reason": self.status_reason,
             "last_status": self.last_status,
+            "consecutive_failures": self.consecutive_failures,
             "signing_secret": mask_secret(self.signing_secret),
             "created_at": iso(self.created_at),
             "updated_at": iso(self.updated_at),

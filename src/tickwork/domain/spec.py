@@ -17,6 +17,7 @@ from tickwork import cron
 from tickwork.describe import describe
 from tickwork.domain import fields
 from tickwork.domain.errors import FieldError, InvalidSchedule, NotAllowed
+from tickwork.domain.failures import paused_by_failures
 from tickwork.domain.model import (
     ACTION_FIELDS,
     HOOK_FIELDS,
@@ -46,6 +47,8 @@ INPUT_FIELDS = TIMING_FIELDS | {
     "overlap",
     "catchup",
     "jitter_seconds",
+    "pause_after_failures",
+    "max_duration_warning",
     *HOOK_FIELDS,
     "signing_secret",
 }
@@ -57,9 +60,13 @@ NULLABLE_FIELDS = frozenset(
         "deduplication_key",
         "external_id",
         "signing_secret",
+        "pause_after_failures",
+        "max_duration_warning",
         *HOOK_FIELDS,
     }
 )
+# Policies that may be empty (off): given as None or "", they are cleared.
+OPTIONAL_POLICIES = ("pause_after_failures", "max_duration_warning")
 MAX_TIMEOUT = 7 * 86400
 
 
@@ -179,9 +186,11 @@ def _policies(data: Mapping[str, Any], base: Policies, c: _Collector) -> Policie
     def pick(key: str, fn: Callable[[Any], Any]) -> Any:
         if key in data and data[key] is not None and data[key] != "":
             return c.check(lambda: fn(data[key]))
+        if key in OPTIONAL_POLICIES and key in data:
+            return None  # cleared: the policy is off
         return getattr(base, key)
 
-    return Policies(  # a failed check leaves None here, but raise_if_any() runs before use
+    policies = Policies(  # a failed check leaves None here, but raise_if_any() runs before use
         timeout_seconds=pick(
             "timeout_seconds",
             lambda v: fields.number(
@@ -199,7 +208,30 @@ def _policies(data: Mapping[str, Any], base: Policies, c: _Collector) -> Policie
             "jitter_seconds",
             lambda v: fields.number("jitter_seconds", v, 0, 86400, "seconds, up to a day"),
         ),
+        pause_after_failures=pick(
+            "pause_after_failures",
+            lambda v: fields.integer(
+                "pause_after_failures", v, 1, 1000, "failed fires in a row, 1-1000 (empty = never)"
+            ),
+        ),
+        max_duration_warning=pick(
+            "max_duration_warning",
+            lambda v: fields.number(
+                "max_duration_warning", v, 1, MAX_TIMEOUT, "seconds, 1 up to 7 days (empty = off)"
+            ),
+        ),
     )
+    warn, timeout = policies.max_duration_warning, policies.timeout_seconds
+    if warn is not None and timeout is not None and warn >= timeout:
+        c.errors.append(
+            FieldError(
+                "max_duration_warning",
+                f"{warn:g}s is not below the timeout ({timeout:g}s): the timeout stops a run "
+                "before it would be slow; give fewer seconds or raise timeout_seconds",
+                warn,
+            )
+        )
+    return policies
 
 
 def _unknown(data: Mapping[str, Any]) -> None:
@@ -336,7 +368,8 @@ def patch(s: Schedule, data: Mapping[str, Any], now: datetime) -> Schedule:
 
 def set_active(s: Schedule, active: bool, now: datetime, *, verb: str | None = None) -> Schedule:
     """Pause or resume. Idempotent: no change returns the same object (updated_at untouched)."""
-    if s.type == "DECLARATIVE":
+    if s.type == "DECLARATIVE" and not (active and paused_by_failures(s.status_reason)):
+        # a declared schedule that paused itself (pause_after_failures) is resumed by hand
         where = f" in {s.declared_in}" if s.declared_in else " in a file"
         raise NotAllowed(
             f"{s.name!r} is DECLARATIVE (declared{where}): change it there and run tickwork sync; "
@@ -355,7 +388,10 @@ def set_active(s: Schedule, active: bool, now: datetime, *, verb: str | None = N
         )
     if s.end_at is not None and s.end_at <= now:
         raise NotAllowed(f"{s.name!r} ended at {iso(s.end_at)}: set a later end_at to resume it")
-    return settle(s.with_changes(active=True, status_reason=None, updated_at=now), now)
+    resumed = s.with_changes(
+        active=True, status_reason=None, updated_at=now, consecutive_failures=0
+    )  # a resumed schedule gets pause_after_failures fresh failures again
+    return settle(resumed, now)
 
 
 def upcoming(s: Schedule, after: datetime, count: int) -> list[datetime]:

@@ -325,7 +325,15 @@ def _lost(s: Schedule) -> list[str]:
     defaults = Policies()
     lost += [
         k
-        for k in ("timeout_seconds", "retries", "overlap", "catchup", "jitter_seconds")
+        for k in (
+            "timeout_seconds",
+            "retries",
+            "overlap",
+            "catchup",
+            "jitter_seconds",
+            "pause_after_failures",
+            "max_duration_warning",
+        )
         if getattr(s.policies, k) != getattr(defaults, k)
     ]
     return lost

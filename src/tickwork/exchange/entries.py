@@ -61,6 +61,7 @@ JSON_OUTPUT_ONLY = frozenset(
         "updated_at",
         "status_reason",
         "last_status",
+        "consecutive_failures",
         "signing_secret",
         "declared_in",
         "declared_key",

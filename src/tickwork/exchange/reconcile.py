@@ -160,7 +160,7 @@ def reconcile(
     retime = bool(TIMING & set(changed))
     revive = want_active is True and not s.active and not paused_by_choice(s) and retime
     if resume or revive:
-        s = s.with_changes(active=True, status_reason=None)
+        s = s.with_changes(active=True, status_reason=None, consecutive_failures=0)
     if s.active and (resume or revive or retime):
         s = spec.settle(s, now)
     return s, names

@@ -113,23 +113,50 @@ async def notify(
     line naming each hook that failed ("on_failure command exited 2")."""
     errors: list[str] = []
     for event, hook, target in hooks_for(schedule, run, previous_status):
-        ctx = _context(schedule, run, event)
-        if is_url(target):
-            body = json.dumps(notification_body(schedule, run, event), separators=(",", ":"))
-            action: CommandAction | HttpAction = HttpAction(
-                url=target,
-                method="POST",
-                headers={"Content-Type": "application/json"},
-                body=body,
-            )
-            kind = "webhook"
-        else:
-            action = CommandAction(command=target, env=notification_env(schedule, run, event, hook))
-            kind = "command"
-        outcome = await execute(action, ctx, timeout=timeout, http_client=http_client)
-        if outcome.status != "succeeded":
-            errors.append(_error(hook, kind, outcome))
+        error = await _call(schedule, run, event, hook, target, timeout, http_client)
+        if error is not None:
+            errors.append(error)
     return "; ".join(errors) if errors else None
+
+
+async def _call(
+    schedule: Schedule,
+    run: Run,
+    event: str,
+    hook: str,
+    target: str,
+    timeout: float,
+    http_client: httpx.AsyncClient | None,
+) -> str | None:
+    ctx = _context(schedule, run, event)
+    if is_url(target):
+        body = json.dumps(notification_body(schedule, run, event), separators=(",", ":"))
+        action: CommandAction | HttpAction = HttpAction(
+            url=target,
+            method="POST",
+            headers={"Content-Type": "application/json"},
+            body=body,
+        )
+        kind = "webhook"
+    else:
+        action = CommandAction(command=target, env=notification_env(schedule, run, event, hook))
+        kind = "command"
+    outcome = await execute(action, ctx, timeout=timeout, http_client=http_client)
+    return None if outcome.status == "succeeded" else _error(hook, kind, outcome)
+
+
+async def notify_event(
+    store: Store, schedule: Schedule, run: Run, event: str, *, timeout: float = 30.0
+) -> str | None:
+    """Tell the on_failure hook about a failure-policy event of a run: `paused` (the schedule
+    paused itself after pause_after_failures failed fires) or `slow` (the run is past
+    max_duration_warning). A failing hook is recorded on the run, like the others."""
+    if not schedule.on_failure:
+        return None
+    error = await _call(schedule, run, event, "on_failure", schedule.on_failure, timeout, None)
+    if error is not None:
+        await asyncio.to_thread(record_notify_error, store, run.id, error)
+    return error
 
 
 def record_notify_error(store: Store, run_id: str, message: str | None) -> None:

@@ -16,17 +16,18 @@ import socket
 import sqlite3
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal, ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar
 
 from tickwork.domain import spec
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run, RunnerLease
 from tickwork.domain.timeutil import Clock, iso_ms, parse_iso, utcnow
 from tickwork.runner.actions import Outcome, execute
-from tickwork.runner.notify import notify_and_record
+from tickwork.runner.failure_policies import paused_by, slow_detail, slow_timer
+from tickwork.runner.notify import notify_and_record, notify_event
 from tickwork.runner.orphans import kill_run_processes
 from tickwork.runner.payload import context_for
 from tickwork.store import Store, claims
@@ -40,7 +41,8 @@ Mode = Literal["headless", "embedded", "manual"]
 @dataclass(frozen=True)
 class RunEvent:
     """Something that happened to a run: claimed, started, succeeded, failed, timed_out, missed,
-    skipped, abandoned, cancelled, queued or retrying."""
+    skipped, abandoned, cancelled, queued, retrying, slow (past max_duration_warning) or paused
+    (its fire paused the schedule: pause_after_failures)."""
 
     kind: str
     run: Run
@@ -258,9 +260,7 @@ class Runner:
                 continue
             schedule: Schedule | None = await self._db(self.store.find, run.schedule_id)
             if schedule is not None:  # in the background: a slow hook must not stall claims
-                hook = asyncio.create_task(self._notify(schedule, run, None))
-                self._hooks.add(hook)
-                hook.add_done_callback(self._hooks.discard)
+                self._background(self._notify(schedule, run, None))
 
     async def _cancel_requested(self) -> None:
         assert self.lease is not None
@@ -350,6 +350,7 @@ class Runner:
 
     async def _execute(self, run: Run, s: Schedule) -> None:
         started = time.monotonic()
+        slow: asyncio.TimerHandle | None = None
         try:
             if s.policies.jitter_seconds and run.trigger in ("schedule", "catchup"):
                 await asyncio.sleep(random.uniform(0, float(s.policies.jitter_seconds)))
@@ -357,6 +358,7 @@ class Runner:
                 await self._db(self.store.runs.update, run.id, {"started_at": run.started_at})
                 started = time.monotonic()
             self._emit("started", run)
+            slow = slow_timer(s, lambda: self._slow(run, s))  # max_duration_warning
             upcoming = tuple(spec.upcoming(s, self.clock(), 5)) if s.active else ()
             ctx = context_for(s, run, upcoming=upcoming)
 
@@ -376,6 +378,8 @@ class Runner:
         except asyncio.CancelledError:
             reason = self._cancel_reasons.pop(run.id, "cancelled")
             outcome = Outcome("cancelled", time.monotonic() - started, error=reason)
+        if slow is not None:
+            slow.cancel()
         retry = await self._db(claims.finish, self.store, run, outcome, self.clock())
         done = replace(
             run,
@@ -393,12 +397,36 @@ class Runner:
             await self._notify(s, done, s.last_status)
 
     async def _notify(self, s: Schedule, run: Run, previous_status: str | None) -> None:
-        """on_failure / on_success / on_recovery; a failing hook is recorded on the run."""
+        """on_failure / on_success / on_recovery; a failing hook is recorded on the run. Then,
+        if this fire made the schedule pause itself (pause_after_failures), a `paused` event."""
+        paused = None
+        if s.policies.pause_after_failures is not None:
+            paused = await self._db(paused_by, self.store, s, run)
+        if paused is not None:
+            self._emit("paused", run, paused)
         if not (s.on_failure or s.on_success or s.on_recovery):
             return
         error = await notify_and_record(self.store, s, run, previous_status)
         if error is not None:
             self._emit("notify_failed", run, error)
+        if paused is not None:
+            await self._notify_event(s, run, "paused")
+
+    def _slow(self, run: Run, s: Schedule) -> None:
+        self._emit("slow", run, slow_detail(s))
+        if s.on_failure:
+            self._background(self._notify_event(s, run, "slow"))
+
+    async def _notify_event(self, s: Schedule, run: Run, event: str) -> None:
+        error = await notify_event(self.store, s, run, event)
+        if error is not None:
+            self._emit("notify_failed", run, error)
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Hooks run beside the loop (a slow hook must not stall claims); awaited at shutdown."""
+        task = asyncio.create_task(work)
+        self._hooks.add(task)
+        task.add_done_callback(self._hooks.discard)
 
     async def _sleep(self) -> None:
         """Until the next due time, a finished run or a stop; at most `tick` (to notice other

@@ -19,6 +19,7 @@ from tickwork.domain.errors import ScheduleNotFound
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import FAILED_STATUSES, Run, RunnerLease
 from tickwork.domain.timeutil import iso, iso_ms, parse_iso
+from tickwork.store.failures import record_fire
 from tickwork.store.rows import SCHEDULE_COLUMNS, SELECT_SCHEDULE, from_row
 from tickwork.store.runs import SELECT_RUN, insert_run, run_from_row
 
@@ -403,7 +404,9 @@ def finish(store: Store, run: Run, outcome: OutcomeLike, now: datetime) -> Run |
         )
         if row[0] != "running":
             return None
-        return _maybe_retry(conn, run, outcome.status, now)
+        retry = _maybe_retry(conn, run, outcome.status, now)
+        record_fire(conn, run, outcome.status, now, final=retry is None)
+        return retry
 
 
 def _maybe_retry(conn: sqlite3.Connection, run: Run, status: str, now: datetime) -> Run | None:
@@ -462,6 +465,7 @@ def abandon_dead(
                 "UPDATE schedules SET last_status = 'abandoned' WHERE id = ?", (run.schedule_id,)
             )
             retry = _maybe_retry(conn, run, "abandoned", now)
+            record_fire(conn, run, "abandoned", now, final=retry is None)
             out.append((replace(run, status="abandoned", error=error, finished_at=now), retry))
     return out
 

@@ -163,9 +163,18 @@ def _v4_views(db: sqlite_utils.Database) -> None:
             )
 
 
+def _v5_failure_policies(db: sqlite_utils.Database) -> None:
+    """Failure policies (pause_after_failures, max_duration_warning; NULL = off) and the count
+    of failed fires in a row that the first one needs."""
+    db.execute("ALTER TABLE schedules ADD COLUMN pause_after_failures INTEGER")
+    db.execute("ALTER TABLE schedules ADD COLUMN max_duration_warning REAL")
+    db.execute("ALTER TABLE schedules ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_schedules,
     _v2_runs,
     _v3_exchange,
     _v4_views,
+    _v5_failure_policies,
 ]

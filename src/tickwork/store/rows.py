@@ -46,6 +46,9 @@ SCHEDULE_COLUMNS = (
     "on_failure",
     "on_success",
     "on_recovery",
+    "pause_after_failures",
+    "max_duration_warning",
+    "consecutive_failures",
 )
 SELECT_SCHEDULE = f"SELECT {', '.join(SCHEDULE_COLUMNS)} FROM schedules"
 
@@ -89,6 +92,9 @@ def to_row(s: Schedule) -> dict[str, Any]:
         "on_failure": s.on_failure,
         "on_success": s.on_success,
         "on_recovery": s.on_recovery,
+        "pause_after_failures": p.pause_after_failures,
+        "max_duration_warning": p.max_duration_warning,
+        "consecutive_failures": s.consecutive_failures,
     }
 
 
@@ -128,6 +134,8 @@ def from_row(row: tuple[Any, ...]) -> Schedule:
             overlap=r["overlap"],
             catchup=r["catchup"],
             jitter_seconds=_num(r["jitter_seconds"]),
+            pause_after_failures=r["pause_after_failures"],
+            max_duration_warning=_num(r["max_duration_warning"]),
         ),
         status_reason=r["status_reason"],
         declared_in=r["declared_in"],
@@ -140,4 +148,5 @@ def from_row(row: tuple[Any, ...]) -> Schedule:
         on_failure=r["on_failure"],
         on_success=r["on_success"],
         on_recovery=r["on_recovery"],
+        consecutive_failures=r["consecutive_failures"] or 0,
     )

@@ -61,6 +61,8 @@ class FormValues:
     overlap: str = "skip"
     catchup: str = "latest"
     jitter_seconds: str = ""
+    pause_after_failures: str = ""
+    max_duration_warning: str = ""
     max_runs: str = ""
     end_at: str = ""
     deduplication_key: str = ""
@@ -104,6 +106,8 @@ def from_schedule(s: Schedule, *, clone: bool = False) -> FormValues:
         overlap=p.overlap,
         catchup=p.catchup,
         jitter_seconds=_num(p.jitter_seconds),
+        pause_after_failures=str(p.pause_after_failures or ""),
+        max_duration_warning=_num(p.max_duration_warning) if p.max_duration_warning else "",
         max_runs=str(s.max_runs) if s.max_runs is not None else "",
         end_at=iso(s.end_at) or "",
         deduplication_key="" if clone else (s.deduplication_key or ""),

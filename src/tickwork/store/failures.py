@@ -1,0 +1,41 @@
+"""Applying the failure policies in the transaction that records a run's result."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from tickwork.domain.failures import judge_fire, pause_reason
+from tickwork.domain.runs import Run
+from tickwork.domain.timeutil import floor_second, iso
+
+
+def record_fire(
+    conn: sqlite3.Connection, run: Run, status: str, now: datetime, *, final: bool
+) -> str | None:
+    """Count the schedule's failed fires in a row and pause it when pause_after_failures says
+    so (inside the caller's write transaction). Returns the pause reason if it paused now."""
+    row = conn.execute(
+        "SELECT consecutive_failures, pause_after_failures, active FROM schedules WHERE id = ?",
+        (run.schedule_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    count, limit, active = int(row[0] or 0), row[1], bool(row[2])
+    if limit is not None and not isinstance(limit, int):
+        limit = None  # a hand-edited value the policy cannot use: off
+    verdict = judge_fire(limit, count, status, final=final)
+    if verdict.pause and active:
+        reason = pause_reason(verdict.consecutive_failures, run.id, status)
+        conn.execute(
+            "UPDATE schedules SET consecutive_failures = ?, active = 0, next_run_at = NULL, "
+            "status_reason = ?, updated_at = ? WHERE id = ?",
+            (verdict.consecutive_failures, reason, iso(floor_second(now)), run.schedule_id),
+        )
+        return reason
+    if verdict.consecutive_failures != count:
+        conn.execute(
+            "UPDATE schedules SET consecutive_failures = ? WHERE id = ?",
+            (verdict.consecutive_failures, run.schedule_id),
+        )
+    return None
