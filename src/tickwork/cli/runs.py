@@ -110,6 +110,17 @@ def event_line(event: object, fmt: str) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="A tickwork.toml to sync now and again whenever it changes.",
 )
+@click.option(
+    "--metrics",
+    "metrics_address",
+    metavar="ADDR:PORT",
+    help="Serve Prometheus /metrics and /healthz there (host defaults to 127.0.0.1). [off]",
+)
+@click.option(
+    "--metrics-per-schedule",
+    is_flag=True,
+    help="Also label the fires counter by schedule (one series per schedule and outcome).",
+)
 @click.pass_context
 def run_cmd(
     ctx: click.Context,
@@ -121,15 +132,23 @@ def run_cmd(
     lease_ttl: float,
     keep_runs: int,
     sync_file: Path | None,
+    metrics_address: str | None,
+    metrics_per_schedule: bool,
 ) -> None:
     """Run the scheduler headless in the foreground (for systemd or containers)."""
     from tickwork.runner import RunEvent, Runner
+    from tickwork.runner.operate import Operations
 
+    if metrics_per_schedule and metrics_address is None:
+        raise click.UsageError("--metrics-per-schedule needs --metrics ADDR:PORT")
     store = open_store(ctx, db)
+    ops: Operations | None = None
 
     def log(event: RunEvent) -> None:
         click.echo(event_line(event, log_format))
         sys.stdout.flush()
+        if ops is not None:
+            ops.on_event(event)
 
     runner = Runner(
         store,
@@ -141,13 +160,31 @@ def run_cmd(
         heartbeat=max(0.5, lease_ttl / 5),
         keep_runs=keep_runs,
     )
+    try:
+        ops = Operations(
+            runner, store, metrics_address=metrics_address, per_schedule=metrics_per_schedule
+        )
+    except (ValueError, OSError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise CliError(f'--metrics "{metrics_address}": {why}') from None
+
+    stopping: list[asyncio.Future[None]] = []
+
+    def stop() -> None:
+        assert ops is not None
+        ops.stopping()
+        stopping.append(asyncio.ensure_future(runner.stop()))
 
     async def main() -> None:
+        assert ops is not None
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(runner.stop()))
+            loop.add_signal_handler(sig, stop)
+        ops.start()
         if log_format == "text":
             click.echo(f"{iso_ms(utcnow())} runner    started on {store.path} (pid {os.getpid()})")
+        if ops.url is not None:
+            log_line(f"metrics on {ops.url}/metrics and {ops.url}/healthz", log_format)
         watcher: asyncio.Task[None] | None = None
         if sync_file is not None:
             from tickwork.exchange.watch import sync_once, watch_and_sync
@@ -162,6 +199,7 @@ def run_cmd(
         finally:
             if watcher is not None:
                 watcher.cancel()
+            ops.close()
         if log_format == "text":
             click.echo(f"{iso_ms(utcnow())} runner    stopped")
 
@@ -172,7 +210,6 @@ def log_sync(result: object, fmt: str, *, quiet: bool = False) -> None:
     """One log line per sync outcome (a SyncResult or a SyncError); quiet: not for no-ops."""
     from tickwork.exchange.declarative import SyncError, SyncResult
 
-    now = iso_ms(utcnow())
     if isinstance(result, SyncResult) and quiet and not result.changes:
         return
     if isinstance(result, SyncResult):
@@ -180,6 +217,12 @@ def log_sync(result: object, fmt: str, *, quiet: bool = False) -> None:
     else:
         assert isinstance(result, SyncError)
         text, event = "; ".join(result.lines()), "sync_failed"
+    log_line(text, fmt, event)
+
+
+def log_line(text: str, fmt: str, event: str = "runner") -> None:
+    """A line of the runner's own (not of a run), text or JSON."""
+    now = iso_ms(utcnow())
     if fmt == "json":
         click.echo(json.dumps({"ts": now, "event": event, "detail": text}))
     else:

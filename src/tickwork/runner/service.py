@@ -92,6 +92,8 @@ class Runner:
         self._data_version = -1
         self._next_due: datetime | None = None
         self.warnings: list[str] = []
+        self.last_db_contact: float | None = None  # monotonic time the database last answered
+        self.observe_claim: Callable[[float], None] | None = None  # metrics: claim time
 
     def _new_lease(self, now: datetime, state: str) -> RunnerLease:
         return RunnerLease(
@@ -164,13 +166,22 @@ class Runner:
         delay = 0.05
         while True:
             try:
-                return await asyncio.to_thread(fn, *args, **kwargs)
+                result = await asyncio.to_thread(fn, *args, **kwargs)
+                self.last_db_contact = time.monotonic()  # for /healthz
+                return result
             except sqlite3.OperationalError as exc:
                 if not is_busy(exc):
                     raise
                 self._emit_note(f"database busy ({exc}); retrying")
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
+
+    async def _timed(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        began = time.perf_counter()
+        result = await self._db(fn, *args, **kwargs)
+        if self.observe_claim is not None:
+            self.observe_claim(time.perf_counter() - began)
+        return result
 
     async def _cycle(self) -> None:
         now = self.clock()
@@ -291,7 +302,7 @@ class Runner:
                     if expected is None:
                         raise ValueError("next_run_at is not a time")
                     at = self.clock()
-                    claim = await self._db(
+                    claim = await self._timed(  # the claim transaction, timed for metrics
                         claims.claim_due, self.store, schedule_id, expected, at, self.lease
                     )
                 except claims.UNREADABLE as exc:  # one bad row must not stop the others
