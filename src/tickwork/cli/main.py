@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from tickwork import __version__
+from tickwork.cli.backfill import BACKFILL_COMMANDS
 from tickwork.cli.errors import translate
 from tickwork.cli.io_cmds import IO_COMMANDS
 from tickwork.cli.runs import RUNNER_COMMANDS
@@ -59,7 +60,13 @@ def cli(
         open_ui(ctx, db, demo=demo, no_runner=no_runner, sync_file=sync_file)
 
 
-for _command in [*SCHEDULE_COMMANDS, *RUNNER_COMMANDS, *IO_COMMANDS, *UI_COMMANDS]:
+for _command in [
+    *SCHEDULE_COMMANDS,
+    *RUNNER_COMMANDS,
+    *BACKFILL_COMMANDS,
+    *IO_COMMANDS,
+    *UI_COMMANDS,
+]:
     cli.add_command(_command)
 
 

@@ -249,7 +249,7 @@ def trigger_cmd(ctx: click.Context, ref: str, wait: bool, as_json: bool, db: Pat
     store = open_store(ctx, db)
     s = store.resolve(ref)
     run = enqueue_manual(store, s.id, utcnow())
-    live = _live_runner(store)
+    live = live_runner(store)
     final: Run | None = None
     if live is not None:
         if not as_json:
@@ -274,7 +274,7 @@ def trigger_cmd(ctx: click.Context, ref: str, wait: bool, as_json: bool, db: Pat
         raise CliError(f"run {final.id} {final.status}: {final.error or ''}".rstrip(": "))
 
 
-def _live_runner(store: Store) -> RunnerLease | None:
+def live_runner(store: Store) -> RunnerLease | None:
     """A runner that picks up queued runs: headless or embedded, active. Another `trigger`
     (mode manual) only runs its own run."""
     for lease in store.leases.alive(utcnow()):
@@ -292,7 +292,7 @@ def _wait_for(store: Store, run_id: str, timeout: float = 24 * 3600) -> Run:
             raise CliError(f"run {run_id} disappeared (was its schedule deleted?)")
         if run.finished or time.monotonic() > deadline:
             return run
-        if run.status == "pending" and _live_runner(store) is None:
+        if run.status == "pending" and live_runner(store) is None:
             return run
         time.sleep(0.2)
 

@@ -19,7 +19,7 @@ RunStatus = Literal[
     "abandoned",  # its runner died
     "cancelled",  # overlap=replace, or stopped at shutdown
 ]
-Trigger = Literal["schedule", "manual", "catchup", "retry"]
+Trigger = Literal["schedule", "manual", "catchup", "retry", "backfill"]
 OPEN_STATUSES = frozenset({"pending", "running"})
 FAILED_STATUSES = frozenset({"failed", "timed_out", "abandoned"})
 RUN_STATUSES: tuple[str, ...] = (
