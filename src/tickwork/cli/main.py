@@ -9,6 +9,7 @@ import click
 
 from tickwork import __version__
 from tickwork.cli.backfill import BACKFILL_COMMANDS
+from tickwork.cli.doctor import DOCTOR_COMMANDS
 from tickwork.cli.errors import translate
 from tickwork.cli.io_cmds import IO_COMMANDS
 from tickwork.cli.runs import RUNNER_COMMANDS
@@ -64,6 +65,7 @@ for _command in [
     *SCHEDULE_COMMANDS,
     *RUNNER_COMMANDS,
     *BACKFILL_COMMANDS,
+    *DOCTOR_COMMANDS,
     *IO_COMMANDS,
     *UI_COMMANDS,
 ]:
