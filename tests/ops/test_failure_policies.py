@@ -4,11 +4,13 @@ real `tickwork run` process pausing a schedule and telling its hook."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tickwork.domain.failures import judge_fire, pause_reason, paused_by_failures
@@ -187,11 +189,16 @@ def test_a_failing_schedule_pauses_itself_in_a_real_runner(
             pause_after_failures=3,
             on_failure=hook,
         )
-    runner = spawn(db_path)
+    runner = spawn(db_path, "--metrics", "127.0.0.1:0")
     assert wait_until(lambda: schedule_row(db_path, s.id)["active"] == 0, 60), runner.text()
     runner_log = runner.text
     assert wait_until(lambda: " paused " in runner_log(), 30), runner_log()
     assert wait_until(lambda: hooks.exists() and "paused" in hooks.read_text(), 30)
+    url = re.search(r"metrics on (http://\S+)/metrics", runner_log())
+    assert url is not None
+    metrics = httpx.get(f"{url.group(1)}/metrics", timeout=30).text
+    assert "tickwork_paused_by_failures_total 1.0" in metrics
+    assert 'tickwork_fires_total{outcome="failed",trigger="schedule"} 3.0' in metrics
     assert runner.stop() == 0
     runs = [r for r in runs_of(db_path, s.id) if r["status"] not in ("skipped", "missed")]
     assert [r["status"] for r in runs] == ["failed", "failed", "failed"]
@@ -253,7 +260,7 @@ def test_a_slow_run_is_told_and_keeps_running(
             max_duration_warning=1,
             on_failure=hook,
         )
-    runner = spawn(db_path, "--log-format", "json")
+    runner = spawn(db_path, "--log-format", "json", "--metrics", "127.0.0.1:0")
     assert wait_until(lambda: hooks.exists() and "slow" in hooks.read_text(), 60), runner.text()
     [run] = runs_of(db_path, s.id)
     assert run["status"] == "running"  # told, not stopped
@@ -261,6 +268,8 @@ def test_a_slow_run_is_told_and_keeps_running(
     events = [json.loads(line) for line in runner.text().splitlines() if line.startswith("{")]
     [slow] = [e for e in events if e["event"] == "slow"]
     assert slow["run_id"] == run["id"] and "max_duration_warning" in slow["detail"]
+    [url] = [e["detail"].split()[2] for e in events if "metrics on" in e.get("detail", "")]
+    assert "tickwork_slow_runs_total 1.0" in httpx.get(url, timeout=30).text
     release.write_text("go")
     assert wait_until(lambda: runs_of(db_path, s.id)[0]["status"] == "succeeded", 30)
     assert runner.stop() == 0
