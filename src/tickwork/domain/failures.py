@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tickwork.domain.model import Policies
 from tickwork.domain.runs import FAILED_STATUSES
 
 PAUSED_BY_FAILURES = "paused after"  # how a status_reason written by this policy starts
@@ -48,7 +47,8 @@ def paused_by_failures(status_reason: str | None) -> bool:
     return bool(status_reason) and str(status_reason).startswith(PAUSED_BY_FAILURES)
 
 
-def is_slow(policies: Policies, elapsed_seconds: float) -> bool:
-    """Whether a run that has been going for `elapsed_seconds` is past max_duration_warning."""
-    limit = policies.max_duration_warning
-    return limit is not None and elapsed_seconds >= limit
+def is_slow(max_duration_warning: float | None, elapsed_seconds: float | None) -> bool:
+    """Whether a run that went (or has been going) `elapsed_seconds` is past the schedule's
+    max_duration_warning: what the runner's `slow` event says, and the UI marks."""
+    limit = max_duration_warning
+    return limit is not None and elapsed_seconds is not None and elapsed_seconds >= limit

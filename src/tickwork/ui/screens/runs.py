@@ -120,6 +120,7 @@ class RunsScreen(Screen[None]):
             self.query_one("#runs-title", Static).update(Content(self._title()))
         self._version = page.version
         self.total = page.total
+        self.table.slow_after = page.slow_after
         self.table.show(page.runs, keep=self.table.selected_run_id)
         self._update_status()
 

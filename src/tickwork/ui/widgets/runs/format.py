@@ -70,6 +70,16 @@ def duration_label(seconds: float | None) -> str:
     return duration_words(timedelta(seconds=seconds))
 
 
+SLOW_MARK = "⚠"  # a run past its schedule's max_duration_warning
+
+
+def elapsed(run: Run, now: datetime) -> float | None:
+    """How long the run took, or has been going (running)."""
+    if run.status == "running" and run.started_at is not None:
+        return (now - run.started_at).total_seconds()
+    return run.duration
+
+
 def running_for(run: Run, now: datetime) -> str:
     """How long a running run has been going ('1m 5s…')."""
     if run.started_at is None:

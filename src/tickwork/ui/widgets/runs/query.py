@@ -7,7 +7,7 @@ store's public SELECT_RUN/run_from_row, with the same ordering as `store.runs.li
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tickwork.domain.runs import Run
@@ -54,6 +54,15 @@ class RunPage:
     runs: list[Run]
     total: int
     version: int
+    slow_after: dict[str, float] = field(default_factory=dict)  # schedule id -> seconds
+
+
+def slow_thresholds(store: Store) -> dict[str, float]:
+    """max_duration_warning of the schedules that have one (few: the policy is opt-in)."""
+    rows = store.query(
+        "SELECT id, max_duration_warning FROM schedules WHERE max_duration_warning IS NOT NULL"
+    )
+    return {str(i): float(s) for i, s in rows}
 
 
 def _name_where(query: RunQuery) -> tuple[str, list[Any]]:
@@ -96,4 +105,5 @@ def count_runs(store: Store, query: RunQuery) -> int:
 def load_page(store: Store, query: RunQuery, *, limit: int = PAGE_SIZE) -> RunPage:
     """The newest `limit` matching runs, their total and the data version they were read at."""
     version = store.content_version()
-    return RunPage(fetch_runs(store, query, limit=limit), count_runs(store, query), version)
+    runs = fetch_runs(store, query, limit=limit)
+    return RunPage(runs, count_runs(store, query), version, slow_thresholds(store))

@@ -12,11 +12,14 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
+from tickwork.domain.failures import is_slow
 from tickwork.domain.runs import Run
 from tickwork.domain.timeutil import Clock
 from tickwork.ui.widgets.runs.format import (
+    SLOW_MARK,
     STATUS_GROUPS,
     duration_label,
+    elapsed,
     first_line,
     local_time,
     result_label,
@@ -49,6 +52,7 @@ class RunsTable(DataTable[Text]):
         "runs-table--running",
         "runs-table--missed",
         "runs-table--muted",
+        "runs-table--slow",
     }
     DEFAULT_CSS = """
     RunsTable { height: 1fr; }
@@ -57,6 +61,7 @@ class RunsTable(DataTable[Text]):
     RunsTable > .runs-table--running { color: $accent; text-style: bold; }
     RunsTable > .runs-table--missed { color: $warning; }
     RunsTable > .runs-table--muted { color: $foreground-muted; }
+    RunsTable > .runs-table--slow { color: $warning; text-style: bold; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Open run", tooltip="Times, result, errors and output"),
@@ -75,6 +80,7 @@ class RunsTable(DataTable[Text]):
         self.clock = clock
         self.zone = zone
         self.runs: dict[str, Run] = {}
+        self.slow_after: dict[str, float] = {}  # schedule id -> max_duration_warning
 
     def on_mount(self) -> None:
         for key, label in COLUMNS:
@@ -99,12 +105,16 @@ class RunsTable(DataTable[Text]):
             else duration_label(run.duration)
         )
         error = first_line(run.error, ERROR_LIMIT)
+        duration_style = Style()
+        if is_slow(self.slow_after.get(run.schedule_id), elapsed(run, self.clock())):
+            duration = f"{SLOW_MARK} {duration}"  # past max_duration_warning
+            duration_style = self.get_component_rich_style("runs-table--slow", partial=True)
         return [
             Text(status_label(run.status), style=self._group_style(run), no_wrap=True),
             Text(name, no_wrap=True),
             Text(local_time(run.scheduled_for, self.zone), no_wrap=True),
             Text(started_label(run, self.zone), no_wrap=True),
-            Text(duration, justify="right", no_wrap=True),
+            Text(duration, style=duration_style, justify="right", no_wrap=True),
             Text(str(run.attempt), justify="right", no_wrap=True),
             Text(run.trigger, style=muted, no_wrap=True),
             Text(result_label(run), no_wrap=True),
