@@ -136,6 +136,9 @@ class TickworkApp(App[None]):
         """A batch of runner events (coalesced by the bridge)."""
         self.data_generation += 1
         self._show_status()
+        for e in events:  # the failure policies: a run past max_duration_warning, a self-pause
+            if e.kind in ("slow", "paused"):
+                self.notify(f"{e.schedule_name}: {e.detail}", severity="warning", timeout=8)
         failed = [e for e in events if e.kind in FAILED_KINDS]
         if len(failed) > 3:
             names = ", ".join(sorted({e.schedule_name for e in failed})[:4])
