@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from tickwork.cli.io_cmds import IO_COMMANDS
 from tickwork.cli.runs import RUNNER_COMMANDS
 from tickwork.cli.schedules import SCHEDULE_COMMANDS
 from tickwork.cli.ui_cmd import UI_COMMANDS, open_ui
+from tickwork.store.ownership import ALLOW_SHARED_ENV
 
 
 class TickworkGroup(click.Group):
@@ -38,6 +40,12 @@ class TickworkGroup(click.Group):
     envvar="TICKWORK_DB",
     help="Database file [env TICKWORK_DB; default ~/.local/share/tickwork/tickwork.db].",
 )
+@click.option(
+    "--allow-shared-db",
+    is_flag=True,
+    help="Open a database that other users own or can write (it can run their commands as "
+    "you) [env TICKWORK_ALLOW_SHARED_DB=1].",
+)
 @click.option("--demo", is_flag=True, help="Open the UI on a throwaway database of examples.")
 @click.option("--no-runner", is_flag=True, help="Open the UI without its embedded runner.")
 @click.option(
@@ -49,7 +57,12 @@ class TickworkGroup(click.Group):
 @click.version_option(__version__, prog_name="tickwork")
 @click.pass_context
 def cli(
-    ctx: click.Context, db: Path | None, demo: bool, no_runner: bool, sync_file: Path | None
+    ctx: click.Context,
+    db: Path | None,
+    allow_shared_db: bool,
+    demo: bool,
+    no_runner: bool,
+    sync_file: Path | None,
 ) -> None:
     """tickwork: cron schedules in a local SQLite file, a terminal UI and a runner.
 
@@ -57,6 +70,8 @@ def cli(
     """
     ctx.ensure_object(dict)
     ctx.obj["db"] = db
+    if allow_shared_db:  # read where the database is opened (also by `serve`'s UI processes)
+        os.environ[ALLOW_SHARED_ENV] = "1"
     if ctx.invoked_subcommand is None:
         open_ui(ctx, db, demo=demo, no_runner=no_runner, sync_file=sync_file)
 

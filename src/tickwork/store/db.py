@@ -11,6 +11,7 @@ from pathlib import Path
 import sqlite_utils
 
 from tickwork.store.migrations import MIGRATIONS
+from tickwork.store.ownership import creation_target, untrusted
 
 APPLICATION_ID = 0x7469636B  # "tick"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -49,14 +50,23 @@ def _check_existing(path: Path) -> None:
 
 
 def _create_file(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    """A new empty file readable by its owner only (also where a dangling link points)."""
+    target = creation_target(path)
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    problem = untrusted(path)  # the directory just made, or a link's target directory
+    if problem:
+        raise StoreError(problem)
+    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(target, flags, 0o600)
     os.close(fd)
 
 
 def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
     """Open (creating with mode 0600 if missing), check, configure and migrate the database."""
     path = Path(path)
+    problem = untrusted(path)
+    if problem:
+        raise StoreError(problem)
     fresh = False
     if path.exists():
         if path.is_dir():
