@@ -5,6 +5,10 @@ Textual is imported only inside the functions, so `tickwork --help` stays fast.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import shlex
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -12,6 +16,9 @@ from pathlib import Path
 import click
 
 from tickwork.cli.common import db_option
+from tickwork.cli.errors import CliError
+
+TOKEN_ENV = "TICKWORK_SERVE_TOKEN"
 
 
 def _db_path(ctx: click.Context, db: Path | None) -> Path:
@@ -45,19 +52,58 @@ def open_ui(
     app.run()
 
 
+_WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0: any free."
+)
+@click.option(
+    "--token",
+    metavar="TOKEN",
+    help=f"The secret the browser must present [env {TOKEN_ENV}; default: a new random one, "
+    "printed once in the URL]. Prefer the env var: options are visible in ps.",
+)
+@click.option(
+    "--public-url",
+    metavar="URL",
+    help="The address browsers use, when it is not the listening one (a reverse proxy, "
+    "another host name): https://tick.example.com/ [default: each request's own host].",
+)
 @click.option("--demo", is_flag=True, help="Serve a throwaway database of examples.")
 @click.option("--no-runner", is_flag=True, help="Sessions run without an embedded runner.")
 @db_option
 @click.pass_context
 def serve(
-    ctx: click.Context, host: str, port: int, demo: bool, no_runner: bool, db: Path | None
+    ctx: click.Context,
+    host: str,
+    port: int,
+    token: str | None,
+    public_url: str | None,
+    demo: bool,
+    no_runner: bool,
+    db: Path | None,
 ) -> None:
-    """Serve the UI in a web browser (textual-serve): one UI process per browser tab."""
-    from tickwork.ui.serve import serve_in_browser
+    """Serve the UI in a web browser: one UI process per browser tab, behind a secret token.
 
+    Whoever opens a session can run any command as you, so every request needs the token
+    (printed once, in the URL; the browser then keeps an HttpOnly cookie), and websockets
+    from other sites are refused.
+    """
+    from tickwork.ui.serve import ServeSettings, TokenServer, check_token, new_token, origin_of
+
+    token = token if token is not None else os.environ.get(TOKEN_ENV)
+    os.environ.pop(TOKEN_ENV, None)  # the UI processes (and their jobs) never see it
+    given = token is not None
+    if token is None:
+        token = new_token()
+    problem = check_token(token)
+    if problem:
+        raise CliError(f"--token: {problem}")
+    if public_url is not None and origin_of(public_url) is None:
+        raise CliError(f"--public-url {public_url!r}: give an http(s) URL, e.g. https://host/")
     if demo:
         from tickwork.demo import build_demo
         from tickwork.store import Store
@@ -67,11 +113,41 @@ def serve(
             build_demo(store, history=True)
     else:
         path = _db_path(ctx, db)
+        from tickwork.store import Store
+
+        Store.open(path).close()  # refuse an untrusted or damaged database now, not per tab
     command = [sys.executable, "-m", "tickwork", "--db", str(path)]
     if no_runner:
         command.append("--no-runner")
-    click.echo(f"tickwork UI on http://{host}:{port} (database {path}); Ctrl+C stops")
-    serve_in_browser(command, host=host, port=port)
+    if host in _WILDCARD_HOSTS:
+        click.echo(
+            f"warning: --host {host or '*'} exposes the UI, and so command execution as this "
+            "user, to the network (anyone with the token); prefer 127.0.0.1 behind a TLS "
+            "reverse proxy with --public-url",
+            err=True,
+        )
+    server = TokenServer(ServeSettings(shlex.join(command), token, public_url))
+
+    def ready(addresses: list[tuple[str, int]]) -> None:
+        bound = addresses[0][1] if addresses else port
+        if public_url:
+            base = public_url.rstrip("/") + "/"
+        else:
+            shown = socket.gethostname() if host in _WILDCARD_HOSTS else host
+            shown = f"[{shown}]" if ":" in shown else shown
+            base = f"http://{shown}:{bound}/"
+        url = base + ("?token=<token>" if given else f"?token={token}")
+        listening = f"[{host}]" if ":" in host else host
+        click.echo(
+            f"tickwork UI on {url} (listening on {listening}:{bound}, database {path}); "
+            "Ctrl+C stops"
+        )
+        sys.stdout.flush()
+
+    try:
+        asyncio.run(server.serve(host, port, ready))
+    except OSError as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 UI_COMMANDS: list[click.Command] = [serve]
