@@ -17,10 +17,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from functools import lru_cache
-
-from cron_descriptor import CasingTypeEnum, DescriptionTypeEnum, ExpressionDescriptor, Options
+from typing import TYPE_CHECKING
 
 from tickwork import cron
+
+if TYPE_CHECKING:  # imported by _describe_cron() on first use: it costs ~35 ms at start-up
+    from cron_descriptor import Options
 
 __all__ = ["describe", "describe_duration"]
 
@@ -31,6 +33,8 @@ _DAY_ABBR = {name[:3].lower(): i for i, name in enumerate(_DAY_NAMES)}
 
 
 def _options() -> Options:
+    from cron_descriptor import Options
+
     return Options(locale_code="en_US", use_24hour_time_format=False)
 
 
@@ -68,6 +72,8 @@ def _nth_weekdays(field: str) -> str:
 
 
 def _describe_cron(expression: str) -> str:
+    from cron_descriptor import CasingTypeEnum, DescriptionTypeEnum, ExpressionDescriptor
+
     fields = expression.split()
     descriptor = ExpressionDescriptor(expression, _options())
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from tickwork.store import Store
+if TYPE_CHECKING:
+    from tickwork.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,6 +27,8 @@ def db_option(fn: F) -> F:
 
 
 def open_store(ctx: click.Context, db: Path | None = None) -> Store:
+    from tickwork.store import Store  # imported when a command runs, not for --help
+
     root = ctx.find_root()
     path = db or (root.obj or {}).get("db")
     store = Store.open(path)
@@ -43,3 +46,18 @@ def echo_json(data: Any) -> None:
         click.echo("[\n" + body + "\n]")
         return
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def echo_json_stream(items: Iterable[Any], chunk: int = 1000) -> None:
+    """echo_json(list(items)), byte for byte, written as the items come."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    lines: list[str] = []
+    first = True
+    for item in items:
+        lines.append(("[\n  " if first else ",\n  ") + encode(item))
+        first = False
+        if len(lines) >= chunk:
+            click.echo("".join(lines), nl=False)
+            lines.clear()
+    lines.append("[]\n" if first else "\n]\n")
+    click.echo("".join(lines), nl=False)

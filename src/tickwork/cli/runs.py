@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -10,15 +9,17 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from tickwork.cli.common import db_option, echo_json, open_store
 from tickwork.cli.errors import CliError
-from tickwork.domain.humanize import duration_words, relative
 from tickwork.domain.runs import RUN_STATUSES, Run, RunnerLease
 from tickwork.domain.timeutil import iso_ms, utcnow
-from tickwork.store import Store
+
+if TYPE_CHECKING:
+    from tickwork.store import Store
 
 STATUS_ICONS = {
     "succeeded": "✓",
@@ -136,6 +137,8 @@ def run_cmd(
     metrics_per_schedule: bool,
 ) -> None:
     """Run the scheduler headless in the foreground (for systemd or containers)."""
+    import asyncio
+
     from tickwork.runner import RunEvent, Runner
     from tickwork.runner.operate import Operations
 
@@ -261,6 +264,8 @@ def trigger_cmd(ctx: click.Context, ref: str, wait: bool, as_json: bool, db: Pat
     if final is None or final.status == "pending":  # no runner, or it went away meanwhile
         if not as_json:
             click.echo(f"running {s.name!r} now ({run.id})")
+        import asyncio
+
         asyncio.run(Runner(store, mode="manual").run_one(run.id))
         final = store.runs.get(run.id)
     assert final is not None
@@ -307,6 +312,8 @@ def run_summary(r: Run) -> str:
 
 
 def duration_words_s(seconds: float) -> str:
+    from tickwork.domain.humanize import duration_words
+
     if seconds < 10:
         return f"{seconds:.2f}s"
     return duration_words(timedelta(seconds=seconds))
@@ -337,6 +344,8 @@ def runs_cmd(
     if not runs:
         click.echo("no runs yet")
         return
+    from tickwork.domain.humanize import relative
+
     now = utcnow()
     for r in runs:
         when = relative(r.started_at or r.created_at, now)

@@ -8,12 +8,10 @@ from typing import Any
 
 import click
 
-from tickwork.cli.common import db_option, echo_json, open_store
+from tickwork.cli.common import db_option, echo_json, echo_json_stream, open_store
 from tickwork.cli.errors import CliError
-from tickwork.cli.output import detail, table
 from tickwork.cli.schedule_options import CLEARABLE, schedule_options, to_fields
 from tickwork.cli.timing import describe_cmd, next_cmd
-from tickwork.domain import spec
 from tickwork.domain.model import Schedule
 
 STATES = click.Choice(["active", "paused", "all"])
@@ -24,6 +22,7 @@ def _show_json(s: Schedule, upcoming_count: int = 0, secret: str | None = None) 
     if secret:  # shown once, when it is made; masked everywhere after
         out["signing_secret"] = secret
     if upcoming_count:
+        from tickwork.domain import spec
         from tickwork.domain.timeutil import iso, utcnow
 
         out["upcoming"] = (
@@ -109,14 +108,16 @@ def edit(
 def print_list(
     ctx: click.Context, *, state: str, search: str | None, as_json: bool, db: Path | None = None
 ) -> None:
+    from tickwork.cli.output import table
     from tickwork.domain.timeutil import utcnow
+    from tickwork.store.rows import json_from_row
 
     store = open_store(ctx, db)
-    schedules = store.list(state, search)  # type: ignore[arg-type]
-    if as_json:
-        echo_json([s.to_json() for s in schedules])
+    if as_json:  # streamed: 100,000 schedules never sit in memory as objects
+        rows = store.rows(state, search)  # type: ignore[arg-type]
+        echo_json_stream(json_from_row(row) for row in rows)
     else:
-        click.echo(table(schedules, utcnow()))
+        click.echo(table(store.list(state, search), utcnow()))  # type: ignore[arg-type]
 
 
 @click.command("list")
@@ -142,6 +143,8 @@ def list_cmd(
 @click.pass_context
 def show(ctx: click.Context, ref: str, count: int, as_json: bool, db: Path | None) -> None:
     """Show one schedule with its next runs."""
+    from tickwork.cli.output import detail
+    from tickwork.domain import spec
     from tickwork.domain.timeutil import utcnow
 
     store = open_store(ctx, db)

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 
-from tickwork import cron
 from tickwork.cli.common import db_option, echo_json, open_store
 from tickwork.cli.errors import CliError
-from tickwork.describe import describe
-from tickwork.domain import fields, spec
 from tickwork.domain.errors import InvalidSchedule
-from tickwork.domain.humanize import format_local, local, relative
 from tickwork.domain.model import Schedule
 from tickwork.domain.timeutil import iso, parse_iso, utcnow
 
@@ -44,6 +38,11 @@ def describe_cmd(
     expression: str, timezone: str, count: int, after: str | None, as_json: bool
 ) -> None:
     """Explain EXPRESSION in English and list its next runs, marking DST moves."""
+    from tickwork import cron
+    from tickwork.describe import describe
+    from tickwork.domain import fields
+    from tickwork.domain.humanize import format_local, relative
+
     try:
         expr = (
             fields.every(expression)
@@ -85,26 +84,6 @@ def describe_cmd(
         click.echo(f"skipped by DST (these local times do not exist): {times}")
 
 
-def fires_in_window(
-    schedules: list[Schedule], start: datetime, end: datetime
-) -> Iterator[tuple[datetime, Schedule]]:
-    """Every fire of every schedule in (start, end], time-ordered (a lazy k-way merge)."""
-
-    def one(s: Schedule) -> Iterator[tuple[datetime, Schedule]]:
-        after = start
-        while True:
-            batch = spec.upcoming(s, after, 50)
-            for t in batch:
-                if t > end:
-                    return
-                yield t, s
-            if len(batch) < 50:
-                return
-            after = batch[-1]
-
-    return heapq.merge(*(one(s) for s in schedules), key=lambda pair: pair[0])
-
-
 @click.command("next")
 @click.option("--hours", default=24.0, show_default=True, type=click.FloatRange(0, 24 * 366))
 @click.option("--limit", default=1000, show_default=True, type=click.IntRange(1))
@@ -113,28 +92,33 @@ def fires_in_window(
 @click.pass_context
 def next_cmd(ctx: click.Context, hours: float, limit: int, as_json: bool, db: Path | None) -> None:
     """Every fire of every active schedule in the next HOURS, time-ordered."""
+    from tickwork.domain.humanize import format_local, local, relative
+    from tickwork.store.fires import fires_between
+
     store = open_store(ctx, db)
     now = utcnow()
     end = now + timedelta(hours=hours)
     items: list[tuple[datetime, Schedule]] = []
     more = False
-    for pair in fires_in_window(store.list("active"), now, end):
+    for pair in fires_between(store, now, end):
         if len(items) == limit:
             more = True
             break
         items.append(pair)
     if as_json:
-        out: list[dict[str, Any]] = [
-            {
-                "at": iso(t),
-                "local": local(t, s.timezone).isoformat(),
-                "schedule_id": s.id,
-                "name": s.name,
-                "schedule": s.to_json(),
-            }
-            for t, s in items
-        ]
-        echo_json(out)
+        as_json_of: dict[str, dict[str, Any]] = {}  # a herd shares one schedule: one to_json
+        echo_json(
+            [
+                {
+                    "at": iso(t),
+                    "local": local(t, s.timezone).isoformat(),
+                    "schedule_id": s.id,
+                    "name": s.name,
+                    "schedule": as_json_of.get(s.id) or as_json_of.setdefault(s.id, s.to_json()),
+                }
+                for t, s in items
+            ]
+        )
     else:
         if not items:
             click.echo(f"nothing fires in the next {hours:g} hours")

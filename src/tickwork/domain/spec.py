@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
+from itertools import dropwhile, islice
 from typing import Any
 
 from tickwork import cron
@@ -396,12 +397,40 @@ def set_active(s: Schedule, active: bool, now: datetime, *, verb: str | None = N
 
 def upcoming(s: Schedule, after: datetime, count: int) -> list[datetime]:
     """THE next-run function for a schedule: what the UI and CLI show is what the runner fires."""
-    times = cron.next_runs(s.expression, s.timezone, after, count, anchor=s.anchor_at)
-    if s.end_at is not None:
-        times = [t for t in times if t <= s.end_at]
-    if s.max_runs is not None:
-        times = times[: max(0, s.max_runs - s.run_count)]
-    return times
+    if count <= 0:
+        return []
+    return list(islice(iter_upcoming(s, after, batch=count), count))
+
+
+def iter_upcoming(s: Schedule, after: datetime, *, batch: int = 8) -> Iterator[datetime]:
+    """upcoming() without a count: the fires strictly after `after`, computed lazily in batches
+    (the first of `batch` fires), so a caller pays only for what it takes."""
+    left = None if s.max_runs is None else max(0, s.max_runs - s.run_count)
+    size = max(1, batch)
+    while left is None or left > 0:
+        want = size if left is None else min(size, left)
+        times = cron.next_runs(s.expression, s.timezone, after, want, anchor=s.anchor_at)
+        for t in times:
+            if s.end_at is not None and t > s.end_at:
+                return
+            yield t
+        if len(times) < want:
+            return
+        if left is not None:
+            left -= want
+        after = times[-1]
+        size = min(size * 4, 512)
+
+
+def fires_after(s: Schedule, now: datetime) -> Iterator[datetime]:
+    """What the runner will fire after `now`, in order, lazily: upcoming() from `now`, and
+    nothing before the stored next_run_at (the runner fires nothing earlier; the two differ only
+    if the wall clock went back since). Nothing for a paused schedule."""
+    nxt = s.next_run_at
+    if not s.active or nxt is None:
+        return iter(())
+    fires = iter_upcoming(s, now, batch=1)  # often one fire is all that is wanted
+    return fires if nxt <= now else dropwhile(lambda t: t < nxt, fires)
 
 
 def settle(s: Schedule, now: datetime, after: datetime | None = None) -> Schedule:

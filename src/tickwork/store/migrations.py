@@ -7,8 +7,10 @@ INTEGER booleans, partial indexes), so a later PostgreSQL store can share the sc
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:  # imported by migrate() only when a migration runs: it costs ~80 ms
+    import sqlite_utils
 
 
 def _v1_schedules(db: sqlite_utils.Database) -> None:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from tickwork.describe import describe
-from tickwork.domain.model import Generator, Policies, Schedule, action_from_json
+from tickwork.domain.model import Generator, Policies, Schedule, action_from_json, mask_secret
 from tickwork.domain.timeutil import iso, parse_iso
 
 SCHEDULE_COLUMNS = (
@@ -150,3 +150,61 @@ def from_row(row: tuple[Any, ...]) -> Schedule:
         on_recovery=r["on_recovery"],
         consecutive_failures=r["consecutive_failures"] or 0,
     )
+
+
+_COLUMN = {name: i for i, name in enumerate(SCHEDULE_COLUMNS)}
+_ISO_LENGTH = len("2026-01-01T00:00:00+00:00")
+
+
+def _time_json(text: str | None) -> str | None:
+    """A stored time as to_json() shows it; what iso() wrote is already that form."""
+    if text is None or (len(text) == _ISO_LENGTH and text[10] == "T" and text[19:] == "+00:00"):
+        return text
+    return iso(parse_iso(text))
+
+
+def json_from_row(row: tuple[Any, ...]) -> dict[str, Any]:
+    """`from_row(row).to_json()`, the same keys in the same order, without making the Schedule
+    and its datetimes on the way (`list --json` at 100,000 rows). The tests hold the two to byte
+    equality over every kind of schedule; change both together."""
+    c = _COLUMN
+    days = row[c["days_of_week"]]
+    return {
+        "id": row[c["id"]],
+        "name": row[c["name"]],
+        "description": row[c["description"]],
+        "type": row[c["type"]],
+        "active": bool(row[c["active"]]),
+        "generator": {
+            "type": row[c["generator_type"]],
+            "expression": row[c["expression"]],
+            "description": describe(row[c["expression"]]),
+        },
+        "time_of_day": row[c["time_of_day"]],
+        "days_of_week": json.loads(days) if days else None,
+        "timezone": row[c["timezone"]],
+        "next_run_at": _time_json(row[c["next_run_at"]]),
+        "last_run_at": _time_json(row[c["last_run_at"]]),
+        "run_count": row[c["run_count"]],
+        "max_runs": row[c["max_runs"]],
+        "end_at": _time_json(row[c["end_at"]]),
+        "deduplication_key": row[c["deduplication_key"]],
+        "external_id": row[c["external_id"]],
+        "action": action_from_json(json.loads(row[c["action"]])).to_json(),
+        "timeout_seconds": _num(row[c["timeout_seconds"]]),
+        "retries": row[c["retries"]],
+        "retry_backoff_seconds": _num(row[c["retry_backoff_seconds"]]),
+        "overlap": row[c["overlap"]],
+        "catchup": row[c["catchup"]],
+        "jitter_seconds": _num(row[c["jitter_seconds"]]),
+        "on_failure": row[c["on_failure"]],
+        "on_success": row[c["on_success"]],
+        "on_recovery": row[c["on_recovery"]],
+        "declared_in": row[c["declared_in"]],
+        "declared_key": row[c["declared_key"]],
+        "status_reason": row[c["status_reason"]],
+        "last_status": row[c["last_status"]],
+        "signing_secret": mask_secret(row[c["signing_secret"]]),
+        "created_at": _time_json(row[c["created_at"]]),
+        "updated_at": _time_json(row[c["updated_at"]]),
+    }

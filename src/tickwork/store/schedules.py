@@ -97,6 +97,21 @@ class Store:
                     raise StoreError(msg) from None
                 raise
 
+    def stream(
+        self, sql: str, params: tuple[Any, ...] | list[Any] = (), *, chunk: int = 500
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows of a read as they come, `chunk` at a time, for reads too big to hold at once
+        (the CLI's list and next). The statement stays open while the caller iterates: use it
+        where nothing else writes on this connection meanwhile."""
+        with self.lock:
+            cursor = self.conn.execute(sql, params)
+        while True:
+            with self.lock:
+                rows = cursor.fetchmany(chunk)
+            if not rows:
+                return
+            yield from rows
+
     def data_version(self) -> int:
         """Changes when another connection commits (PRAGMA data_version): cheap change detection."""
         with self.lock:
@@ -180,6 +195,13 @@ class Store:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
         return [from_row(r) for r in self.query(sql, params)]
+
+    def rows(
+        self, state: State = "all", search: str | None = None, *, order: Order = "next"
+    ) -> Iterator[tuple[Any, ...]]:
+        """The stored rows list() would make Schedules of, streamed (see rows.json_from_row)."""
+        where, params = self._where(state, search)
+        return self.stream(f"{SELECT_SCHEDULE}{where} {_ORDER_BY[order]}", params)
 
     def count(self, state: State = "all", search: str | None = None) -> int:
         where, params = self._where(state, search)
