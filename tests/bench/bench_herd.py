@@ -22,9 +22,11 @@ every schedule must start exactly once (``dup`` and ``lost`` must be 0).
 
 Each round uses a fresh database in a temp dir with N ``* * * * *`` schedules. Once every runner
 (``tickwork run``, K processes, their event log to a file) holds an active lease, the bench sets
-their next_run_at to the first minute boundary at least 3 s ahead (an edit the runners see within
-a second), so they wait idle for it. The peer gets its jobs with that boundary as their start
-(its round is repeated if it was not up 0.5 s before it).
+their next_run_at to the instant: the first whole second at least 3 s ahead (an edit the runners
+see within a second), so they wait idle for it and then do what they do at any minute boundary
+(claim, start, compute the next run). APScheduler gets a cron trigger on that second of every
+minute, starting then (its round is repeated if it was not up 0.5 s before). ``--minute`` uses
+the next minute boundary instead (both fire a plain ``* * * * *``; rounds then wait for it).
 """
 
 from __future__ import annotations
@@ -88,8 +90,10 @@ def make_db(db: Path, n: int, action: dict[str, Any], expression: str, at: datet
         )
 
 
-def next_boundary(after: float) -> float:
-    return (math.floor(after / 60) + 1) * 60.0
+def next_instant(after: float, minute: bool) -> float:
+    """The first whole second (or minute) after `after`."""
+    step = 60 if minute else 1
+    return (math.floor(after / step) + 1) * float(step)
 
 
 def read_stamps(path: Path) -> list[tuple[float, str]]:
@@ -144,6 +148,8 @@ def stop(procs: list[subprocess.Popen[Any]]) -> list[int]:
 
 def runner_cmd(args: argparse.Namespace) -> list[str]:
     cmd = [sys.executable, "-m", "tickwork", "run"]
+    if getattr(args, "profile", None):
+        cmd = [sys.executable, str(HERE / "herd_profile.py"), "run"]
     if args.max_concurrency:
         cmd += ["--max-concurrency", str(args.max_concurrency)]
     return cmd
@@ -160,6 +166,8 @@ def tickwork_round(args: argparse.Namespace, tmp: Path, action: dict[str, Any]) 
         "HERD_OUT": str(out),
         "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
     }
+    if args.profile:
+        env["HERD_PROFILE"] = str(args.profile)
     logs = [(work / f"runner{i}.log").open("w") for i in range(k)]
     procs = [
         subprocess.Popen(runner_cmd(args), cwd=ROOT, env=env, stdout=log, stderr=log)
@@ -170,7 +178,11 @@ def tickwork_round(args: argparse.Namespace, tmp: Path, action: dict[str, Any]) 
         if any(p.poll() is not None for p in procs):
             sys.exit(f"a runner exited early; see {work}")
         time.sleep(0.05)
-    at = next_boundary(time.time() + 3.0)
+    if args.profile:
+        for p in procs:
+            p.send_signal(signal.SIGUSR1)  # the profile starts now, after start-up
+    at = next_instant(time.time() + 3.0, args.minute)
+    cpu_before = sum(_cpu_rss(p.pid)[0] for p in procs)
     with conn:  # the schedules become due at `at`: an edit the runners see within a second
         due = iso(datetime.fromtimestamp(at, UTC))
         conn.execute("UPDATE schedules SET next_run_at = ?", (due,))
@@ -184,6 +196,7 @@ def tickwork_round(args: argparse.Namespace, tmp: Path, action: dict[str, Any]) 
             break
         time.sleep(0.2)
     done = time.time()
+    cpu = sum(_cpu_rss(p.pid)[0] for p in procs) - cpu_before
     codes = stop(procs)
     rows = conn.execute("SELECT scheduled_for, started_at, finished_at FROM runs").fetchall()
     conn.close()
@@ -202,6 +215,7 @@ def tickwork_round(args: argparse.Namespace, tmp: Path, action: dict[str, Any]) 
     result["all_recorded"] = max(finished) if finished else math.nan
     result["exit"] = ",".join(map(str, codes))
     result["until_done"] = done - at
+    result["cpu_s"] = cpu
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return result
@@ -236,7 +250,7 @@ def peer_round(args: argparse.Namespace, tmp: Path, command: str) -> dict[str, A
         work = Path(tempfile.mkdtemp(dir=tmp))
         out = work / "stamps"
         env = {**os.environ, "HERD_OUT": str(out)}
-        at = next_boundary(time.time() + 4.0 + n * 0.0004)
+        at = next_instant(time.time() + 4.0 + n * 0.0004, args.minute)
         argv = ["herd", str(n), "--at", str(at), "--action", args.action, "--command", command]
         proc = start_peer([*argv, "--mode", args.peer_mode], env)
         if time.time() > at - 0.5:
@@ -256,7 +270,10 @@ def peer_round(args: argparse.Namespace, tmp: Path, command: str) -> dict[str, A
 def fmt(r: dict[str, Any]) -> str:
     extra = ""
     if "runs_p99" in r:
-        extra = f"  runs.started_at p99 {r['runs_p99']:8.1f}  all recorded {r['all_recorded']:8.0f}"
+        extra = (
+            f"  runs.started_at p99 {r['runs_p99']:8.1f}  all recorded {r['all_recorded']:8.0f}"
+            f"  runner CPU {r['cpu_s']:.2f} s"
+        )
     return (
         f"p50 {r['p50']:8.1f}  p99 {r['p99']:8.1f}  max/last {r['max']:8.1f} ms  "
         f"starts {r['starts']}  dup {r['dup']}  lost {r['lost']}{extra}"
@@ -300,7 +317,7 @@ def herd(args: argparse.Namespace) -> dict[str, Any]:
             "runners": args.runners,
             "tickwork": {
                 key: statistics.median(x[key] for x in mine)
-                for key in ("p50", "p99", "max", "runs_p99")
+                for key in ("p50", "p99", "max", "runs_p99", "cpu_s")
             },
             "dup": sum(x["dup"] for x in mine),
             "lost": sum(x["lost"] for x in mine),
@@ -515,8 +532,12 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000, help="floor: process starts")
     parser.add_argument("--waiting", type=int, default=0, help="lone/idle: waiting schedules")
     parser.add_argument("--seconds", type=float, default=60.0, help="lone/idle: how long")
+    parser.add_argument("--minute", action="store_true", help="herd on a minute boundary")
     parser.add_argument("--keep", action="store_true", help="keep the temp dirs (logs)")
     parser.add_argument("--json-out", type=Path, help="append the summary as a JSON line")
+    parser.add_argument(
+        "--profile", type=Path, help="profile the runner (cProfile, CPU, every thread) into FILE"
+    )
     args = parser.parse_args()
     if args.what == "floor":
         result = floor(args)

@@ -71,8 +71,8 @@ async def stamp_async(payload: dict[str, Any]) -> None:
 def add_jobs(sched: Any, args: argparse.Namespace) -> None:
     n = args.n
     if args.kind == "herd":
-        at = datetime.fromtimestamp(args.at, UTC)
-        trigger = CronTrigger(minute="*", start_date=at, timezone=UTC)
+        at = datetime.fromtimestamp(args.at, UTC)  # that second of every minute, from `at` on
+        trigger = CronTrigger(second=at.second, minute="*", start_date=at, timezone=UTC)
     else:  # lone, idle: N schedules waiting for next January
         trigger = CronTrigger(month=1, day=1, hour=0, minute=0, timezone=UTC)
     asyncio_mode = args.mode == "asyncio"
