@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tickwork.domain import spec
+from tickwork.domain.model import CommandAction
 from tickwork.store import Store
 from tickwork.store.rows import SCHEDULE_COLUMNS, to_row
 
@@ -49,7 +50,7 @@ def build(path: Path, n: int, created: datetime) -> None:
             id=f"sched_bench{i:08d}",
             name=f"job-{i:06d}",
             external_id=f"cust-{i % 977}",
-            action=replace(base.action, command=f"echo {i}"),  # type: ignore[call-arg]
+            action=CommandAction(command=f"echo {i}"),
         )
         row = to_row(s)
         rows.append([row[c] for c in SCHEDULE_COLUMNS])

@@ -44,6 +44,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -223,7 +224,7 @@ def tickwork_round(args: argparse.Namespace, tmp: Path, action: dict[str, Any]) 
 
 def peer_available() -> bool:
     try:
-        import apscheduler  # type: ignore[import-not-found]  # noqa: F401
+        import apscheduler  # noqa: F401
     except ImportError:
         return False
     return True
@@ -393,7 +394,7 @@ def floor(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.gather(*(one() for _ in range(count)))
         return time.perf_counter() - t0
 
-    cases = {
+    cases: dict[str, Callable[[], float]] = {
         "posix_spawn /bin/true, one after another": lambda: spawn_seq(["/bin/true"]),
         "posix_spawn /bin/true, all at once": lambda: spawn_herd(["/bin/true"]),
         "posix_spawn sh -c true, all at once": lambda: spawn_herd(["/bin/sh", "-c", "true"]),
@@ -463,11 +464,11 @@ def lone(args: argparse.Namespace) -> dict[str, Any]:
         if args.peer:
             out.write_text("")
             mode = "thread" if args.peer_mode == "auto" else args.peer_mode
-            proc = start_peer(["lone", str(args.waiting), "--mode", mode], env)
+            peer = start_peer(["lone", str(args.waiting), "--mode", mode], env)
             time.sleep(3.0)
             out.write_text("")
             time.sleep(args.seconds)
-            stop([proc])
+            stop([peer])
             late = [(t - math.floor(t)) * 1000 for t, _ in read_stamps(out)]
             res["peer"] = {"fires": len(late), "p50": pct(late, 0.5), "p99": pct(late, 0.99)}
     for who in ("tickwork", "peer"):
@@ -503,9 +504,9 @@ def idle(args: argparse.Namespace) -> dict[str, Any]:
             res["tickwork"] = measure(proc)
             stop([proc])
         if args.peer:
-            proc = start_peer(["idle", str(args.waiting)], env)
-            res["peer"] = measure(proc)
-            stop([proc])
+            peer = start_peer(["idle", str(args.waiting)], env)
+            res["peer"] = measure(peer)
+            stop([peer])
     for who in ("tickwork", "peer"):
         if who in res:
             r = res[who]

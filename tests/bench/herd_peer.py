@@ -21,14 +21,15 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from apscheduler.executors.pool import ThreadPoolExecutor  # type: ignore[import-not-found]
-from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-not-found]
-from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-not-found]
-from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-not-found]
-from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-not-found]
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from herd_action import stamp
@@ -76,6 +77,7 @@ def add_jobs(sched: Any, args: argparse.Namespace) -> None:
     else:  # lone, idle: N schedules waiting for next January
         trigger = CronTrigger(month=1, day=1, hour=0, minute=0, timezone=UTC)
     asyncio_mode = args.mode == "asyncio"
+    fn: Callable[..., Any]
     for i in range(n):
         sid = f"peer{i:06d}"
         if args.action == "command" and args.kind == "herd":

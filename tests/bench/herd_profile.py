@@ -47,7 +47,7 @@ def main() -> None:
         cli(sys.argv[1:], prog_name="tickwork", standalone_mode=False)
     finally:
         main_profile.disable()
-        threading.setprofile(None)  # type: ignore[arg-type]
+        threading.setprofile(None)
         stats = pstats.Stats(main_profile)
         with _lock:
             for profile in _profiles:
