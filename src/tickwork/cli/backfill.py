@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +84,8 @@ def backfill_cmd(
     failed = 0
     finals = []
     for run in queued:
+        import asyncio  # only when it runs: --help stays light
+
         asyncio.run(Runner(store, mode="manual").run_one(run.id))
         final = store.runs.get(run.id)
         assert final is not None

@@ -5,7 +5,6 @@ Textual is imported only inside the functions, so `tickwork --help` stays fast.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shlex
 import socket
@@ -145,6 +144,8 @@ def serve(
         sys.stdout.flush()
 
     try:
+        import asyncio  # only when it runs: --help stays light
+
         asyncio.run(server.serve(host, port, ready))
     except OSError as exc:
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
