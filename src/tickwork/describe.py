@@ -1,12 +1,17 @@
-"""English descriptions of schedule expressions (cron-descriptor, plus a few repairs).
+"""English descriptions of schedule expressions (cron-descriptor, told what actually fires).
 
-cron-descriptor is pinned and told explicitly to use en_US with a 12-hour clock, so
-the text does not depend on the machine's locale: ``0 9 * * 1-5`` is
-"At 09:00 AM, Monday through Friday". Its gaps are patched here:
+cron-descriptor is told explicitly to use en_US with a 12-hour clock, so the text does not
+depend on the machine's locale: ``0 9 * * 1-5`` is "At 09:00 AM, Monday through Friday".
+It reads the text of each field, and some texts say something else than what fires
+(``0-7`` "Sunday through Sunday", ``*/31`` in day-of-month "every 31 days", ``5-2``
+minutes "5 through 2"). So a field whose text could mislead is rewritten from the values
+croniter expanded (``tickwork.cron.expand``) before cron-descriptor sees it, and the day
+clause follows cron's day rule as the engine applies it:
 
 * both day fields restricted: cron's either-day rule ("on day 1 of the month, or on
   Monday") and the ``*``-prefixed AND case ("every 10 days, but only on Monday");
-* ``L`` inside day-of-month lists and ranges ("on day 1 and the last day of the month");
+* a day field that restricts nothing (``1-31``, ``0-7``) is left out;
+* ``L`` inside day-of-month lists ("on day 1 and the last day of the month");
 * lists of ``#``/``L`` weekdays ("on the first Friday and the third Friday of the month").
 
 ``describe`` never raises: anything it cannot describe comes back as the expression.
@@ -30,6 +35,14 @@ _UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
 _ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth"}
 _DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 _DAY_ABBR = {name[:3].lower(): i for i, name in enumerate(_DAY_NAMES)}
+_MONTH_ABBR = {
+    m: i + 1
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+    )
+}
+_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))
+_WRAP_READS_RIGHT = (1, 3, 4)  # "between 10:00 PM and 02:59 AM", "Friday through Monday"
 
 
 def _options() -> Options:
@@ -71,28 +84,135 @@ def _nth_weekdays(field: str) -> str:
     return f", on {joined} of the month"
 
 
+def _number(text: str, fi: int) -> int:
+    low = text.lower()
+    if fi == 3 and low in _MONTH_ABBR:
+        return _MONTH_ABBR[low]
+    if fi == 4 and low in _DAY_ABBR:
+        return _DAY_ABBR[low]
+    return int(text)
+
+
+def _reads_right(item: str, fi: int) -> bool:
+    """Whether cron-descriptor's reading of one list item is what fires."""
+    low, high = _RANGES[fi]
+    base, slash, step_text = item.partition("/")
+    step = int(step_text) if slash else 1
+    cycle = high - low + 1
+    if slash and fi == 4 and "-" not in base:
+        return False  # a handful of days: name them
+    if slash and "-" not in base and fi != 2 and cycle % step:
+        return False  # "every 7 minutes" is not true across the hour: list them
+    if base == "*":
+        return step <= cycle // 2
+    first, dash, last = base.partition("-")
+    if fi == 2 and "l" in (first.lower(), last.lower()):
+        return False
+    a = _number(first, fi)
+    if not dash:
+        return not slash or a + step <= high
+    b = _number(last, fi)
+    if fi == 4:
+        a %= 7
+        if (a, b) == (0, 7):
+            return False  # the whole week
+    if a > b:
+        return not slash and fi in _WRAP_READS_RIGHT
+    return a + step <= b
+
+
+def _field_reads_right(text: str, fi: int) -> bool:
+    items = text.split(",")
+    if "*" in items and len(items) > 1:
+        return False
+    if fi == 2 and text.lower() not in ("l",) and text.lower().endswith(",l"):
+        items = items[:-1]  # "1,L" reads "on day 1 and the last day of the month"
+    elif fi == 2 and text.lower() == "l":
+        return True
+    try:
+        return all(_reads_right(item, fi) for item in items)
+    except (ValueError, KeyError):
+        return False
+
+
+def _runs(values: list[int]) -> str:
+    """[0, 1, 2, 5, 6, 9] -> "0-2,5,6,9": runs of three or more become ranges."""
+    parts: list[str] = []
+    i = 0
+    while i < len(values):
+        j = i
+        while j + 1 < len(values) and values[j + 1] == values[j] + 1:
+            j += 1
+        if j - i >= 2:
+            parts.append(f"{values[i]}-{values[j]}")
+        else:
+            parts.extend(str(v) for v in values[i : j + 1])
+        i = j + 1
+    return ",".join(parts)
+
+
+def _from_values(values: set[int] | frozenset[int] | tuple[int, ...], fi: int) -> str:
+    """A field's text written from what it matches."""
+    low, high = _RANGES[fi]
+    ordered = sorted(set(values))
+    if ordered == list(range(low, high + 1)):
+        return "*"
+    plain = _runs(ordered)
+    if fi == 4 and 0 in ordered and 6 in ordered:  # a run through Saturday into Sunday?
+        rotated = _runs(sorted(7 if v == 0 else v for v in ordered))
+        if rotated.count(",") < plain.count(","):
+            return rotated
+    return plain
+
+
+def _fields_as_fired(expression: str) -> list[str]:
+    """The expression's fields, each rewritten from its values where its text misleads."""
+    fields = expression.split()
+    ex = cron.expand(expression)
+    assert ex is not None
+    sets: list[frozenset[int] | tuple[int, ...]] = [ex.minutes, ex.hours, ex.days, ex.months]
+    out = []
+    for fi, text in enumerate(fields[:4]):
+        if _field_reads_right(text, fi):
+            out.append(text)
+        elif fi == 2 and ex.last_day:
+            days = _from_values(ex.days, 2) if ex.days else ""
+            out.append(f"{days},L" if days and days != "*" else "L")
+        else:
+            out.append(_from_values(sets[fi], fi))
+    dow = fields[4]
+    if ex.nth or _field_reads_right(dow, 4):
+        out.append(dow)
+    else:
+        out.append(_from_values(ex.weekdays, 4))
+    rule = ex.day_rule
+    if rule in ("", "dow"):
+        out[2] = "*"
+    if rule in ("", "dom"):
+        out[4] = "*"
+    return out
+
+
 def _describe_cron(expression: str) -> str:
     from cron_descriptor import CasingTypeEnum, DescriptionTypeEnum, ExpressionDescriptor
 
-    fields = expression.split()
-    descriptor = ExpressionDescriptor(expression, _options())
+    fields = _fields_as_fired(expression)
+    rule = cron.expand(expression).day_rule  # type: ignore[union-attr]
+    descriptor = ExpressionDescriptor(" ".join(fields), _options())
 
     def part(kind: DescriptionTypeEnum) -> str:
         return str(descriptor.get_description(kind))
 
     time_text = part(DescriptionTypeEnum.TIMEOFDAY)
     dom_text = re.sub(r"\bL\b", "the last day", part(DescriptionTypeEnum.DAYOFMONTH))
-    dom_field, dow_field = fields[2], fields[4]
+    dow_field = fields[4]
     if "," in dow_field and ("#" in dow_field or "l" in dow_field.lower()):
         dow_text = _nth_weekdays(dow_field)
     else:
         dow_text = part(DescriptionTypeEnum.DAYOFWEEK)
-    if dom_field != "*" and dow_field != "*":
+    if rule in ("and", "or"):
         bare = dow_text.removeprefix(", ").removeprefix("or ").removeprefix("only ")
-        if dom_field.startswith("*") or dow_field.startswith("*"):
-            dow_text = f", but only {bare}"  # cron's AND case
-        else:
-            dow_text = f", or {bare}"  # cron's either-day rule
+        dow_text = f", but only {bare}" if rule == "and" else f", or {bare}"
     text = time_text + dom_text + dow_text + part(DescriptionTypeEnum.MONTH)
     text = descriptor.transform_verbosity(text, use_verbose_format=False)
     return str(ExpressionDescriptor.transform_case(text, CasingTypeEnum.Sentence))
@@ -109,5 +229,5 @@ def describe(expression: str) -> str:
         if len(expanded.split()) != 5:
             return text
         return _describe_cron(expanded)
-    except Exception:  # cron-descriptor has many failure modes; the text is the fallback
+    except Exception:  # a bad expression, or one of cron-descriptor's many failure modes
         return text

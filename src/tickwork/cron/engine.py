@@ -1,4 +1,22 @@
-"""DST resolution: naive wall-clock matches become real instants (see tickwork.cron)."""
+"""DST resolution: naive wall-clock matches become real instants (see tickwork.cron).
+
+A change of the zone's offset is handled as cron.c handles the jump of the wall clock it
+sees (cronie, ``cron.c``: the small / medium / negative / large wake-up cases):
+
+=========================  ===========================  ===================================
+change of the offset       wildcard job                 fixed-time job
+=========================  ===========================  ===================================
+forward 1 to 4 minutes     missed matches fire once, at the first instant after the gap
+forward 5 min to < 3 h     missed matches are skipped   missed matches fire once, after it
+forward 3 h or more        missed matches are skipped (a clock reset: no catch-up)
+back up to 3 h 1 min       fires in both passes          fires in the first pass only
+back more than 3 h 1 min   fires in both passes (a clock reset: everything runs again)
+=========================  ===========================  ===================================
+
+cron.c compares its last handled wall-clock minute with the new one: a gap of G minutes is
+a jump of G + 1 (reset from 181, i.e. G >= 180), a repeat of B minutes one of 1 - B (reset
+below -180, i.e. B >= 182).
+"""
 
 from __future__ import annotations
 
@@ -8,30 +26,32 @@ from functools import lru_cache
 from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tickwork.cron.parse import (
-    _LOOKAHEAD,
-    _MINUTE,
-    EPOCH,
-    CronError,
-    Fire,
-    _compile,
-    _Compiled,
-    _Pending,
-)
+from tickwork.cron.parse import _compile, _Compiled
+from tickwork.cron.syntax import EPOCH, CronError, Fire
+
+_Pending = tuple[datetime, str | None]  # (naive UTC instant, DST note)
+_MINUTE = timedelta(minutes=1)
+_PROBE = timedelta(hours=3)  # offset changes closer together than this are not expected
+_LONGEST_REPEAT = timedelta(hours=27)  # a fall-back never repeats more than a day
+RESET_GAP = timedelta(hours=3)  # cron.c: a gap this long or longer is a clock reset
+RESET_REPEAT = timedelta(hours=3, minutes=2)  # and a repeat this long or longer
+SMALL_GAP = timedelta(minutes=4)  # cron.c: up to this, every missed minute is caught up
+# Fires are computed within these naive-UTC bounds (a day inside what datetime holds).
+LOWEST, HIGHEST = datetime(1, 1, 3), datetime(9999, 12, 29)
 
 
 @lru_cache(maxsize=512)
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise CronError(f"unknown time zone '{name}'") from None
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
+        raise CronError(f"unknown time zone '{name[:80]}'") from None
 
 
 def _utc_naive(moment: datetime, what: str) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{what} must be a timezone-aware datetime")
-    return moment.astimezone(UTC).replace(tzinfo=None)
+    return min(max(moment.astimezone(UTC).replace(tzinfo=None), LOWEST), HIGHEST)
 
 
 def _offset_at(zone: tzinfo, instant: datetime) -> timedelta:
@@ -60,44 +80,71 @@ def _resolve(t: datetime, zone: tzinfo, fixed: bool) -> list[_Pending]:
     if o0 == o1:
         return [(t - o0, None)]
     if o0 > o1:  # repeated wall time; its first pass is t - o0
+        if o0 - o1 >= RESET_REPEAT:
+            note = "repeated by a clock reset (fires again)"
+            return [(t - o0, None), (t - o1, note)]
         if fixed:
             return [(t - o0, "repeated hour (fires once)")]
         return [(t - o0, "repeated hour (1st time)"), (t - o1, "repeated hour (2nd time)")]
-    if fixed:  # skipped wall time: fire once, at the first instant after the gap
-        return [(_transition(zone, t - o1, t - o0), f"moved by DST ({t:%H:%M} does not exist)")]
-    return []
+    if o1 - o0 >= RESET_GAP or (not fixed and o1 - o0 > SMALL_GAP):
+        return []  # skipped: a clock reset, or a wildcard job in a DST gap
+    # skipped wall time caught up: fire once, at the first instant after the gap
+    return [(_transition(zone, t - o1, t - o0), f"moved by DST ({t:%H:%M} does not exist)")]
+
+
+def _start(zone: tzinfo, after: datetime) -> datetime:
+    """Where the wall-clock scan starts: before local(after) when an offset drop is near,
+    since the second pass of a fall-back just ahead repeats wall times already behind."""
+    local_after = zone.fromutc(after.replace(tzinfo=zone))
+    here = cast(timedelta, local_after.utcoffset())
+    ahead = min(_offset_at(zone, after + _PROBE), _offset_at(zone, after + _LONGEST_REPEAT))
+    return local_after.replace(tzinfo=None) - max(here - ahead, timedelta(0)) - _MINUTE
 
 
 def _cron_fires(comp: _Compiled, zone: tzinfo, after: datetime, count: int) -> list[_Pending]:
     """The first ``count`` fires strictly after naive-UTC ``after``, in order."""
     matcher = comp.matcher
     assert matcher is not None
-    local_after = zone.fromutc(after.replace(tzinfo=zone))
-    # Second-pass wall times of a fall-back just ahead lie before local(after): start early.
-    drop = cast(timedelta, local_after.utcoffset()) - _offset_at(zone, after + _LOOKAHEAD)
-    t: datetime | None = local_after.replace(tzinfo=None) - max(drop, timedelta(0)) - _MINUTE
     pending: list[_Pending] = []
     seen: set[datetime] = set()
     out: list[_Pending] = []
     budget = 4 * count + 10_000  # matches swallowed by DST gaps still count against it
-    while len(out) < count and budget > 0:
-        budget -= 1
-        t = matcher.next_after(cast(datetime, t))
-        if t is None:  # no further matches: what is pending is all there is
-            out.extend(heapq.nsmallest(count - len(out), pending))
-            break
-        for fire in _resolve(t, zone, comp.fixed):
-            if fire[0] > after and fire[0] not in seen:
-                seen.add(fire[0])
-                heapq.heappush(pending, fire)
-        # Instants of any later match are >= nxt - max(offsets at nxt) (monotone in nxt).
-        nxt = t + _MINUTE
-        bound = nxt - max(
-            cast(timedelta, zone.utcoffset(nxt)),
-            cast(timedelta, zone.utcoffset(nxt.replace(fold=1))),
-        )
-        while pending and pending[0][0] < bound and len(out) < count:
-            out.append(heapq.heappop(pending))
+    try:
+        t: datetime | None = _start(zone, after)
+        while len(out) < count and budget > 0:
+            budget -= 1
+            t = matcher.next_after(cast(datetime, t))
+            if t is None or t > HIGHEST:  # no further matches: what is pending is all
+                break
+            for fire in _resolve(t, zone, comp.fixed):
+                if fire[0] > after and fire[0] not in seen:
+                    seen.add(fire[0])
+                    heapq.heappush(pending, fire)
+            # Instants of any later match are >= nxt - max(offsets at nxt) (monotone in nxt).
+            nxt = t + _MINUTE
+            bound = nxt - max(
+                cast(timedelta, zone.utcoffset(nxt)),
+                cast(timedelta, zone.utcoffset(nxt.replace(fold=1))),
+            )
+            while pending and pending[0][0] < bound and len(out) < count:
+                out.append(heapq.heappop(pending))
+    except OverflowError:  # at the end of what datetime holds: nothing later
+        pass
+    out.extend(heapq.nsmallest(count - len(out), pending))
+    return [f for f in out if f[0] <= HIGHEST]
+
+
+def _interval_fires(step: timedelta, base: datetime, after: datetime, count: int) -> list[_Pending]:
+    out: list[_Pending] = []
+    try:
+        first = base + ((after - base) // step + 1) * step
+        for k in range(count):
+            at = first + k * step
+            if at > HIGHEST:
+                break
+            out.append((at, None))
+    except OverflowError:
+        pass
     return out
 
 
@@ -111,10 +158,8 @@ def _fires(
         return [], zone
     if comp.interval is None:
         return _cron_fires(comp, zone, after_utc, count), zone
-    step = comp.interval
     base = _utc_naive(anchor if anchor is not None else EPOCH, "anchor")
-    first = base + ((after_utc - base) // step + 1) * step
-    return [(first + k * step, None) for k in range(count)], zone
+    return _interval_fires(comp.interval, base, after_utc, count), zone
 
 
 def next_runs(
@@ -124,6 +169,7 @@ def next_runs(
 
     ``@every D`` fires on the grid ``anchor + k*D`` (default anchor 1970-01-01T00:00Z),
     independent of DST. Raises CronError (bad expression or zone), ValueError (naive).
+    Nothing fires after 9999-12-29: fewer than ``count`` come back near that end.
     """
     fires, _ = _fires(expression, timezone, after, count, anchor)
     return [at.replace(tzinfo=UTC) for at, _note in fires]
@@ -141,11 +187,11 @@ def next_fires(
 
 
 def _gaps(zone: tzinfo, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    """Spring-forward gaps whose transition lies in (start, end], as naive local spans."""
+    """Forward offset changes whose transition lies in (start, end], as naive local spans."""
     found: list[tuple[datetime, datetime]] = []
     cursor, before = start, _offset_at(zone, start)
     while cursor < end:
-        probe = min(cursor + _LOOKAHEAD, end)
+        probe = min(cursor + _PROBE, end)
         now = _offset_at(zone, probe)
         if now != before:
             moment = _transition(zone, cursor, probe)
@@ -158,19 +204,27 @@ def _gaps(zone: tzinfo, start: datetime, end: datetime) -> list[tuple[datetime, 
 def skipped_between(
     expression: str, timezone: str, start: datetime, end: datetime
 ) -> list[datetime]:
-    """Naive local wall-clock matches a wildcard job loses to DST gaps in (start, end].
+    """Naive local wall-clock matches lost to forward offset changes in (start, end].
 
-    Fixed-time jobs are moved rather than skipped, so they (and ``@every``) give ``[]``.
+    A wildcard job loses the matches in a DST gap (5 minutes or more); every job loses
+    them in a clock reset (3 hours or more). Fixed-time jobs are otherwise moved, not
+    skipped; ``@every`` never skips.
     """
     comp = _compile(expression)
     zone = _zone(timezone)
     lo, hi = _utc_naive(start, "start"), _utc_naive(end, "end")
-    if comp.matcher is None or comp.fixed:
+    if comp.matcher is None:
         return []
     skipped: list[datetime] = []
-    for gap_start, gap_end in _gaps(zone, lo, hi):
-        t = comp.matcher.next_after(gap_start - _MINUTE)
-        while t is not None and t < gap_end:
-            skipped.append(t)
-            t = comp.matcher.next_after(t)
+    try:
+        for gap_start, gap_end in _gaps(zone, lo, hi):
+            size = gap_end - gap_start
+            if size <= SMALL_GAP or (comp.fixed and size < RESET_GAP):
+                continue
+            t = comp.matcher.next_after(gap_start - _MINUTE)
+            while t is not None and t < gap_end:
+                skipped.append(t)
+                t = comp.matcher.next_after(t)
+    except OverflowError:
+        pass
     return skipped
