@@ -58,9 +58,12 @@ def describe_invalid(exc: InvalidSchedule, option_for: dict[str, str] | None = N
     names = option_for or OPTION_FOR_FIELD
     e = exc.errors[0]
     label = names.get(e.field, e.field)
-    if e.value is None or isinstance(e.value, (dict, list, tuple)):
+    if not isinstance(e.value, str) or not e.value or len(e.value) > 200:
         return f"{label}: {e.message}"
-    return f'{label} "{e.value}": {e.message}'
+    value = e.value.encode("utf-8", "backslashreplace").decode()
+    if any(ch < " " or ch == "\x7f" for ch in value):
+        value = repr(value)[1:-1]
+    return f'{label} "{value}": {e.message}'
 
 
 def translate(exc: BaseException) -> CliError | None:
@@ -70,6 +73,11 @@ def translate(exc: BaseException) -> CliError | None:
         return CliError(
             "the database is locked by another process (a long write?); nothing was changed: "
             "try again in a moment"
+        )
+    if isinstance(exc, UnicodeEncodeError):  # an undecodable byte in an argument (a REF, a path)
+        return CliError(
+            "an argument is not valid UTF-8 text (an undecodable byte?): check its encoding; "
+            "nothing was changed"
         )
     if isinstance(exc, (ScheduleNotFound, NotAllowed, StoreError)):
         text = str(exc)

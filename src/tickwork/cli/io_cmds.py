@@ -110,7 +110,7 @@ def import_crontab(
     from tickwork.exchange.crontab import local_timezone, parse_crontab
     from tickwork.exchange.importing import run_import
 
-    default_tz = fields.timezone(tz) if tz else local_timezone()
+    default_tz = fields.timezone(tz) if tz is not None else local_timezone()
     text = _read(source)
     parsed = parse_crontab(text, default_tz)
     store = open_store(ctx, db)

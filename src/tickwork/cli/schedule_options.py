@@ -109,8 +109,41 @@ def schedule_options(fn: F) -> F:
     return fn
 
 
+def _flag(decls: tuple[str, ...]) -> tuple[str, str]:
+    """(click's parameter name, the flag a user types) of an option."""
+    if len(decls) > 1:
+        return decls[1], decls[0]
+    return decls[0].lstrip("-").replace("-", "_"), decls[0]
+
+
+FLAGS = dict(_flag(decls) for decls, _ in _OPTIONS)
+_EMPTY_HINTS = {
+    "cron": "give an expression like '0 9 * * 1-5'",
+    "every": "give an interval like 30s or 1h30m",
+    "time_of_day": "give HH:MM like 09:30",
+    "days": "give days like mon-fri or 1,3,5",
+    "timezone": "give an IANA name like Europe/London (leave --tz out for UTC)",
+    "command": "give a shell command",
+    "url": "give an http(s) URL",
+    "call": "give module:function",
+}
+
+
+def refuse_empty(opts: dict[str, Any]) -> None:
+    """An option given as '' would be ignored or mean a default nobody typed: refuse it."""
+    for param, flag in FLAGS.items():
+        value = opts.get(param)
+        values = value if isinstance(value, tuple) else (value,)
+        if not any(isinstance(v, str) and not v.strip() for v in values):
+            continue
+        clear = next((c for c, f in CLEARABLE.items() if c == flag.lstrip("-")), None)
+        hint = f"to remove it, use --clear {clear}" if clear else _EMPTY_HINTS.get(param)
+        raise CliError(f"{flag}: is empty: {hint or 'give a value or leave the option out'}")
+
+
 def to_fields(opts: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     """Map given option values to schedule input fields (absent options are left out)."""
+    refuse_empty(opts)
     data: dict[str, Any] = {}
     for opt, key in _SIMPLE.items():
         if opts.get(opt) is not None:

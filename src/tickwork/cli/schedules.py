@@ -90,6 +90,8 @@ def edit(
 ) -> None:
     """Change some fields of a schedule; the others stay as they are."""
     data = to_fields(opts, creating=False)
+    if new_name is not None and not new_name.strip():
+        raise CliError("--name: is empty: give the new name")
     if new_name is not None:
         data["name"] = new_name
     for c in clear:
@@ -137,7 +139,14 @@ def list_cmd(
 
 @click.command()
 @click.argument("ref")
-@click.option("-n", "count", default=5, show_default=True, help="How many next runs.")
+@click.option(
+    "-n",
+    "count",
+    default=5,
+    show_default=True,
+    type=click.IntRange(0, 1000),
+    help="How many next runs.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @db_option
 @click.pass_context

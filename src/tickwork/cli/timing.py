@@ -19,8 +19,8 @@ def _after(value: str | None) -> datetime:
     if value is None:
         return utcnow()
     try:
-        parsed = parse_iso(value)
-    except ValueError:
+        parsed = parse_iso(value) if value.strip() and len(value) <= 100 else parse_iso("bad")
+    except (ValueError, OverflowError):
         raise CliError(
             f'--after "{value}": use an ISO 8601 time like 2026-03-08T00:00:00-05:00'
         ) from None

@@ -20,10 +20,15 @@ from tickwork.domain.timezones import UnknownTimezone, canonical_timezone
 DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _FULL_DAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 _DAY_LOOKUP = {n: i for i, n in enumerate(DAY_NAMES)} | {n: i for i, n in enumerate(_FULL_DAYS)}
-_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
+_TIME_RE = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
 _TARGET_RE = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
 _ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HEADER_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+# The kernel's limit on one argument or environment string (MAX_ARG_STRLEN, NUL included):
+# a longer command or KEY=value can never be passed to /bin/sh -c.
+MAX_ARG_BYTES = 131072 - 1
+MAX_URL = 8192
 
 
 def fail(field: str, message: str, value: Any = None) -> InvalidSchedule:
@@ -36,10 +41,18 @@ def name(value: Any) -> str:
     text = value.strip()
     if len(text) > 200:
         raise fail("name", f"name is {len(text)} characters long: keep it under 200", value)
+    _single_line("name", text)
     return text
 
 
-def optional_text(field: str, value: Any, limit: int = 2000) -> str | None:
+def _single_line(field: str, text: str) -> None:
+    if _CONTROL_RE.search(text):
+        raise fail(field, "contains a line break or another control character: use one line")
+
+
+def optional_text(
+    field: str, value: Any, limit: int = 2000, *, one_line: bool = False
+) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
@@ -47,6 +60,8 @@ def optional_text(field: str, value: Any, limit: int = 2000) -> str | None:
     text = value.strip()
     if len(text) > limit:
         raise fail(field, f"is {len(text)} characters long: keep it under {limit}", value)
+    if one_line:
+        _single_line(field, text)
     return text or None
 
 
@@ -74,7 +89,7 @@ def every(value: Any) -> str:
 
 
 def time_of_day(value: Any) -> str:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value.strip():
         raise fail("time_of_day", "use HH:MM like 09:30", value)
     m = _TIME_RE.match(value.strip())
     if not m:
@@ -89,8 +104,8 @@ def time_of_day(value: Any) -> str:
 
 def _day(token: str, original: Any) -> int:
     t = token.strip().lower()
-    if t.isdigit():
-        n = int(t)
+    if t.isascii() and t.isdigit():
+        n = int(t) if len(t) <= 3 else 999
         if n > 7:
             raise fail(
                 "days_of_week",
@@ -102,7 +117,8 @@ def _day(token: str, original: Any) -> int:
         return _DAY_LOOKUP[t]
     raise fail(
         "days_of_week",
-        f"unknown day {token.strip()!r}: use 0-6 (0 = Sunday) or names like mon-fri or sat,sun",
+        f"unknown day {shown(token.strip())}: use 0-6 (0 = Sunday) or names like mon-fri or "
+        "sat,sun",
         original,
     )
 
@@ -114,6 +130,8 @@ def days_of_week(value: Any) -> tuple[int, ...]:
         for item in value:
             if isinstance(item, bool) or not isinstance(item, (int, str)):
                 raise fail("days_of_week", "use numbers 0-6 (0 = Sunday)", value)
+            if isinstance(item, int) and not 0 <= item <= 7:
+                item = 999  # reported as out of range (str() of a huge int raises)
             days.add(_day(str(item), value))
     elif isinstance(value, str):
         text = value.strip().lower()
@@ -131,7 +149,8 @@ def days_of_week(value: Any) -> tuple[int, ...]:
                 if lo > hi:
                     raise fail(
                         "days_of_week",
-                        f"range {part.strip()!r} runs backwards: write it low-high, like mon-fri",
+                        f"range {shown(part.strip())} runs backwards: write it low-high, like "
+                        "mon-fri",
                         value,
                     )
                 days.update(d % 7 for d in range(lo, hi + 1))
@@ -167,50 +186,97 @@ def time_to_cron(tod: str, days: tuple[int, ...] | None) -> str:
 
 
 def timezone(value: Any) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
+    """An IANA zone; None (not given) is UTC, an empty text is refused."""
+    if value is None:
         return "UTC"
     if not isinstance(value, str):
         raise fail("timezone", "use an IANA name like Europe/London", value)
+    if not value.strip():
+        raise fail(
+            "timezone", "is empty: give an IANA name like Europe/London (or leave it out for UTC)"
+        )
+    if len(value) > 100 or _CONTROL_RE.search(value):
+        raise fail("timezone", "is not a time zone: use an IANA name like Europe/London", value)
     try:
         return canonical_timezone(value)
     except UnknownTimezone as exc:
         raise fail("timezone", str(exc), value) from None
 
 
+def shown(value: Any, limit: int = 40) -> str:
+    """A value as a message quotes it: short, one line, never failing (huge ints included)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return f"a number with more than 30 digits ({'-' if value < 0 else ''}{str(value)[:1]}…)"
+    if isinstance(value, str):
+        text = value if len(value) <= limit else value[:limit] + "…"
+        return repr(text)
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, str):
+        text = value.strip()
+        return text if len(text) <= 40 else text[:40] + "…"
+    return shown(value)
+
+
+def _empty(field: str, hint: str) -> InvalidSchedule:
+    return fail(field, f"is empty: {hint} (or leave it out)", "")
+
+
 def optional_int(field: str, value: Any, lo: int, hi: int, hint: str) -> int | None:
-    if value is None or value == "":
+    if value is None:
         return None
     return integer(field, value, lo, hi, hint)
 
 
 def integer(field: str, value: Any, lo: int, hi: int, hint: str) -> int:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, str, float)):
         raise fail(field, f"must be a whole number {lo}-{hi}; {hint}", value)
-    try:
-        n = int(str(value).strip()) if not isinstance(value, int) else value
-    except ValueError:
-        raise fail(field, f"{value!r} is not a whole number; {hint}", value) from None
+    if isinstance(value, str) and not value.strip():
+        raise _empty(field, hint)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")) or value != int(value):
+            raise fail(field, f"{shown(value)} is not a whole number; {hint}", value)
+        value = int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text.lstrip("+-")
+        if not (digits.isascii() and digits.isdigit()):
+            raise fail(field, f"{shown(value)} is not a whole number; {hint}", value)
+        n = int(text) if len(digits) <= 30 else (10**30 if not text.startswith("-") else -(10**30))
+    else:
+        n = value
     if not lo <= n <= hi:
-        raise fail(field, f"{n} is out of range {lo}-{hi}; {hint}", value)
+        shown_n = _plain(value if isinstance(value, str) else n)
+        raise fail(field, f"{shown_n} is out of range {lo}-{hi}; {hint}", value)
     return n
 
 
 def number(field: str, value: Any, lo: float, hi: float, hint: str) -> float:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, str, float)):
         raise fail(field, f"must be a number; {hint}", value)
+    if isinstance(value, str) and not value.strip():
+        raise _empty(field, hint)
     try:
-        n = float(str(value).strip()) if not isinstance(value, (int, float)) else float(value)
+        if isinstance(value, int):
+            n = float(value) if abs(value) < 10**30 else float("inf")
+        else:
+            n = float(value.strip()) if isinstance(value, str) else value
     except ValueError:
-        raise fail(field, f"{value!r} is not a number; {hint}", value) from None
+        raise fail(field, f"{shown(value)} is not a number; {hint}", value) from None
     if n != n or not lo <= n <= hi:
-        raise fail(field, f"{value} is out of range {lo:g}-{hi:g}; {hint}", value)
+        raise fail(field, f"{_plain(value)} is out of range {lo:g}-{hi:g}; {hint}", value)
     return int(n) if n == int(n) else n
 
 
 def choice(field: str, value: Any, options: tuple[str, ...]) -> str:
-    text = str(value).strip().lower() if value is not None else ""
+    text = value.strip().lower() if isinstance(value, str) else ""
+    if isinstance(value, str) and not text:
+        raise fail(field, f"is empty: use one of {', '.join(options)} (or leave it out)", "")
     if text not in options:
-        raise fail(field, f"{value!r} is not one of {', '.join(options)}", value)
+        raise fail(field, f"{shown(value)} is not one of {', '.join(options)}", value)
     return text
 
 
@@ -223,13 +289,17 @@ def catchup(value: Any) -> str:
 
 
 def end_at(value: Any) -> datetime | None:
-    if value is None or value == "":
+    if value is None:
         return None
-    if isinstance(value, datetime):
-        return parse_iso(value.isoformat())
+    if isinstance(value, str) and not value.strip():
+        raise _empty("end_at", "give an ISO 8601 time like 2026-12-31T23:59:00+00:00")
+    if not isinstance(value, (str, datetime)):
+        raise fail("end_at", "use an ISO 8601 time like 2026-12-31T23:59:00+00:00", value)
     try:
-        return parse_iso(str(value))
-    except ValueError:
+        if isinstance(value, datetime):
+            return parse_iso(value.isoformat())
+        return parse_iso(value) if len(value) <= 100 else parse_iso("bad")
+    except (ValueError, OverflowError):
         raise fail(
             "end_at", "use an ISO 8601 time like 2026-12-31T23:59:00+00:00 (no offset = UTC)", value
         ) from None
@@ -239,7 +309,16 @@ def url(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise fail("url", "a URL is required, like https://example.com/hook", value)
     text = value.strip()
-    parts = urlsplit(text)
+    if len(text) > MAX_URL:
+        raise fail("url", f"is {len(text)} characters long: keep it under {MAX_URL}")
+    if _CONTROL_RE.search(text) or " " in text:
+        raise fail("url", "contains a space or a control character: percent-encode it", value)
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # "Invalid IPv6 URL": an unclosed [
+        raise fail(
+            "url", f"is not a valid URL ({exc}): write it like https://[::1]:8080/hook", value
+        ) from None
     if parts.scheme not in ("http", "https"):
         raise fail("url", "must start with http:// or https://", value)
     if not parts.hostname:
@@ -252,23 +331,39 @@ def url(value: Any) -> str:
 
 
 def method(value: Any) -> str:
-    text = str(value or "POST").strip().upper()
+    if value is None:
+        return "POST"
+    text = value.strip().upper() if isinstance(value, str) else ""
     if text not in HTTP_METHODS:
-        raise fail("method", f"{value!r} is not one of {', '.join(HTTP_METHODS)}", value)
+        raise fail("method", f"{shown(value)} is not one of {', '.join(HTTP_METHODS)}", value)
     return text
+
+
+def _text_value(field: str, key: str, value: Any) -> str:
+    """A table's value as text: a string, or a whole number written out; nothing else."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**30:
+        return str(value)
+    kind = {bool: "true/false", dict: "a table", list: "a list", float: "a number"}.get(
+        type(value), type(value).__name__
+    )
+    raise fail(field, f"the value of {shown(key)} must be text, not {kind}: quote it", None)
 
 
 def _pairs(field: str, value: Any, sep: str, example: str) -> list[tuple[str, str]]:
     """A dict, or a list of 'KEY<sep>value' strings, as (key, value) pairs."""
     if isinstance(value, dict):
-        return [(str(k), str(v)) for k, v in value.items()]
+        return [(str(k), _text_value(field, str(k), v)) for k, v in value.items()]
     if not isinstance(value, (list, tuple)):
-        raise fail(field, f"use {example} pairs", value)
+        raise fail(field, f"use {example} pairs", None)
     items: list[tuple[str, str]] = []
     for raw in value:
-        key, found, val = str(raw).partition(sep)
+        if not isinstance(raw, str):
+            raise fail(field, f"{shown(raw)} is not {example}", None)
+        key, found, val = raw.partition(sep)
         if not found:
-            raise fail(field, f"{raw!r} is not {example}", raw)
+            raise fail(field, f"{shown(raw)} is not {example}", raw)
         items.append((key.strip(), val.strip() if sep == ":" else val))
     return items
 
@@ -280,9 +375,13 @@ def headers(value: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, val in _pairs("headers", value, ":", "'Key: value', like 'Authorization: Bearer x'"):
         if not _HEADER_RE.match(key):
-            raise fail("headers", f"{key!r} is not a valid header name", key)
-        if "\n" in val or "\r" in val:
-            raise fail("headers", f"the value of {key} has a line break", val)
+            raise fail("headers", f"{shown(key)} is not a valid header name", key)
+        if _CONTROL_RE.search(val.replace("\t", " ")):
+            raise fail("headers", f"the value of {key} has a line break or a control character")
+        if len(val) > MAX_URL:
+            raise fail(
+                "headers", f"the value of {key} is {len(val)} characters: keep it under {MAX_URL}"
+            )
         out[key] = val
     return out
 
@@ -292,14 +391,23 @@ def env(value: Any) -> dict[str, str]:
     if value is None:
         return {}
     items = _pairs("env", value, "=", "KEY=value")
-    for key, _ in items:
+    for key, val in items:
         if not _ENV_KEY_RE.match(key):
-            raise fail("env", f"{key!r} is not a valid variable name (letters, digits, _)", key)
+            raise fail(
+                "env", f"{shown(key)} is not a valid variable name (letters, digits, _)", key
+            )
+        if "\x00" in val:
+            raise fail("env", f"the value of {key} contains a NUL byte")
+        size = len(key.encode()) + 1 + len(val.encode("utf-8", "surrogatepass"))
+        if size > MAX_ARG_BYTES:
+            raise fail(
+                "env", f"{key}=... is {size} bytes: the system passes at most {MAX_ARG_BYTES}"
+            )
     return dict(items)
 
 
 def target(value: Any) -> str:
-    if not isinstance(value, str) or not _TARGET_RE.match(value.strip()):
+    if not isinstance(value, str) or len(value) > 1000 or not _TARGET_RE.match(value.strip()):
         raise fail("target", "use package.module:function, like mypkg.jobs:nightly", value)
     return value.strip()
 
@@ -307,7 +415,17 @@ def target(value: Any) -> str:
 def command(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise fail("command", "a shell command is required, like 'echo hello'", value)
-    return value.strip()
+    text = value.strip()
+    if "\x00" in text:
+        raise fail("command", "contains a NUL byte, which no shell command can hold")
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_ARG_BYTES:
+        raise fail(
+            "command",
+            f"is {size} bytes: the system passes at most {MAX_ARG_BYTES} to /bin/sh -c; "
+            "put it in a script and run the script",
+        )
+    return text
 
 
 def hook(field: str, value: Any) -> str | None:

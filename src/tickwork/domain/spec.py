@@ -19,6 +19,7 @@ from tickwork.describe import describe
 from tickwork.domain import fields
 from tickwork.domain.errors import FieldError, InvalidSchedule, NotAllowed
 from tickwork.domain.failures import paused_by_failures
+from tickwork.domain.input_text import check_input_text
 from tickwork.domain.model import (
     ACTION_FIELDS,
     HOOK_FIELDS,
@@ -103,6 +104,13 @@ def _timing(
     data: Mapping[str, Any], base: Schedule | None, c: _Collector
 ) -> tuple[str | None, str | None, tuple[int, ...] | None]:
     """Return (expression, time_of_day, days_of_week) from the input, falling back to base."""
+    for key in ("cron", "every", "time_of_day"):  # a PATCH to "" would silently keep the old
+        if base is not None and isinstance(data.get(key), str) and not data[key].strip():
+            hint = {"cron": "an expression like '0 9 * * *'", "every": "an interval like 30m"}
+            c.errors.append(
+                FieldError(key, f"is empty: give {hint.get(key, 'HH:MM like 09:30')}", "")
+            )
+            return None, None, None
     if "cron" in data and data["cron"] not in (None, "") and "every" in data and data["every"]:
         c.errors.append(
             FieldError("every", "give either a cron expression or an interval, not both")
@@ -185,10 +193,10 @@ def _action(data: Any, base: Action | None) -> Action:
 
 def _policies(data: Mapping[str, Any], base: Policies, c: _Collector) -> Policies:
     def pick(key: str, fn: Callable[[Any], Any]) -> Any:
-        if key in data and data[key] is not None and data[key] != "":
-            return c.check(lambda: fn(data[key]))
-        if key in OPTIONAL_POLICIES and key in data:
+        if key in OPTIONAL_POLICIES and key in data and data[key] in (None, ""):
             return None  # cleared: the policy is off
+        if key in data and data[key] is not None:  # "" is refused by the check
+            return c.check(lambda: fn(data[key]))
         return getattr(base, key)
 
     policies = Policies(  # a failed check leaves None here, but raise_if_any() runs before use
@@ -236,9 +244,10 @@ def _policies(data: Mapping[str, Any], base: Policies, c: _Collector) -> Policie
 
 
 def _unknown(data: Mapping[str, Any]) -> None:
-    unknown = sorted(set(data) - INPUT_FIELDS)
+    unknown = sorted(str(k) for k in set(data) - INPUT_FIELDS)
     if unknown:
-        raise fields.fail(unknown[0], f"unknown field {unknown[0]!r}", data[unknown[0]])
+        raise fields.fail(unknown[0], f"unknown field {fields.shown(unknown[0])}")
+    check_input_text(data)
 
 
 def build(
@@ -268,9 +277,13 @@ def build(
             FieldError("end_at", f"{iso(end_at)} has already passed: give a later time")
         )
     dedup = c.check(
-        lambda: fields.optional_text("deduplication_key", data.get("deduplication_key"), 200)
+        lambda: fields.optional_text(
+            "deduplication_key", data.get("deduplication_key"), 200, one_line=True
+        )
     )
-    external_id = c.check(lambda: fields.optional_text("external_id", data.get("external_id"), 200))
+    external_id = c.check(
+        lambda: fields.optional_text("external_id", data.get("external_id"), 200, one_line=True)
+    )
     policies = _policies(data, Policies(), c)
     hooks: dict[str, str | None] = {}
     for key in HOOK_FIELDS:
@@ -320,7 +333,10 @@ def patch(s: Schedule, data: Mapping[str, Any], now: datetime) -> Schedule:
         changes["name"] = c.check(lambda: fields.name(data["name"]))
     for key in ("description", "deduplication_key", "external_id"):
         if key in data:
-            changes[key] = c.check(lambda k=key: fields.optional_text(k, data[k]))  # type: ignore[misc]
+            limit, one_line = (2000, False) if key == "description" else (200, True)
+            changes[key] = c.check(
+                lambda k=key, n=limit, o=one_line: fields.optional_text(k, data[k], n, one_line=o)  # type: ignore[misc]
+            )
     timing_changed = bool(TIMING_FIELDS & set(data))
     if timing_changed:
         expr, tod, days = _timing(data, s, c)
