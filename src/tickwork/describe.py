@@ -224,7 +224,7 @@ def describe(expression: str) -> str:
     text = " ".join(expression.split())
     try:
         if cron.is_interval(text):
-            return f"Every {describe_duration(cron.interval_of(text))}"
+            return f"Every {describe_duration(cron.interval_of(text, limit=None))}"
         expanded = cron.expand_macro(text)
         if len(expanded.split()) != 5:
             return text

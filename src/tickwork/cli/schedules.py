@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +18,29 @@ from tickwork.domain.model import Schedule
 STATES = click.Choice(["active", "paused", "all"])
 
 
+def upcoming_or_note(s: Schedule, now: datetime, count: int) -> list[datetime]:
+    """The next runs of an active schedule; a stored expression this version cannot read
+    gives none and a note on stderr (readers go on; the runner sets such a schedule aside)."""
+    from tickwork.cron import CronError
+    from tickwork.domain import spec
+
+    if not s.active or count <= 0:
+        return []
+    try:
+        return spec.upcoming(s, now, count)
+    except CronError as exc:
+        click.echo(f"note: {s.name!r} ({s.id}): cannot compute its next runs: {exc}", err=True)
+        return []
+
+
 def _show_json(s: Schedule, upcoming_count: int = 0, secret: str | None = None) -> dict[str, Any]:
     out = s.to_json()
     if secret:  # shown once, when it is made; masked everywhere after
         out["signing_secret"] = secret
     if upcoming_count:
-        from tickwork.domain import spec
         from tickwork.domain.timeutil import iso, utcnow
 
-        out["upcoming"] = (
-            [iso(t) for t in spec.upcoming(s, utcnow(), upcoming_count)] if s.active else []
-        )
+        out["upcoming"] = [iso(t) for t in upcoming_or_note(s, utcnow(), upcoming_count)]
     return out
 
 
@@ -153,7 +166,6 @@ def list_cmd(
 def show(ctx: click.Context, ref: str, count: int, as_json: bool, db: Path | None) -> None:
     """Show one schedule with its next runs."""
     from tickwork.cli.output import detail
-    from tickwork.domain import spec
     from tickwork.domain.timeutil import utcnow
 
     store = open_store(ctx, db)
@@ -162,7 +174,7 @@ def show(ctx: click.Context, ref: str, count: int, as_json: bool, db: Path | Non
         echo_json(_show_json(s, count))
         return
     now = utcnow()
-    click.echo(detail(s, spec.upcoming(s, now, count) if s.active else [], now))
+    click.echo(detail(s, upcoming_or_note(s, now, count), now))
 
 
 def _state_command(name: str, active: bool, help_text: str) -> click.Command:

@@ -100,7 +100,11 @@ def next_cmd(ctx: click.Context, hours: float, limit: int, as_json: bool, db: Pa
     end = now + timedelta(hours=hours)
     items: list[tuple[datetime, Schedule]] = []
     more = False
-    for pair in fires_between(store, now, end):
+
+    def unreadable(s: Schedule, exc: Exception) -> None:
+        click.echo(f"note: {s.name!r} ({s.id}): cannot compute its runs: {exc}", err=True)
+
+    for pair in fires_between(store, now, end, unreadable):
         if len(items) == limit:
             more = True
             break

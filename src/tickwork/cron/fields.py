@@ -88,7 +88,7 @@ def _step(step_text: str) -> int:
     return step
 
 
-def _item(item: str, fi: int) -> tuple[str, bool]:
+def _item(item: str, fi: int, strict: bool) -> tuple[str, bool]:
     """One list item -> (its croniter spelling, is a ``#``/``L`` weekday item)."""
     if not item:
         raise CronError(f"empty value in the {FIELDS[fi]} list")
@@ -121,7 +121,7 @@ def _item(item: str, fi: int) -> tuple[str, bool]:
         same, a = (a, b) != (0, 7) and a % 7 == b % 7, a % 7
     if same:  # croniter reads "5-5" as the whole field: refuse the trap
         raise CronError(f"range {base} starts and ends at the same value; write just {first}")
-    if a > b and slash:
+    if a > b and slash and strict:  # stored by an older tickwork: computed as croniter reads it
         raise CronError(
             f"range {item} runs backwards with a step, which is ambiguous: list the values, "
             f"or split it in two, like {first}-{BOUNDS[fi][1]}/{step_text},"
@@ -147,14 +147,14 @@ def _nth_item(item: str, low_item: str) -> str:
     return f"L{day}" if nth_text == "L" else f"{day}#{int(nth_text)}"
 
 
-def translate(text: str, fi: int) -> tuple[str, bool]:
+def translate(text: str, fi: int, strict: bool = True) -> tuple[str, bool]:
     """A field -> (croniter's spelling of it, holds ``#``/``L`` weekdays); CronError if bad.
 
     A list holding ``*`` means every value, as in cronie (``*,0`` is ``*``); it keeps its
     first character, which decides cron's day rule (see :mod:`tickwork.cron.matcher`).
     """
     items = text.split(",")
-    parsed = [_item(item, fi) for item in items]
+    parsed = [_item(item, fi, strict) for item in items]
     kinds = {nth for _, nth in parsed}
     if len(kinds) > 1:
         raise CronError("day-of-week cannot mix plain days with # or L days in one list")

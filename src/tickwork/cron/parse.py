@@ -14,6 +14,7 @@ from tickwork.cron.fields import MONTH_LONG, translate
 from tickwork.cron.matcher import MAX_YEARS_BETWEEN_MATCHES, Expanded, Matcher
 from tickwork.cron.syntax import (
     MAX_EXPRESSION,
+    MAX_INTERVAL,
     CronError,
     expand_macro,
     interval_of,
@@ -45,8 +46,8 @@ def _check_days_exist(ex: Expanded) -> None:
         )
 
 
-def _expand(fields: list[str]) -> Expanded:
-    translated = [translate(f, i) for i, f in enumerate(fields)]
+def _expand(fields: list[str], strict: bool) -> Expanded:
+    translated = [translate(f, i, strict) for i, f in enumerate(fields)]
     if translated[4][1] and fields[2] != "*":
         raise CronError(
             "a day-of-week with # or L cannot be combined with a day-of-month; "
@@ -68,14 +69,17 @@ def _expand(fields: list[str]) -> Expanded:
 
 
 @lru_cache(maxsize=2048)
-def _compile(expression: str) -> _Compiled:
+def _compile(expression: str, strict: bool = False) -> _Compiled:
+    """What the engine computes with. ``strict`` (validation, at the door) also refuses what
+    an older tickwork stored and the engine still computes: an @every longer than 100 years,
+    a reversed range with a step, a very long expression. Readers never fail on those."""
     text = " ".join(expression.split())
     if not text:
         raise CronError("expression is empty")
-    if len(text) > MAX_EXPRESSION:
+    if strict and len(text) > MAX_EXPRESSION:
         raise CronError(f"expression is {len(text)} characters long: keep it under 1000")
     if is_interval(text):
-        return _Compiled(interval_of(text), False, None)
+        return _Compiled(interval_of(text, limit=MAX_INTERVAL if strict else None), False, None)
     fields = expand_macro(text).split()
     if len(fields) != 5:
         extra = "; seconds and years fields are not supported" if len(fields) in (6, 7) else ""
@@ -83,7 +87,7 @@ def _compile(expression: str) -> _Compiled:
             "expected 5 fields (minute hour day-of-month month day-of-week), "
             f"got {len(fields)}{extra}"
         )
-    expanded = _expand(fields)
+    expanded = _expand(fields, strict)
     _check_days_exist(expanded)
     matcher = Matcher(expanded)
     if matcher.next_after(datetime(2000, 1, 1)) is None:
@@ -96,7 +100,7 @@ def _compile(expression: str) -> _Compiled:
 
 def validate(expression: str) -> None:
     """Raise :class:`CronError` with the precise reason if ``expression`` is unusable."""
-    _compile(expression)
+    _compile(expression, strict=True)
 
 
 def expand(expression: str) -> Expanded | None:

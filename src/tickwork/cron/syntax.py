@@ -41,8 +41,12 @@ def _shown(text: str) -> str:
     return text if len(text) <= 40 else text[:40] + "…"
 
 
-def parse_duration(text: str) -> timedelta:
-    """Parse ``30s``, ``1h30m``, ``2d``, ``90m`` or ``1h 30m`` (1 second to 100 years)."""
+_LONGEST = timedelta(days=999_999_999)  # what a timedelta holds
+
+
+def parse_duration(text: str, limit: timedelta | None = MAX_INTERVAL) -> timedelta:
+    """Parse ``30s``, ``1h30m``, ``2d``, ``90m`` or ``1h 30m`` (1 second to 100 years;
+    ``limit=None``: as long as a timedelta holds, for what an older version stored)."""
     cleaned = text.strip().lower()
     if not cleaned:
         raise CronError("duration is empty: use a number with s, m, h or d, like 30s or 1h30m")
@@ -56,7 +60,7 @@ def parse_duration(text: str) -> timedelta:
     seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in parts)
     if seconds < 1:
         raise CronError(f"duration must be at least 1s, got '{_shown(text)}'")
-    if seconds > MAX_INTERVAL.total_seconds():
+    if seconds > (limit or _LONGEST).total_seconds():
         raise CronError(f"duration '{_shown(text)}' is too long: use at most 36500d (100 years)")
     return timedelta(seconds=seconds)
 
@@ -83,14 +87,14 @@ def is_interval(expression: str) -> bool:
     return _split_macro(expression)[0] == "@every"
 
 
-def interval_of(expression: str) -> timedelta:
+def interval_of(expression: str, limit: timedelta | None = MAX_INTERVAL) -> timedelta:
     """The duration of an ``@every <duration>`` expression."""
     head, rest = _split_macro(expression)
     if head != "@every":
         raise CronError(f"'{_shown(expression)}' is not an @every expression")
     if not rest:
         raise CronError("@every needs a duration, like @every 30m or @every 1h30m")
-    return parse_duration(rest)
+    return parse_duration(rest, limit)
 
 
 def expand_macro(expression: str) -> str:
@@ -111,7 +115,7 @@ def normalize(expression: str) -> str:
     """Collapse whitespace, lowercase macros and canonicalise ``@every`` durations."""
     text = " ".join(expression.split())
     if is_interval(text):
-        return f"@every {format_duration(interval_of(text))}"
+        return f"@every {format_duration(interval_of(text, limit=None))}"
     return text.lower() if text.startswith("@") else text
 
 

@@ -47,7 +47,7 @@ def name(value: Any) -> str:
 
 def _single_line(field: str, text: str) -> None:
     if _CONTROL_RE.search(text):
-        raise fail(field, "contains a line break or another control character: use one line")
+        raise fail(field, "contains a line break or another control character: use one line", text)
 
 
 def optional_text(

@@ -9,10 +9,11 @@ spec.fires_after (spec.upcoming, the runner's own function).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from tickwork.cron import CronError
 from tickwork.domain import spec
 from tickwork.domain.model import Schedule
 from tickwork.domain.timeutil import parse_iso
@@ -29,16 +30,25 @@ _NEXT = "active = 1 AND next_run_at IS NOT NULL AND next_run_at"
 
 
 def fires_between(
-    store: Store, start: datetime, end: datetime
+    store: Store,
+    start: datetime,
+    end: datetime,
+    unreadable: Callable[[Schedule, CronError], None] | None = None,
 ) -> Iterator[tuple[datetime, Schedule]]:
     """(time, schedule) for every fire in (start, end], time-ordered; ties in the order of the
-    schedules' stored (next_run_at, name, id), the order of `list`."""
+    schedules' stored (next_run_at, name, id), the order of `list`. A schedule whose stored
+    expression or zone this version cannot read is left out (and given to ``unreadable``)."""
     heap: list[tuple[datetime, tuple[str, str, str], Iterator[datetime], Schedule]] = []
 
     def push(row: tuple[Any, ...]) -> None:
         s = from_row(row)
         fires = spec.fires_after(s, start)
-        first = next(fires, None)
+        try:
+            first = next(fires, None)
+        except CronError as exc:  # stored by another version, or by hand: shown, not fatal
+            if unreadable is not None:
+                unreadable(s, exc)
+            return
         if first is not None and first <= end:  # ties go in the stored order, as list() has it
             heapq.heappush(heap, (first, (row[_NEXT_RUN], s.name, s.id), fires, s))
 
