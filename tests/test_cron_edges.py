@@ -12,8 +12,8 @@ from tests import cron_oracle as oracle
 from tickwork import cron
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def iso(values: list[datetime]) -> list[str]:

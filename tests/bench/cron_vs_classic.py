@@ -25,7 +25,9 @@ from tickwork.domain.timezones import all_timezones
 
 
 def field(rng: random.Random, low: int, high: int) -> str:
-    v = lambda: rng.randint(low, high)  # noqa: E731
+    def v() -> int:
+        return rng.randint(low, high)
+
     kind = rng.randrange(12)
     a, b = v(), v()
     while b == a:
