@@ -98,7 +98,7 @@ def test_add_forms(db_path: Path) -> None:
         "kind": "http",
         "method": "PUT",
         "url": "http://127.0.0.1:8000/hook",
-        "headers": {"X-Token": "abc"},
+        "headers": {"X-Token": "********"},  # a secret is masked once given
     }
     c = add_json(db_path, "py", "--cron", "@daily", "--call", "json:dumps", "--paused")
     assert c["active"] is False and c["next_run_at"] is None

@@ -83,13 +83,13 @@ def test_json_round_trip_is_exact(tmp_path: Path, clock: FakeClock) -> None:
     with Store.open(tmp_path / "a.db", clock=clock) as a:
         populate(a)
         sync(a, decl)
-        first = dump_json(a.list())
+        first = dump_json(a.list(), show_secrets=True)
     with Store.open(tmp_path / "b.db", clock=clock) as b:
         items, problems = json_items(first, "export.json")
         assert problems == []
         report = run_import(b, items)
         assert report.count("create") == 10 and report.problems() == []
-        second = dump_json(b.list())
+        second = dump_json(b.list(), show_secrets=True)
         again = run_import(b, json_items(first, "export.json")[0])
         # the dedup key and the declared keys find what exists; the 6 without a key are copied
         assert (again.count("create"), again.count("unchanged"), b.count()) == (6, 4, 16)
@@ -107,7 +107,7 @@ def test_json_reimport_updates_by_dedup_key_and_skips_declared(
     with Store.open(tmp_path / "a.db", clock=clock) as a:
         populate(a)
         sync(a, decl)
-        exported = json.loads(dump_json(a.list()))
+        exported = json.loads(dump_json(a.list(), show_secrets=True))
         for obj in exported:
             if obj["name"] == "weekdays":
                 obj["retries"] = 5
@@ -124,7 +124,7 @@ def test_json_reimport_updates_by_dedup_key_and_skips_declared(
 def test_toml_round_trip_is_exact(tmp_path: Path, clock: FakeClock) -> None:
     with Store.open(tmp_path / "a.db", clock=clock) as a:
         populate(a)
-        first = dump_toml(a.list())
+        first = dump_toml(a.list(), show_secrets=True)
     tomllib.loads(first)  # valid TOML
     assert '[schedules."naïve-name-with-spaces"]' not in first
     assert "[schedules.na-ve-name-with-spaces]" in first
@@ -132,7 +132,7 @@ def test_toml_round_trip_is_exact(tmp_path: Path, clock: FakeClock) -> None:
         items, problems = toml_items(first, "export.toml")
         assert problems == []
         assert run_import(b, items).count("create") == 7
-        second = dump_toml(b.list())
+        second = dump_toml(b.list(), show_secrets=True)
     assert first == second
 
 

@@ -173,6 +173,7 @@ def import_toml(
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with a new file readable by its owner only (mkstemp: 0600)."""
     path = path.expanduser()
     folder = path.parent if str(path.parent) else Path(".")
     try:
@@ -197,15 +198,29 @@ def _write_atomic(path: Path, text: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to FILE (replaced atomically) instead of stdout.",
 )
+@click.option(
+    "--show-secrets",
+    is_flag=True,
+    help="Write secrets (headers, env, URL credentials, signing secrets) in full, for a file "
+    "you mean to keep (-o FILE is always readable by you only).",
+)
 @db_option
 @click.pass_context
 def export_cmd(
-    ctx: click.Context, fmt: str, state: str, output: Path | None, db: Path | None
+    ctx: click.Context,
+    fmt: str,
+    state: str,
+    output: Path | None,
+    show_secrets: bool,
+    db: Path | None,
 ) -> None:
     """Export schedules as a crontab, JSON (as list --json) or TOML (as tickwork sync reads).
 
-    JSON and TOML keep every setting except signing secrets; a crontab cannot hold @every
-    intervals or http/python actions: those are written as comments (and reported).
+    JSON and TOML keep every setting; secrets are masked (********) unless --show-secrets.
+    Imported back, a masked secret keeps the one stored in the schedule it updates (same
+    deduplication_key or declared key); one that matches nothing stored is refused, never
+    stored as a mask. A crontab cannot hold @every intervals or http/python actions: those
+    are written as comments (and reported).
     """
     from tickwork.exchange.crontab import export_crontab, local_timezone
     from tickwork.exchange.formats import dump_json, dump_toml
@@ -213,12 +228,15 @@ def export_cmd(
     store = open_store(ctx, db)
     schedules = store.list(state, order="name")  # type: ignore[arg-type]
     if fmt == "crontab":
+        if not show_secrets:
+            schedules = [s.masked() for s in schedules]
         result = export_crontab(schedules, local_timezone())
         text = result.text
         for note in result.notes:
             click.echo(f"note: {note}", err=True)
     else:
-        text = dump_json(schedules) if fmt == "json" else dump_toml(schedules)
+        dump = dump_json if fmt == "json" else dump_toml
+        text = dump(schedules, show_secrets=show_secrets)
     if output is None:
         click.echo(text, nl=False)
         return

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from tickwork.domain.humanize import format_local, relative
-from tickwork.domain.model import Schedule, mask_secret
+from tickwork.domain.model import Schedule
 
 
 def _cut(text: str, width: int) -> str:
@@ -44,6 +44,7 @@ def table(schedules: Sequence[Schedule], now: datetime) -> str:
 
 
 def detail(s: Schedule, upcoming: Sequence[datetime], now: datetime) -> str:
+    s = s.masked()  # secrets are shown once, when given; never here
     p = s.policies
     a = s.action.to_json()
     lines = [
@@ -76,11 +77,13 @@ def detail(s: Schedule, upcoming: Sequence[datetime], now: datetime) -> str:
         lines.append(f"  dedup key   {s.deduplication_key}")
     if s.external_id:
         lines.append(f"  external id {s.external_id}")
+    if s.inherit_env:
+        lines.append("  environment inherited from the runner (inherit_env)")
     for hook in ("on_failure", "on_success", "on_recovery"):
         if getattr(s, hook):
             lines.append(f"  {hook:<11} {getattr(s, hook)}")
     if s.signing_secret:
-        lines.append(f"  signing     {mask_secret(s.signing_secret)} (Standard Webhooks)")
+        lines.append(f"  signing     {s.signing_secret} (Standard Webhooks)")
     if s.last_status:
         lines.append(f"  last status {s.last_status}")
     lines.append(

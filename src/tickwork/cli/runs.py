@@ -16,6 +16,7 @@ import click
 from tickwork.cli.common import db_option, echo_json, open_store
 from tickwork.cli.errors import CliError
 from tickwork.domain.runs import RUN_STATUSES, Run, RunnerLease
+from tickwork.domain.secrets import mask_text
 from tickwork.domain.timeutil import iso_ms, utcnow
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ def event_line(event: object, fmt: str) -> str:
     assert isinstance(event, RunEvent)
     run = event.run
     now = utcnow()
+    detail = mask_text(event.detail) if event.detail else event.detail  # never a credential
     if fmt == "json":
         data = {
             "ts": iso_ms(now),
@@ -54,7 +56,7 @@ def event_line(event: object, fmt: str) -> str:
             "exit_code": run.exit_code,
             "http_status": run.http_status,
             "duration": run.duration,
-            "detail": event.detail,
+            "detail": detail,
         }
         return json.dumps({k: v for k, v in data.items() if v is not None})
     parts = [iso_ms(now) or "", f"{event.kind:<9}"]
@@ -72,8 +74,8 @@ def event_line(event: object, fmt: str) -> str:
         parts.append(f"http={run.http_status}")
     if run.duration is not None and event.kind not in ("claimed", "started"):
         parts.append(f"duration={run.duration:.3f}s")
-    if event.detail:
-        parts.append(f"- {event.detail}")
+    if detail:
+        parts.append(f"- {detail}")
     return " ".join(parts)
 
 
@@ -122,6 +124,12 @@ def event_line(event: object, fmt: str) -> str:
     is_flag=True,
     help="Also label the fires counter by schedule (one series per schedule and outcome).",
 )
+@click.option(
+    "--inherit-env",
+    is_flag=True,
+    help="Commands and hooks get this runner's environment (without TICKWORK_*), not the "
+    "minimal one of cron (HOME, LOGNAME, USER, PATH=/usr/bin:/bin, SHELL=/bin/sh).",
+)
 @click.pass_context
 def run_cmd(
     ctx: click.Context,
@@ -135,8 +143,12 @@ def run_cmd(
     sync_file: Path | None,
     metrics_address: str | None,
     metrics_per_schedule: bool,
+    inherit_env: bool,
 ) -> None:
-    """Run the scheduler headless in the foreground (for systemd or containers)."""
+    """Run the scheduler headless in the foreground (for systemd or containers).
+
+    Commands get a minimal environment, as cron's jobs do, plus the schedule's env and the
+    TICKWORK_* run variables; see --inherit-env and a schedule's inherit_env."""
     import asyncio
 
     from tickwork.runner import RunEvent, Runner
@@ -162,6 +174,7 @@ def run_cmd(
         lease_ttl=lease_ttl,
         heartbeat=max(0.5, lease_ttl / 5),
         keep_runs=keep_runs,
+        inherit_env=inherit_env,
     )
     try:
         ops = Operations(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -20,10 +22,46 @@ _OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("--tz", "timezone"), {"metavar": "TZ", "help": "IANA time zone [default: UTC]."}),
     (("--command", "command"), {"metavar": "CMD", "help": "Shell command to run (/bin/sh -c)."}),
     (("--cwd",), {"metavar": "DIR", "help": "Working directory for --command."}),
-    (("--env",), {"metavar": "K=V", "multiple": True, "help": "Environment for --command."}),
+    (
+        ("--env",),
+        {
+            "metavar": "K=V",
+            "multiple": True,
+            "help": "Environment for --command (other users see options in ps: put secrets in "
+            "--env-file).",
+        },
+    ),
+    (
+        ("--env-file",),
+        {"metavar": "FILE", "help": "K=V lines (# comments) added to --command's environment."},
+    ),
+    (
+        ("--inherit-env/--no-inherit-env",),
+        {
+            "help": "Commands and hooks get the runner's environment instead of cron's minimal "
+            "one [no]."
+        },
+    ),
     (("--url",), {"metavar": "URL", "help": "URL to request."}),
     (("--method",), {"metavar": "M", "help": "HTTP method for --url [default: POST]."}),
-    (("--header",), {"metavar": "K:V", "multiple": True, "help": "HTTP header for --url."}),
+    (
+        ("--header",),
+        {
+            "metavar": "K:V",
+            "multiple": True,
+            "help": "HTTP header for --url (other users see options in ps: put secrets in "
+            "--header-file or --header-env).",
+        },
+    ),
+    (("--header-file",), {"metavar": "FILE", "help": "'Name: value' header lines (# comments)."}),
+    (
+        ("--header-env",),
+        {
+            "metavar": "NAME=VAR",
+            "multiple": True,
+            "help": "Header NAME with the value of environment variable VAR.",
+        },
+    ),
     (("--body",), {"metavar": "B", "help": "HTTP body (default: a JSON payload about the run)."}),
     (("--call",), {"metavar": "MOD:FUNC", "help": "Python function to call."}),
     (("--description",), {"metavar": "TEXT", "help": "Free text."}),
@@ -58,8 +96,13 @@ _OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
         ("--signing-secret",),
         {
             "metavar": "generate|whsec_…",
-            "help": "Sign webhooks (Standard Webhooks); 'generate' makes one, shown once.",
+            "help": "Sign webhooks (Standard Webhooks); 'generate' makes one, shown once "
+            "(a given one is visible in ps: prefer --signing-secret-env).",
         },
+    ),
+    (
+        ("--signing-secret-env",),
+        {"metavar": "VAR", "help": "The signing secret from environment variable VAR."},
     ),
 ]
 
@@ -113,7 +156,8 @@ def _flag(decls: tuple[str, ...]) -> tuple[str, str]:
     """(click's parameter name, the flag a user types) of an option."""
     if len(decls) > 1:
         return decls[1], decls[0]
-    return decls[0].lstrip("-").replace("-", "_"), decls[0]
+    first = decls[0].split("/")[0]  # --inherit-env/--no-inherit-env
+    return first.lstrip("-").replace("-", "_"), first
 
 
 FLAGS = dict(_flag(decls) for decls, _ in _OPTIONS)
@@ -141,6 +185,47 @@ def refuse_empty(opts: dict[str, Any]) -> None:
         raise CliError(f"{flag}: is empty: {hint or 'give a value or leave the option out'}")
 
 
+def _from_env(option: str, var: str) -> str:
+    value = os.environ.get(var.strip())
+    if not var.strip() or value is None:
+        raise CliError(f"{option} {var}: environment variable {var.strip() or '?'} is not set")
+    return value
+
+
+def _file_lines(option: str, path: str) -> list[str]:
+    """The non-blank, non-comment lines of a file given to an option."""
+    try:
+        text = Path(path).expanduser().read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CliError(f"{option} {path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise CliError(f"{option} {path}: cannot read it ({reason})") from None
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def _secret_inputs(opts: dict[str, Any], data: dict[str, Any]) -> None:
+    """Secrets given without showing them in ps: files and environment variables."""
+    if opts.get("signing_secret_env"):
+        if opts.get("signing_secret") is not None:
+            raise CliError("give --signing-secret or --signing-secret-env, not both")
+        data["signing_secret"] = _from_env("--signing-secret-env", opts["signing_secret_env"])
+    headers = list(opts.get("header") or ())
+    if opts.get("header_file"):
+        headers += _file_lines("--header-file", opts["header_file"])
+    for pair in opts.get("header_env") or ():
+        name, eq, var = str(pair).partition("=")
+        if not eq or not name.strip():
+            raise CliError(f"--header-env {pair}: write it NAME=VAR, e.g. Authorization=API_AUTH")
+        headers.append(f"{name.strip()}: {_from_env('--header-env', var)}")
+    opts["header"] = tuple(headers)
+    env = list(opts.get("env") or ())
+    if opts.get("env_file"):
+        env += _file_lines("--env-file", opts["env_file"])
+    opts["env"] = tuple(env)
+
+
 def to_fields(opts: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     """Map given option values to schedule input fields (absent options are left out)."""
     refuse_empty(opts)
@@ -148,6 +233,9 @@ def to_fields(opts: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     for opt, key in _SIMPLE.items():
         if opts.get(opt) is not None:
             data[key] = opts[opt]
+    _secret_inputs(opts, data)
+    if opts.get("inherit_env") is not None:
+        data["inherit_env"] = bool(opts["inherit_env"])
     if data.get("signing_secret") == "generate":
         from tickwork.runner.signing import generate_secret
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -91,6 +90,9 @@ def serve(
     (printed once, in the URL; the browser then keeps an HttpOnly cookie), and websockets
     from other sites are refused.
     """
+    import asyncio
+    import socket
+
     from tickwork.ui.serve import ServeSettings, TokenServer, check_token, new_token, origin_of
 
     token = token if token is not None else os.environ.get(TOKEN_ENV)

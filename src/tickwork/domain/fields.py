@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from tickwork import cron
 from tickwork.domain.errors import InvalidSchedule
 from tickwork.domain.model import CATCHUP_POLICIES, HTTP_METHODS, OVERLAP_POLICIES
+from tickwork.domain.secrets import is_masked_secret
 from tickwork.domain.timeutil import parse_iso
 from tickwork.domain.timezones import UnknownTimezone, canonical_timezone
 
@@ -455,6 +456,8 @@ def signing_secret(value: Any) -> str | None:
     if value is None or value == "":
         return None
     text = str(value).strip()
+    if is_masked_secret(text):
+        return text  # a masked one given back: spec puts the stored secret back, or refuses
     if not _SECRET_RE.match(text):
         raise fail("signing_secret", "use whsec_ followed by base64 (or let tickwork generate one)")
     try:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Literal
 
+from tickwork.domain.secrets import mask_pairs, mask_secret, mask_text, mask_url
 from tickwork.domain.timeutil import iso
 
 ScheduleType = Literal["IMPERATIVE", "DECLARATIVE"]
@@ -47,6 +48,9 @@ class CommandAction:
     def summary(self) -> str:
         return self.command
 
+    def masked(self) -> CommandAction:
+        return replace(self, command=mask_text(self.command), env=mask_pairs(self.env))
+
 
 @dataclass(frozen=True)
 class HttpAction:
@@ -67,6 +71,9 @@ class HttpAction:
     def summary(self) -> str:
         return f"{self.method} {self.url}"
 
+    def masked(self) -> HttpAction:
+        return replace(self, url=mask_url(self.url), headers=mask_pairs(self.headers))
+
 
 @dataclass(frozen=True)
 class PythonAction:
@@ -79,15 +86,11 @@ class PythonAction:
     def summary(self) -> str:
         return f"call {self.target}"
 
+    def masked(self) -> PythonAction:
+        return self
+
 
 Action = CommandAction | HttpAction | PythonAction
-
-
-def mask_secret(secret: str | None) -> str | None:
-    """Secrets are shown once, at creation; everywhere else only their first characters."""
-    if not secret:
-        return None
-    return secret[:10] + "…"
 
 
 def action_from_json(data: dict[str, Any]) -> Action:
@@ -166,6 +169,7 @@ class Schedule:
     on_success: str | None = None
     on_recovery: str | None = None
     consecutive_failures: int = 0  # failed fires in a row (state, like run_count)
+    inherit_env: bool = False  # commands and hooks get the runner's environment, not cron's
 
     @property
     def expression(self) -> str:
@@ -178,8 +182,21 @@ class Schedule:
     def with_changes(self, **changes: Any) -> Schedule:
         return replace(self, **changes)
 
-    def to_json(self) -> dict[str, Any]:
-        """The public JSON object (used by --json and exports)."""
+    def masked(self) -> Schedule:
+        """THE view of a schedule: every secret masked (see tickwork.domain.secrets)."""
+        hooks: dict[str, str | None] = {}
+        for key in HOOK_FIELDS:
+            value = getattr(self, key)
+            hooks[key] = mask_text(value) if value else value
+        return self.with_changes(
+            action=self.action.masked(), signing_secret=mask_secret(self.signing_secret), **hooks
+        )
+
+    def to_json(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        """The public JSON object (used by --json and exports); secrets masked unless
+        ``show_secrets`` (an export the user means to keep)."""
+        if not show_secrets:
+            return self.masked().to_json(show_secrets=True)
         p = self.policies
         return {
             "id": self.id,
@@ -210,12 +227,13 @@ class Schedule:
             "on_failure": self.on_failure,
             "on_success": self.on_success,
             "on_recovery": self.on_recovery,
+            "inherit_env": self.inherit_env,
             "declared_in": self.declared_in,
             "declared_key": self.declared_key,
             "status_reason": self.status_reason,
             "last_status": self.last_status,
             "consecutive_failures": self.consecutive_failures,
-            "signing_secret": mask_secret(self.signing_secret),
+            "signing_secret": self.signing_secret,
             "created_at": iso(self.created_at),
             "updated_at": iso(self.updated_at),
         }

@@ -20,6 +20,7 @@ from tickwork.domain import fields
 from tickwork.domain.errors import FieldError, InvalidSchedule, NotAllowed
 from tickwork.domain.failures import paused_by_failures
 from tickwork.domain.input_text import check_input_text
+from tickwork.domain.masked_input import restore_secrets
 from tickwork.domain.model import (
     ACTION_FIELDS,
     HOOK_FIELDS,
@@ -53,6 +54,7 @@ INPUT_FIELDS = TIMING_FIELDS | {
     "max_duration_warning",
     *HOOK_FIELDS,
     "signing_secret",
+    "inherit_env",
 }
 NULLABLE_FIELDS = frozenset(
     {
@@ -70,6 +72,14 @@ NULLABLE_FIELDS = frozenset(
 # Policies that may be empty (off): given as None or "", they are cleared.
 OPTIONAL_POLICIES = ("pause_after_failures", "max_duration_warning")
 MAX_TIMEOUT = 7 * 86400
+SECRET_FIELDS = ("action", *HOOK_FIELDS, "signing_secret")  # where a mask can come back
+
+
+def _flag(key: str, value: Any, c: _Collector) -> bool:
+    if not isinstance(value, bool):
+        c.errors.append(FieldError(key, "must be true or false", value))
+        return False
+    return value
 
 
 def new_id(prefix: str = "sched_") -> str:
@@ -258,8 +268,12 @@ def build(
     type: str = "IMPERATIVE",
     declared_in: str | None = None,
     declared_key: str | None = None,
+    keep_masks: bool = False,
 ) -> Schedule:
-    """Validate input fields and make a new Schedule with its next_run_at computed."""
+    """Validate input fields and make a new Schedule with its next_run_at computed.
+
+    A masked secret (``********``) in the input is an error, unless ``keep_masks``: then the
+    caller puts it back from the stored schedule it updates (see masked_input)."""
     _unknown(data)
     now = floor_second(now)
     c = _Collector()
@@ -292,6 +306,7 @@ def build(
     active = data.get("active", True)
     if not isinstance(active, bool):
         c.errors.append(FieldError("active", "must be true or false", active))
+    inherit_env = _flag("inherit_env", data.get("inherit_env", False), c)
     c.raise_if_any()
     assert expr is not None and tz is not None and action is not None
     schedule = Schedule(
@@ -319,7 +334,10 @@ def build(
         on_success=hooks["on_success"],
         on_recovery=hooks["on_recovery"],
         signing_secret=secret,
+        inherit_env=inherit_env,
     )
+    if not keep_masks:
+        schedule = restore_secrets(schedule, None)
     return settle(schedule, now) if schedule.active else schedule
 
 
@@ -371,7 +389,13 @@ def patch(s: Schedule, data: Mapping[str, Any], now: datetime) -> Schedule:
         changes["policies"] = policies
     if "active" in data and not isinstance(data["active"], bool):
         c.errors.append(FieldError("active", "must be true or false", data["active"]))
+    if "inherit_env" in data:
+        changes["inherit_env"] = _flag("inherit_env", data["inherit_env"], c)
     c.raise_if_any()
+    given = {k: changes[k] for k in SECRET_FIELDS if k in changes}
+    if given:  # masks given back keep the stored secrets
+        kept = restore_secrets(s.with_changes(**given), s)
+        changes.update({k: getattr(kept, k) for k in given})
     changed = {k: v for k, v in changes.items() if getattr(s, k) != v}
     if "active" in data and data["active"] != s.active:
         return set_active(s.with_changes(**changed), bool(data["active"]), now)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tickwork.domain.errors import InvalidSchedule
+from tickwork.domain.masked_input import restore_secrets
 from tickwork.domain.model import Schedule
 from tickwork.exchange.entries import entry_to_input
 from tickwork.exchange.formats import FileProblem, entry_problem, locate, toml_tables
@@ -162,6 +163,7 @@ def _plan(
                 d.data, now, type="DECLARATIVE", declared_in=absolute, declared_key=d.key
             )
             if existing is None:
+                want = restore_secrets(want, None)  # a mask of a secret nobody stored
                 check_end_at(want, now)
                 changes.append(Change("create", d.key, want if d.active else paused_copy(want)))
             else:

@@ -43,6 +43,8 @@ PLAIN_FIELDS = (
     "external_id",
     *POLICY_FIELDS,
     *HOOK_FIELDS,
+    "inherit_env",
+    "signing_secret",
 )
 ENTRY_FIELDS = frozenset(PLAIN_FIELDS) | {f for fs in ACTION_FIELDS.values() for f in fs}
 # spec's field names -> the entry's (the python target is `call` in a file)
@@ -62,7 +64,6 @@ JSON_OUTPUT_ONLY = frozenset(
         "status_reason",
         "last_status",
         "consecutive_failures",
-        "signing_secret",
         "declared_in",
         "declared_key",
         "upcoming",
@@ -109,8 +110,13 @@ def entry_to_input(entry: Mapping[str, Any], default_name: str | None = None) ->
     return data
 
 
-def schedule_to_entry(s: Schedule) -> dict[str, Any]:
-    """A schedule as a flat entry with only what differs from the defaults (for TOML files)."""
+def schedule_to_entry(s: Schedule, *, show_secrets: bool = False) -> dict[str, Any]:
+    """A schedule as a flat entry with only what differs from the defaults (for TOML files).
+    Secrets are masked unless ``show_secrets``; a signing secret is then written in full (it
+    is left out otherwise: a masked one could not sign anything)."""
+    secret = s.signing_secret if show_secrets else None
+    if not show_secrets:
+        s = s.masked()
     out: dict[str, Any] = {"name": s.name}
     if s.description:
         out["description"] = s.description
@@ -157,6 +163,10 @@ def schedule_to_entry(s: Schedule) -> dict[str, Any]:
     for key in HOOK_FIELDS:
         if getattr(s, key):
             out[key] = getattr(s, key)
+    if s.inherit_env:
+        out["inherit_env"] = True
+    if secret:
+        out["signing_secret"] = secret
     return out
 
 

@@ -87,11 +87,12 @@ def toml_keys(schedules: Sequence[Schedule]) -> list[str]:
     return keys
 
 
-def dump_toml(schedules: Sequence[Schedule]) -> str:
+def dump_toml(schedules: Sequence[Schedule], *, show_secrets: bool = False) -> str:
+    """Secrets masked (``********``) unless ``show_secrets``."""
     parts = [TOML_HEADER]
     pairs = sorted(zip(toml_keys(schedules), schedules, strict=True), key=lambda p: p[0])
     for key, s in pairs:
-        entry = schedule_to_entry(s)
+        entry = schedule_to_entry(s, show_secrets=show_secrets)
         if entry["name"] == key:
             del entry["name"]
         lines = [f"[schedules.{_key(key)}]"]
@@ -100,12 +101,15 @@ def dump_toml(schedules: Sequence[Schedule]) -> str:
     return "\n".join(parts)
 
 
-def dump_json(schedules: Sequence[Schedule]) -> str:
-    """The `list --json` form: one compact object per line, ordered by name."""
+def dump_json(schedules: Sequence[Schedule], *, show_secrets: bool = False) -> str:
+    """The `list --json` form: one compact object per line, ordered by name; secrets masked
+    unless ``show_secrets``."""
     ordered = sorted(schedules, key=lambda s: (s.name, s.id))
     if not ordered:
         return "[]\n"
-    body = ",\n".join("  " + json.dumps(s.to_json(), ensure_ascii=False) for s in ordered)
+    body = ",\n".join(
+        "  " + json.dumps(s.to_json(show_secrets=show_secrets), ensure_ascii=False) for s in ordered
+    )
     return "[\n" + body + "\n]\n"
 
 

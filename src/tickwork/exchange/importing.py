@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from tickwork.domain.errors import InvalidSchedule
+from tickwork.domain.masked_input import restore_secrets
 from tickwork.domain.model import Schedule
 from tickwork.exchange.entries import ENTRY_NAME_FOR
 from tickwork.exchange.reconcile import check_end_at, desired, paused_copy, reconcile
@@ -155,6 +156,7 @@ def _plan_one(
         existing = store.find_by_dedup(want.deduplication_key)
     if existing is None:
         try:
+            want = restore_secrets(want, None)  # a mask of a secret nobody stored
             check_end_at(want, now)
         except InvalidSchedule as exc:
             return ItemResult(item, "skip", reason=describe_error(exc))

@@ -13,6 +13,7 @@ from typing import Any
 
 from tickwork.domain import fields, spec
 from tickwork.domain.errors import FieldError, InvalidSchedule
+from tickwork.domain.masked_input import restore_secrets
 from tickwork.domain.model import HOOK_FIELDS, POLICY_FIELDS, Schedule
 from tickwork.domain.timeutil import iso
 
@@ -30,6 +31,7 @@ COPIED = (
     "external_id",
     "policies",
     *HOOK_FIELDS,
+    "inherit_env",
 )
 TIMING = frozenset({"generator", "time_of_day", "days_of_week", "timezone", "end_at", "max_runs"})
 _ACTION_SUBFIELDS = {
@@ -49,6 +51,8 @@ def desired(
 ) -> Schedule:
     """Validate input fields into a complete schedule (every error at once).
 
+    Masked secrets are kept as given: :func:`restore_secrets` puts them back from the stored
+    schedule (reconcile does it for updates; creators call it with None).
     An end_at already past is allowed here: it is an error only for what is created or
     changed (see :func:`check_end_at`), so a file whose schedule ended still syncs.
     """
@@ -62,6 +66,7 @@ def desired(
             type=type,
             declared_in=declared_in,
             declared_key=declared_key,
+            keep_masks=True,
         )
     except InvalidSchedule as exc:
         errors.extend(exc.errors)
@@ -116,6 +121,10 @@ def changed_fields(current: Schedule, want: Schedule) -> list[str]:
     for key in HOOK_FIELDS:
         if getattr(current, key) != getattr(want, key):
             out.append(key)
+    if current.inherit_env != want.inherit_env:
+        out.append("inherit_env")
+    if want.signing_secret is not None and current.signing_secret != want.signing_secret:
+        out.append("signing_secret")
     return list(dict.fromkeys(out))
 
 
@@ -143,8 +152,11 @@ def reconcile(
     ``active`` (sync): False pauses, True resumes a paused schedule, and revives one that
     was done (max_runs reached, ended) when its timing or limits changed.
     """
+    want = restore_secrets(want, current)  # masks given back keep the stored secrets
     names = changed_fields(current, want)
     changed = {a: getattr(want, a) for a in COPIED if getattr(current, a) != getattr(want, a)}
+    if want.signing_secret is not None and want.signing_secret != current.signing_secret:
+        changed["signing_secret"] = want.signing_secret  # left out of a file: kept
     pause = want_active is False and current.active
     resume = want_active is True and paused_by_choice(current)
     if pause or resume:

@@ -29,8 +29,9 @@ import httpx
 
 from tickwork import __version__
 from tickwork.domain.model import Action, CommandAction, HttpAction, PythonAction
+from tickwork.domain.secrets import mask_text
 from tickwork.runner.output import CappedOutput
-from tickwork.runner.payload import RunContext, build_payload, command_env
+from tickwork.runner.payload import RunContext, base_env, build_payload, command_env
 from tickwork.runner.signing import sign
 
 Status = Literal["succeeded", "failed", "timed_out", "cancelled"]
@@ -214,7 +215,7 @@ async def _run_command(
             return done("failed", error=f"cwd {action.cwd} does not exist")
         if not os.path.isdir(cwd):
             return done("failed", error=f"cwd {action.cwd} is not a directory")
-    env = {**os.environ, **action.env, **command_env(ctx)}
+    env = {**base_env(ctx.inherit_env), **action.env, **command_env(ctx)}
     output = CappedOutput(cap, cap)
     loop = asyncio.get_running_loop()
     try:
@@ -350,7 +351,7 @@ def _http_error(exc: BaseException) -> str:
     else:
         kind = "invalid request"
     detail = str(exc) or type(exc).__name__
-    return _one_line(f"{kind}: {detail}")
+    return _one_line(mask_text(f"{kind}: {detail}"))  # errors are stored and logged
 
 
 # --------------------------------------------------------------------------- python

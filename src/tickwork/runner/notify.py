@@ -24,6 +24,7 @@ import httpx
 
 from tickwork.domain.model import CommandAction, HttpAction, Schedule
 from tickwork.domain.runs import FAILED_STATUSES, Run
+from tickwork.domain.secrets import mask_text
 from tickwork.runner.actions import Outcome, execute
 from tickwork.runner.payload import RunContext, context_for
 from tickwork.store import Store
@@ -88,9 +89,9 @@ def notification_env(schedule: Schedule, run: Run, event: str, hook: str) -> dic
     }
 
 
-def _context(schedule: Schedule, run: Run, event: str) -> RunContext:
+def _context(schedule: Schedule, run: Run, event: str, inherit_env: bool) -> RunContext:
     # one webhook-id per notification, stable on resend
-    return context_for(schedule, run, webhook_id=f"{run.id}-{event}")
+    return context_for(schedule, run, webhook_id=f"{run.id}-{event}", inherit_env=inherit_env)
 
 
 def _error(hook: str, kind: str, outcome: Outcome) -> str:
@@ -98,7 +99,7 @@ def _error(hook: str, kind: str, outcome: Outcome) -> str:
         return f"{hook} command exited {outcome.exit_code}"
     if kind == "webhook" and outcome.http_status is not None:
         return f"{hook} webhook returned HTTP {outcome.http_status}"
-    return f"{hook} {kind}: {outcome.error or outcome.status}"
+    return mask_text(f"{hook} {kind}: {outcome.error or outcome.status}")
 
 
 async def notify(
@@ -108,12 +109,13 @@ async def notify(
     *,
     timeout: float = 30.0,
     http_client: httpx.AsyncClient | None = None,
+    inherit_env: bool = False,
 ) -> str | None:
     """Fire the hooks that apply to ``run``; None when all worked (or none applied), else one
     line naming each hook that failed ("on_failure command exited 2")."""
     errors: list[str] = []
     for event, hook, target in hooks_for(schedule, run, previous_status):
-        error = await _call(schedule, run, event, hook, target, timeout, http_client)
+        error = await _call(schedule, run, event, hook, target, timeout, http_client, inherit_env)
         if error is not None:
             errors.append(error)
     return "; ".join(errors) if errors else None
@@ -127,8 +129,9 @@ async def _call(
     target: str,
     timeout: float,
     http_client: httpx.AsyncClient | None,
+    inherit_env: bool = False,
 ) -> str | None:
-    ctx = _context(schedule, run, event)
+    ctx = _context(schedule, run, event, inherit_env)
     if is_url(target):
         body = json.dumps(notification_body(schedule, run, event), separators=(",", ":"))
         action: CommandAction | HttpAction = HttpAction(
@@ -146,14 +149,22 @@ async def _call(
 
 
 async def notify_event(
-    store: Store, schedule: Schedule, run: Run, event: str, *, timeout: float = 30.0
+    store: Store,
+    schedule: Schedule,
+    run: Run,
+    event: str,
+    *,
+    timeout: float = 30.0,
+    inherit_env: bool = False,
 ) -> str | None:
     """Tell the on_failure hook about a failure-policy event of a run: `paused` (the schedule
     paused itself after pause_after_failures failed fires) or `slow` (the run is past
     max_duration_warning). A failing hook is recorded on the run, like the others."""
     if not schedule.on_failure:
         return None
-    error = await _call(schedule, run, event, "on_failure", schedule.on_failure, timeout, None)
+    error = await _call(
+        schedule, run, event, "on_failure", schedule.on_failure, timeout, None, inherit_env
+    )
     if error is not None:
         await asyncio.to_thread(record_notify_error, store, run.id, error)
     return error
@@ -171,9 +182,10 @@ async def notify_and_record(
     previous_status: str | None,
     *,
     timeout: float = 30.0,
+    inherit_env: bool = False,
 ) -> str | None:
     """:func:`notify`, then record a failure on the run. Returns the error, if any."""
-    error = await notify(schedule, run, previous_status, timeout=timeout)
+    error = await notify(schedule, run, previous_status, timeout=timeout, inherit_env=inherit_env)
     if error is not None:
         await asyncio.to_thread(record_notify_error, store, run.id, error)
     return error

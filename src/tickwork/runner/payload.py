@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +32,7 @@ class RunContext:
     upcoming: tuple[datetime, ...] = ()
     signing_secret: str | None = None
     webhook_id: str | None = None
+    inherit_env: bool = False  # start commands from the runner's environment, not cron's
 
     @property
     def message_id(self) -> str:
@@ -43,8 +46,10 @@ def context_for(
     *,
     upcoming: tuple[datetime, ...] = (),
     webhook_id: str | None = None,
+    inherit_env: bool = False,
 ) -> RunContext:
-    """The context of one attempt of one fire of `schedule`."""
+    """The context of one attempt of one fire of `schedule` (``inherit_env``: the runner's
+    `--inherit-env`, for every schedule; each schedule can also ask for it)."""
     return RunContext(
         schedule_id=schedule.id,
         schedule_name=schedule.name,
@@ -57,6 +62,7 @@ def context_for(
         upcoming=upcoming,
         signing_secret=schedule.signing_secret,
         webhook_id=webhook_id or run.webhook_id,
+        inherit_env=inherit_env or schedule.inherit_env,
     )
 
 
@@ -93,3 +99,36 @@ def command_env(ctx: RunContext) -> dict[str, str]:
         "TICKWORK_ATTEMPT": str(ctx.attempt),
         "TICKWORK_SCHEDULE_NAME": ctx.schedule_name,
     }
+
+
+MINIMAL_PATH = "/usr/bin:/bin"  # classic cron's
+
+
+def _account() -> tuple[str, str]:
+    """(home, login name) of the user running tickwork, from the password database."""
+    try:
+        import pwd
+
+        entry = pwd.getpwuid(os.geteuid())
+        return entry.pw_dir, entry.pw_name
+    except (ImportError, KeyError, AttributeError):
+        home = os.environ.get("HOME") or os.path.expanduser("~")
+        return home, os.environ.get("LOGNAME") or os.environ.get("USER") or ""
+
+
+def base_env(inherit: bool, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What a command starts from, before the schedule's env and the TICKWORK_* run variables.
+
+    By default a minimal environment, as classic cron gives its jobs: HOME, LOGNAME, USER,
+    PATH=/usr/bin:/bin and SHELL=/bin/sh; nothing of the runner's own (its secrets, its
+    TICKWORK_DB). ``inherit``: the runner's environment instead, still without tickwork's
+    own configuration (every TICKWORK_* variable: the database, the serve token).
+    """
+    source = os.environ if environ is None else environ
+    if inherit:
+        return {k: v for k, v in source.items() if not k.startswith("TICKWORK_")}
+    home, user = _account()
+    env = {"HOME": home, "PATH": MINIMAL_PATH, "SHELL": "/bin/sh"}
+    if user:
+        env.update(LOGNAME=user, USER=user)
+    return env

@@ -65,6 +65,7 @@ class Runner:
         shutdown_grace: float = 30.0,
         keep_runs: int = 1000,
         tick: float = 1.0,
+        inherit_env: bool = False,
     ) -> None:
         self.store = store
         self.mode = mode
@@ -76,6 +77,7 @@ class Runner:
         self.kill_grace = kill_grace
         self.shutdown_grace = shutdown_grace
         self.keep_runs = keep_runs
+        self.inherit_env = inherit_env  # every command gets the runner's environment
         self.tick = tick
         self.state = "starting"
         self.lease: RunnerLease | None = None
@@ -371,7 +373,7 @@ class Runner:
             self._emit("started", run)
             slow = slow_timer(s, lambda: self._slow(run, s))  # max_duration_warning
             upcoming = tuple(spec.upcoming(s, self.clock(), 5)) if s.active else ()
-            ctx = context_for(s, run, upcoming=upcoming)
+            ctx = context_for(s, run, upcoming=upcoming, inherit_env=self.inherit_env)
 
             def on_start(pid: int) -> None:
                 try:
@@ -417,7 +419,9 @@ class Runner:
             self._emit("paused", run, paused)
         if not (s.on_failure or s.on_success or s.on_recovery):
             return
-        error = await notify_and_record(self.store, s, run, previous_status)
+        error = await notify_and_record(
+            self.store, s, run, previous_status, inherit_env=self.inherit_env
+        )
         if error is not None:
             self._emit("notify_failed", run, error)
         if paused is not None:
@@ -429,7 +433,7 @@ class Runner:
             self._background(self._notify_event(s, run, "slow"))
 
     async def _notify_event(self, s: Schedule, run: Run, event: str) -> None:
-        error = await notify_event(self.store, s, run, event)
+        error = await notify_event(self.store, s, run, event, inherit_env=self.inherit_env)
         if error is not None:
             self._emit("notify_failed", run, error)
 

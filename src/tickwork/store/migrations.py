@@ -173,10 +173,16 @@ def _v5_failure_policies(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE schedules ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0")
 
 
+def _v6_inherit_env(db: sqlite_utils.Database) -> None:
+    """Commands get a minimal environment, like cron's; inherit_env = 1 passes the runner's."""
+    db.execute("ALTER TABLE schedules ADD COLUMN inherit_env INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_schedules,
     _v2_runs,
     _v3_exchange,
     _v4_views,
     _v5_failure_policies,
+    _v6_inherit_env,
 ]

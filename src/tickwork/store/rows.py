@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from tickwork.describe import describe
-from tickwork.domain.model import Generator, Policies, Schedule, action_from_json, mask_secret
+from tickwork.domain.model import Generator, Policies, Schedule, action_from_json
+from tickwork.domain.secrets import mask_secret, mask_text
 from tickwork.domain.timeutil import iso, parse_iso
 
 SCHEDULE_COLUMNS = (
@@ -49,6 +50,7 @@ SCHEDULE_COLUMNS = (
     "pause_after_failures",
     "max_duration_warning",
     "consecutive_failures",
+    "inherit_env",
 )
 SELECT_SCHEDULE = f"SELECT {', '.join(SCHEDULE_COLUMNS)} FROM schedules"
 
@@ -95,6 +97,7 @@ def to_row(s: Schedule) -> dict[str, Any]:
         "pause_after_failures": p.pause_after_failures,
         "max_duration_warning": p.max_duration_warning,
         "consecutive_failures": s.consecutive_failures,
+        "inherit_env": 1 if s.inherit_env else 0,
     }
 
 
@@ -149,6 +152,7 @@ def from_row(row: tuple[Any, ...]) -> Schedule:
         on_success=r["on_success"],
         on_recovery=r["on_recovery"],
         consecutive_failures=r["consecutive_failures"] or 0,
+        inherit_env=bool(r["inherit_env"]),
     )
 
 
@@ -163,10 +167,14 @@ def _time_json(text: str | None) -> str | None:
     return iso(parse_iso(text))
 
 
+def _masked_hook(value: str | None) -> str | None:
+    return mask_text(value) if value else value
+
+
 def json_from_row(row: tuple[Any, ...]) -> dict[str, Any]:
-    """`from_row(row).to_json()`, the same keys in the same order, without making the Schedule
-    and its datetimes on the way (`list --json` at 100,000 rows). The tests hold the two to byte
-    equality over every kind of schedule; change both together."""
+    """`from_row(row).to_json()` (secrets masked), the same keys in the same order, without
+    making the Schedule and its datetimes on the way (`list --json` at 100,000 rows). The tests
+    hold the two to byte equality over every kind of schedule; change both together."""
     c = _COLUMN
     days = row[c["days_of_week"]]
     return {
@@ -190,7 +198,7 @@ def json_from_row(row: tuple[Any, ...]) -> dict[str, Any]:
         "end_at": _time_json(row[c["end_at"]]),
         "deduplication_key": row[c["deduplication_key"]],
         "external_id": row[c["external_id"]],
-        "action": action_from_json(json.loads(row[c["action"]])).to_json(),
+        "action": action_from_json(json.loads(row[c["action"]])).masked().to_json(),
         "timeout_seconds": _num(row[c["timeout_seconds"]]),
         "retries": row[c["retries"]],
         "retry_backoff_seconds": _num(row[c["retry_backoff_seconds"]]),
@@ -199,9 +207,10 @@ def json_from_row(row: tuple[Any, ...]) -> dict[str, Any]:
         "jitter_seconds": _num(row[c["jitter_seconds"]]),
         "pause_after_failures": row[c["pause_after_failures"]],
         "max_duration_warning": _num(row[c["max_duration_warning"]]),
-        "on_failure": row[c["on_failure"]],
-        "on_success": row[c["on_success"]],
-        "on_recovery": row[c["on_recovery"]],
+        "on_failure": _masked_hook(row[c["on_failure"]]),
+        "on_success": _masked_hook(row[c["on_success"]]),
+        "on_recovery": _masked_hook(row[c["on_recovery"]]),
+        "inherit_env": bool(row[c["inherit_env"]]),
         "declared_in": row[c["declared_in"]],
         "declared_key": row[c["declared_key"]],
         "status_reason": row[c["status_reason"]],

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from tickwork.domain import spec
 from tickwork.domain.errors import NotAllowed, ScheduleNotFound
+from tickwork.domain.masked_input import restore_secrets
 from tickwork.domain.model import Schedule
 from tickwork.domain.timeutil import Clock, floor_second, iso, utcnow
 from tickwork.store.db import StoreError, connect, default_db_path
@@ -274,7 +275,7 @@ class Store:
     ) -> CreateResult:
         """Validate and insert; an existing deduplication_key updates that schedule instead."""
         now = self.clock()
-        fresh = spec.build(data, now, type=type, declared_in=declared_in)
+        fresh = spec.build(data, now, type=type, declared_in=declared_in, keep_masks=True)
         with self.write() as conn:
             if fresh.deduplication_key is not None:
                 row = conn.execute(
@@ -288,6 +289,7 @@ class Store:
                     updated = spec.patch(existing, patch, now)
                     self._replace(conn, updated)
                     return CreateResult(updated, created=False)
+            fresh = restore_secrets(fresh, None)  # a mask of a secret nobody stored: refused
             self._insert(conn, fresh)
         return CreateResult(fresh, created=True)
 

@@ -81,7 +81,9 @@ def _num(value: float) -> str:
 
 
 def from_schedule(s: Schedule, *, clone: bool = False) -> FormValues:
-    """The form showing schedule `s` (a clone gets ' (copy)' and no dedup key)."""
+    """The form showing schedule `s` (a clone gets ' (copy)' and no dedup key). Secrets show
+    masked: saved unchanged they keep the stored ones (spec.patch); a clone must retype them."""
+    s = s.masked()
     a = s.action
     timing: Timing = "cron"
     if s.generator.type == "INTERVAL":

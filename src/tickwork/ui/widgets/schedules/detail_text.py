@@ -55,7 +55,8 @@ def _action_rows(s: Schedule) -> list[str]:
 
 
 def field_lines(s: Schedule, now: datetime) -> list[str]:
-    """Every field of the schedule, one per line."""
+    """Every field of the schedule, one per line (secrets masked: shown once, when given)."""
+    s = s.masked()
     p = s.policies
     state = "active" if s.active else "paused"
     if s.status_reason and s.status_reason != "paused":
