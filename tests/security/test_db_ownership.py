@@ -15,7 +15,8 @@ import pytest
 
 from tests.cli_helpers import run_cli, schedule_rows
 from tickwork.store import Store, StoreError
-from tickwork.store.ownership import ALLOW_SHARED_ENV, untrusted
+
+ALLOW_SHARED_ENV = "TICKWORK_ALLOW_SHARED_DB"  # documented (README, Security)
 
 ROOT_ONLY = pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0,
@@ -110,6 +111,8 @@ def test_the_override_opens_a_shared_database(
     assert "job" in out
     monkeypatch.delenv(ALLOW_SHARED_ENV, raising=False)  # the flag set it for its process
     monkeypatch.setenv(ALLOW_SHARED_ENV, "1")
+    from tickwork.store.ownership import untrusted
+
     assert untrusted(db) is None
     with Store.open(db) as store:
         assert store.count() == 1
@@ -213,6 +216,8 @@ def test_another_user_renaming_their_database_over_yours_runs_nothing(
 
 
 def test_untrusted_is_none_for_a_private_database(tmp_path: Path) -> None:
+    from tickwork.store.ownership import untrusted
+
     db = tmp_path / "t.db"
     _make_db(db)
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
