@@ -90,7 +90,7 @@ def serve(
     (printed once, in the URL; the browser then keeps an HttpOnly cookie), and websockets
     from other sites are refused.
     """
-    import asyncio
+    import asyncio  # only when it runs: --help stays light
     import socket
 
     from tickwork.ui.serve import ServeSettings, TokenServer, check_token, new_token, origin_of
@@ -146,8 +146,6 @@ def serve(
         sys.stdout.flush()
 
     try:
-        import asyncio  # only when it runs: --help stays light
-
         asyncio.run(server.serve(host, port, ready))
     except OSError as exc:
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
