@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,12 +71,23 @@ def serving(
             env=full_env,
             start_new_session=True,
         )
-    try:
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:  # readline blocks: a thread keeps the deadline honest
         assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+        lines.put("")
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
         limit = time.monotonic() + deadline
         url, port = None, 0
         while url is None:
-            line = process.stdout.readline()
+            try:
+                line = lines.get(timeout=max(0.1, limit - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError("serve printed no URL in time") from None
             if not line:
                 raise AssertionError(
                     f"serve exited {process.wait()} before printing its URL: "
@@ -83,8 +96,6 @@ def serving(
             match = URL_LINE.search(line)
             if match:
                 url, port = match.group(1), int(match.group(2))
-            if time.monotonic() > limit:
-                raise AssertionError("serve printed no URL in time")
         yield Served(process, url, port, stderr_path)
     finally:
         _stop(process)
