@@ -47,8 +47,7 @@ def _rows_text(db: Path) -> str:
 
 
 @pytest.fixture
-def db(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HOOK_SECRET", SIGNING)
+def db(db_path: Path) -> Path:
     code, _, err = run_cli(
         db_path,
         "add",
@@ -65,8 +64,8 @@ def db(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "Accept: application/json",
         "--on-failure",
         "https://hookuser:hookpw@hooks.example.com/f?sig=SIG999&v=1",
-        "--signing-secret-env",
-        "HOOK_SECRET",
+        "--signing-secret",
+        SIGNING,
         "--dedup-key",
         "api",
     )
@@ -241,6 +240,7 @@ def test_secrets_from_files_and_environment_variables(
     envs = tmp_path / "env"
     envs.write_text("API_TOKEN=from-env-file\n")
     monkeypatch.setenv("MY_KEY", "from-environment")
+    monkeypatch.setenv("HOOK_SECRET", SIGNING)
     code, _, err = run_cli(
         db_path,
         "add",
@@ -253,6 +253,8 @@ def test_secrets_from_files_and_environment_variables(
         str(headers),
         "--header-env",
         "X-Api-Key=MY_KEY",
+        "--signing-secret-env",
+        "HOOK_SECRET",
     )
     assert code == 0, err
     code, _, err = run_cli(
@@ -267,6 +269,7 @@ def test_secrets_from_files_and_environment_variables(
             "X-Trace": "1",
             "X-Api-Key": "from-environment",
         }
+        assert store.resolve("a").signing_secret == SIGNING
         assert store.resolve("b").action.env == {"API_TOKEN": "from-env-file"}  # type: ignore[union-attr]
     code, _, err = run_cli(
         db_path,
