@@ -148,10 +148,13 @@ def test_trigger_goes_through_a_live_runner(
     assert f"succeeded {run['id']}" in runner.text()
 
 
-def test_a_second_trigger_does_not_wait_for_another_trigger(db_path: Path) -> None:
+def test_a_second_trigger_does_not_wait_for_another_trigger(db_path: Path, tmp_path: Path) -> None:
     """A `tickwork trigger` in progress runs only its own run: no runner to wait for."""
+    gate = tmp_path / "gate"
     with Store.open(db_path) as store:
-        slow = add(store, "slow", active=False, action=command("sleep 2"))
+        slow = add(
+            store, "slow", active=False, action=command(f"until [ -e {gate} ]; do sleep 0.05; done")
+        )
         fast = add(store, "fast", active=False, action=command("echo fast"))
     first = subprocess.Popen(
         [sys.executable, "-m", "tickwork", "--db", str(db_path), "trigger", "slow"],
@@ -160,15 +163,18 @@ def test_a_second_trigger_does_not_wait_for_another_trigger(db_path: Path) -> No
         stderr=subprocess.DEVNULL,
     )
     try:
-        assert wait_until(lambda: bool(query(db_path, "SELECT id FROM runners")), 8)
-        done = cli(db_path, "trigger", "fast", timeout=20)
+        assert wait_until(lambda: running(db_path, slow.id), 30)
+        done = cli(db_path, "trigger", "fast", timeout=60)
         assert done.returncode == 0, done.stderr
         assert "running 'fast' now" in done.stdout and "queued" not in done.stdout
+        # "fast" ran to its end while "slow" was still running: it did not wait behind it.
+        assert [r["status"] for r in runs_of(db_path, slow.id)] == ["running"]
     finally:
-        assert first.wait(20) == 0
+        gate.touch()
+        assert first.wait(60) == 0
     [fast_run], [slow_run] = runs_of(db_path, fast.id), runs_of(db_path, slow.id)
     assert fast_run["status"] == slow_run["status"] == "succeeded"
-    assert fast_run["finished_at"] < slow_run["finished_at"]  # it did not wait behind "slow"
+    assert fast_run["finished_at"] < slow_run["finished_at"]
 
 
 def test_runs_and_run_show(db_path: Path) -> None:

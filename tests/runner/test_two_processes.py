@@ -6,6 +6,7 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from tickwork.domain.timeutil import parse_iso, utcnow
@@ -139,24 +140,43 @@ def test_killed_runner_run_is_abandoned_and_its_processes_killed(
     assert len({r["runner_id"] for r in runs}) == 2
 
 
+def beat_of(db: Path, runner_id: str) -> datetime:
+    [row] = query(db, "SELECT heartbeat_at FROM runners WHERE id = ?", (runner_id,))
+    beat = parse_iso(row[0])
+    assert beat is not None
+    return beat
+
+
 def test_a_stopping_runner_keeps_its_lease_while_its_runs_finish(
-    db_path: Path, spawn: Callable[..., RunnerProcess]
+    db_path: Path, tmp_path: Path, spawn: Callable[..., RunnerProcess]
 ) -> None:
+    gate = tmp_path / "gate"
     with Store.open(db_path) as store:
-        s = add(store, "finishing", max_runs=1, action=command("sleep 3; echo done"))
-    first = spawn(db_path, "--lease-ttl", "1", "--grace", "10")
-    assert wait_until(lambda: runs_of(db_path, s.id) != [], 8)
+        s = add(
+            store,
+            "finishing",
+            max_runs=1,
+            action=command(f"until [ -e {gate} ]; do sleep 0.05; done; echo done"),
+        )
+    first = spawn(db_path, "--lease-ttl", "2", "--grace", "60")
+    assert wait_until(lambda: runs_of(db_path, s.id) != [], 30)
     [run] = runs_of(db_path, s.id)
-    second = spawn(db_path, "--lease-ttl", "1")  # sweeps every second, hunting dead leases
-    assert wait_until(lambda: len(query(db_path, "SELECT id FROM runners")) == 2, 8)
+    second = spawn(db_path, "--lease-ttl", "2")  # sweeps every second, hunting dead leases
+    assert wait_until(lambda: len(query(db_path, "SELECT id FROM runners")) == 2, 30)
     first.proc.send_signal(signal.SIGTERM)
 
     def stopping() -> bool:
         rows = query(db_path, "SELECT state FROM runners WHERE id = ?", (run["runner_id"],))
         return [r[0] for r in rows] == ["stopping"]
 
-    assert wait_until(stopping, 3)
-    assert first.proc.wait(15) == 0
+    assert wait_until(stopping, 30)
+    # The run goes on for more than two leases' time (the stopping runner keeps beating), while
+    # the second runner sweeps every second: the stopping lease keeps the run from it.
+    since = beat_of(db_path, run["runner_id"])
+    assert wait_until(lambda: beat_of(db_path, run["runner_id"]) - since > 2 * SECOND, 60)
+    assert runs_of(db_path, s.id)[0]["status"] == "running"
+    gate.touch()
+    assert first.proc.wait(60) == 0
     assert second.stop() == 0
     [after] = runs_of(db_path, s.id)
     assert (after["status"], after["output"]) == ("succeeded", "done\n"), after["error"]

@@ -226,6 +226,8 @@ def export_cmd(
     from tickwork.exchange.formats import dump_json, dump_toml
 
     store = open_store(ctx, db)
+    if output is not None and store.owns(output):
+        raise CliError(f"{output} is the database itself: give another --output file")
     schedules = store.list(state, order="name")  # type: ignore[arg-type]
     if fmt == "crontab":
         if not show_secrets:

@@ -206,6 +206,8 @@ def _plan(
 def sync(store: Store, path: Path | str, *, dry_run: bool = False) -> SyncResult:
     """Make the DECLARATIVE schedules of ``path`` match the file. Raises SyncError (nothing
     written) for a bad file; with ``dry_run`` only plans."""
+    if store.owns(path):  # reading it outside SQLite would drop this process's locks on it
+        raise SyncError.one(str(path), "is the database itself: give a TOML schedules file")
     absolute, text, decls = read_declarations(path)
     shown = str(path)
     if dry_run:

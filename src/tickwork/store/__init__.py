@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tickwork.store.db import StoreError, default_db_path
+from tickwork.store.db import default_db_path
+from tickwork.store.faults import StoreError
 
 if TYPE_CHECKING:
     from tickwork.store.schedules import CreateResult, Store

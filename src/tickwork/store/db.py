@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tickwork.store.faults import FaultKind, StoreError, describe, is_busy, read_only_message
 from tickwork.store.migrations import MIGRATIONS
 from tickwork.store.ownership import creation_target, untrusted
 
+__all__ = ["StoreError", "connect", "default_db_path", "is_busy", "latest_version", "verify"]
+
 APPLICATION_ID = 0x7469636B  # "tick"
-SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 OPEN_WAIT_SECONDS = 60
-
-
-class StoreError(RuntimeError):
-    """A database that cannot be used: the message says why and what to do."""
 
 
 def default_db_path() -> Path:
@@ -34,76 +34,107 @@ def latest_version() -> int:
     return len(MIGRATIONS)
 
 
-def _check_existing(path: Path) -> None:
+def _check_path(path: Path) -> bool:
+    """Checks by path only (os.stat, os.access: never open(), see the module docstring).
+    Returns whether the file is new (empty): it gets tickwork's schema."""
     try:
-        with path.open("rb") as fh:
-            head = fh.read(16)
+        st = path.stat()
+    except FileNotFoundError:
+        return True
     except OSError as exc:
         raise StoreError(f"cannot read {path}: {exc.strerror}") from None
-    if head and head != SQLITE_MAGIC:
-        raise StoreError(
-            f"{path} is not a tickwork database (not an SQLite file); "
-            "it was left untouched: pass another --db path"
-        )
+    if stat.S_ISDIR(st.st_mode):
+        raise StoreError(f"{path} is a directory: pass a file path with --db")
+    if not os.access(path, os.R_OK):
+        raise StoreError(f"cannot read {path}: permission denied", "readonly")
+    if not os.access(path, os.W_OK):
+        raise StoreError(read_only_message(path), "readonly")
+    folder = path.parent
+    sidecars = all(Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-shm"))
+    if not sidecars and not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreError(read_only_message(folder, folder=True), "readonly")
+    return st.st_size == 0
 
 
 def _create_file(path: Path) -> None:
-    """A new empty file readable by its owner only (also where a dangling link points)."""
+    """A new empty file readable by its owner only (also where a dangling link points); this
+    process holds no lock on it yet."""
     target = creation_target(path)
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise StoreError(f"cannot create {path}: {exc.strerror}", _kind(exc)) from None
     problem = untrusted(path)  # the directory just made, or a link's target directory
     if problem:
         raise StoreError(problem)
     flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(target, flags, 0o600)
+    try:
+        fd = os.open(target, flags, 0o600)
+    except FileExistsError:
+        return  # another process created it meanwhile
+    except OSError as exc:
+        raise StoreError(f"cannot create {path}: {exc.strerror}", _kind(exc)) from None
     os.close(fd)
 
 
+def _kind(exc: OSError) -> FaultKind:
+    if exc.errno == errno.ENOSPC:
+        return "full"
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "readonly"
+    return "cantopen"
+
+
 def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
-    """Open (creating with mode 0600 if missing), check, configure and migrate the database."""
+    """Open (creating with mode 0600 if missing), check, configure and migrate the database.
+
+    The file is never opened outside SQLite: closing any descriptor of it would drop every POSIX
+    lock this process holds on it (its other connections' too), and another process would then
+    take itself for the last user and delete the WAL under this one. The header is checked by
+    SQLite itself: its "file is not a database" error drives the refusal. Checks by path only
+    (os.stat, os.access) come first.
+    """
     path = Path(path)
     problem = untrusted(path)
     if problem:
         raise StoreError(problem)
-    fresh = False
-    if path.exists():
-        if path.is_dir():
-            raise StoreError(f"{path} is a directory: pass a file path with --db")
-        _check_existing(path)
-        fresh = path.stat().st_size == 0
-    elif not create:
-        raise StoreError(f"{path} does not exist")
-    else:
-        try:
-            _create_file(path)
-        except FileExistsError:
-            pass
-        except OSError as exc:
-            raise StoreError(f"cannot create {path}: {exc.strerror}") from None
-        fresh = True
+    if not path.exists():
+        if not create:
+            raise StoreError(f"{path} does not exist")
+        _create_file(path)
+    fresh = _check_path(path)
     try:
         conn = sqlite3.connect(
             str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
         )
     except sqlite3.Error as exc:
-        raise StoreError(f"cannot open {path}: {exc}") from None
+        raise describe(path, exc) from None
     try:
         _open_waiting(conn, path, fresh)
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         conn.close()
-        raise StoreError(
-            f"{path} is damaged or not a tickwork database ({exc}); it was left untouched"
-        ) from None
+        raise describe(path, exc) from None
     except StoreError:
         conn.close()
         raise
     return conn
 
 
-def is_busy(exc: BaseException) -> bool:
-    """A lock held by another connection (not damage): wait and try again."""
-    text = str(exc)
-    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+def verify(conn: sqlite3.Connection, path: Path, table: str | None = None) -> None:
+    """PRAGMA quick_check of the whole file (before a Store's first write: nothing is written
+    to a damaged file) or of one table and its indexes (on every open: cheap)."""
+    arg = f"({table})" if table else ""
+    try:
+        rows = conn.execute(f"PRAGMA quick_check{arg}").fetchall()
+    except sqlite3.Error as exc:
+        raise describe(path, exc) from None
+    problems = [str(r[0]) for r in rows if r[0] != "ok"]
+    if problems:
+        raise StoreError(
+            f"{path} is damaged ({'; '.join(problems[:3])[:200]}); it was left untouched: "
+            "restore it from a backup (or try `sqlite3 FILE .recover`)",
+            "damaged",
+        )
 
 
 def _open_waiting(conn: sqlite3.Connection, path: Path, fresh: bool) -> None:
@@ -121,7 +152,8 @@ def _open_waiting(conn: sqlite3.Connection, path: Path, fresh: bool) -> None:
             if time.monotonic() > deadline:
                 raise StoreError(
                     f"{path} stayed locked by another process for {OPEN_WAIT_SECONDS} s; "
-                    "try again when it is done"
+                    "try again when it is done",
+                    "busy",
                 ) from None
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
@@ -134,8 +166,11 @@ def _configure(conn: sqlite3.Connection, path: Path, fresh: bool) -> None:
     if app_id != APPLICATION_ID and (tables or (not fresh and app_id != 0)):
         raise StoreError(
             f"{path} is an SQLite database of another program, not tickwork's; "
-            "it was left untouched: pass another --db path"
+            "it was left untouched: pass another --db path",
+            "notadb",
         )
+    if tables:
+        verify(conn, path, "schedules")  # what every command reads; the rest before a write
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > latest_version():
         raise StoreError(
@@ -144,6 +179,8 @@ def _configure(conn: sqlite3.Connection, path: Path, fresh: bool) -> None:
         )
     mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     if mode != "wal":
+        if not fresh:
+            verify(conn, path)  # the first write to this file: never to a damaged one
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
@@ -151,8 +188,11 @@ def _configure(conn: sqlite3.Connection, path: Path, fresh: bool) -> None:
 
 def migrate(conn: sqlite3.Connection, path: Path) -> None:
     """Apply the missing migrations in one write transaction."""
-    if conn.execute("PRAGMA user_version").fetchone()[0] >= latest_version():
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version >= latest_version():
         return
+    if version > 0:
+        verify(conn, path)  # an older schema's data: never migrate a damaged file
     import sqlite_utils  # only here: importing it costs ~80 ms that an up-to-date file never needs
 
     conn.execute("BEGIN IMMEDIATE")
@@ -167,5 +207,6 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -16,7 +17,8 @@ from tickwork.domain.errors import NotAllowed, ScheduleNotFound
 from tickwork.domain.masked_input import restore_secrets
 from tickwork.domain.model import Schedule
 from tickwork.domain.timeutil import Clock, floor_second, iso, utcnow
-from tickwork.store.db import StoreError, connect, default_db_path
+from tickwork.store.db import connect, default_db_path, verify
+from tickwork.store.faults import StoreError, describe, is_busy
 from tickwork.store.rows import SCHEDULE_COLUMNS, SELECT_SCHEDULE, from_row, to_row
 from tickwork.store.runs import LeaseStore, RunStore
 
@@ -60,6 +62,7 @@ class Store:
         self.lock = threading.RLock()
         self.runs = RunStore(self)
         self.leases = LeaseStore(self)
+        self._verified = False  # PRAGMA quick_check passed (done before the first write)
 
     @classmethod
     def open(cls, path: Path | str | None = None, *, clock: Clock = utcnow) -> Store:
@@ -70,6 +73,23 @@ class Store:
         with self.lock:
             self.conn.close()
 
+    def owns(self, other: Path | str) -> bool:
+        """Whether `other` is this database file (or its WAL or SHM), by inode (os.stat, never
+        open): such a file must not be read or written outside SQLite (closing a descriptor of
+        it drops this process's locks, and replacing it destroys the database)."""
+        try:
+            theirs = os.stat(Path(other).expanduser())
+        except OSError:
+            return False
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                mine = os.stat(f"{self.path}{suffix}")
+            except OSError:
+                continue
+            if (mine.st_dev, mine.st_ino) == (theirs.st_dev, theirs.st_ino):
+                return True
+        return False
+
     def __enter__(self) -> Store:
         return self
 
@@ -78,25 +98,49 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE): all or nothing."""
+        """One write transaction (BEGIN IMMEDIATE): all or nothing.
+
+        The first write of a Store checks the file (PRAGMA quick_check): nothing is ever written
+        to a damaged database. Errors of the file (damaged, read-only, disk full, I/O) become a
+        StoreError saying so; a lock held by another process stays an sqlite3 busy error, for the
+        caller to wait out.
+        """
         with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
+            conn = self.conn
             try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
+                if not self._verified:
+                    verify(conn, self.path)
+                    self._verified = True
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise self._fault(exc) from None
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:  # SQLite may have rolled back already (disk full)
+                    try:
+                        conn.execute("ROLLBACK")
+                    except sqlite3.Error as again:
+                        raise self._fault(again) from None
+                if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+                    raise
+                if isinstance(exc, sqlite3.Error):
+                    raise self._fault(exc) from None
                 raise
-            self.conn.execute("COMMIT")
+
+    def _fault(self, exc: sqlite3.Error) -> sqlite3.Error | StoreError:
+        """A busy error as it is (wait it out); any other as a StoreError naming the fault."""
+        return exc if is_busy(exc) else describe(self.path, exc)
 
     def query(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
         with self.lock:
             try:
                 return self.conn.execute(sql, params).fetchall()
-            except sqlite3.DatabaseError as exc:
-                if "malformed" in str(exc) or "not a database" in str(exc):
-                    msg = f"{self.path} is damaged ({exc}); it was left untouched"
-                    raise StoreError(msg) from None
+            except (sqlite3.IntegrityError, sqlite3.ProgrammingError):
                 raise
+            except sqlite3.Error as exc:
+                raise self._fault(exc) from None
 
     def stream(
         self, sql: str, params: tuple[Any, ...] | list[Any] = (), *, chunk: int = 500
@@ -115,8 +159,7 @@ class Store:
 
     def data_version(self) -> int:
         """Changes when another connection commits (PRAGMA data_version): cheap change detection."""
-        with self.lock:
-            return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+        return int(self.query("PRAGMA data_version")[0][0])
 
     def content_version(self) -> int:
         """Moves on every change to schedules or runs (by any connection), not on heartbeats."""
