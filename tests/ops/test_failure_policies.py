@@ -208,7 +208,9 @@ def test_a_failing_schedule_pauses_itself_in_a_real_runner(
     assert row["status_reason"].startswith("paused after 3 consecutive failed fires")
     assert f"run {tipped} (failed)" in row["status_reason"]
     lines = hooks.read_text().splitlines()
-    assert lines == [f"failure failed {r['id']}" for r in runs] + [f"paused failed {tipped}"]
+    expected = [f"failure failed {r['id']}" for r in runs] + [f"paused failed {tipped}"]
+    assert sorted(lines) == sorted(expected)  # hooks of successive fires may overlap
+    assert lines.index(f"failure failed {tipped}") < lines.index(f"paused failed {tipped}")
     log_line = next(line for line in runner.text().splitlines() if " paused " in line)
     assert tipped in log_line and "pause_after_failures" in log_line
     # `tickwork show` says why; resume starts the count afresh

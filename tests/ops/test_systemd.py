@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -73,7 +75,8 @@ def test_ready_watchdog_status_stopping(
     ready = sock.wait_for(lambda m: "READY=1" in m.splitlines())
     assert ready == 0  # nothing before READY
     lines = sock.messages[ready].splitlines()
-    assert "STATUS=active: 1 active schedules, 0 runs in flight" in lines
+    status = [line for line in lines if line.startswith("STATUS=")]
+    assert re.fullmatch(r"STATUS=active: 1 active schedules, [01] runs in flight", status[0])
     assert f"MAINPID={runner.proc.pid}" in lines
     at = ready
     for _ in range(3):  # the watchdog keeps being fed while the runner is healthy
@@ -100,3 +103,49 @@ def test_watchdog_interval() -> None:
     assert Notifier(mine).watchdog_interval == 1
     other = {"WATCHDOG_USEC": "2000000", "WATCHDOG_PID": "1"}
     assert Notifier(other).watchdog_interval is None
+
+
+async def test_the_watchdog_is_fed_only_while_healthy(tmp_path: Path, db_path: Path) -> None:
+    """A runner whose database stopped answering lets the watchdog fire (systemd restarts it)."""
+    import asyncio
+
+    from tickwork.domain.runs import RunnerLease
+    from tickwork.domain.timeutil import utcnow
+    from tickwork.runner import Runner
+    from tickwork.runner.systemd import supervise
+
+    sock = Listener(str(tmp_path / "n.sock"))
+    sock.sock.setblocking(False)
+    with Store.open(db_path) as store:
+        runner = Runner(store, mode="headless")
+        now = utcnow()
+        runner.lease = RunnerLease(
+            "rnr_t", "h", 1, "headless", "active", now, now, now + timedelta(hours=1)
+        )
+        runner.state = "active"
+        runner.last_db_contact = time.monotonic() - 3600  # the database went quiet long ago
+        env = {"NOTIFY_SOCKET": str(tmp_path / "n.sock"), "WATCHDOG_USEC": "100000"}
+        task = asyncio.create_task(
+            supervise(runner, Notifier(env), lambda: 3, poll=0.01, status_every=0.05)
+        )
+        loop = asyncio.get_running_loop()
+
+        async def collect(until: Callable[[], bool]) -> None:
+            deadline = loop.time() + 60
+            while not until() and loop.time() < deadline:
+                try:
+                    sock.messages.append((await loop.sock_recv(sock.sock, 4096)).decode())
+                except OSError:
+                    await asyncio.sleep(0.01)
+            assert until(), sock.messages
+
+        def statuses() -> int:
+            return sum(m.startswith("STATUS=") for m in sock.messages)
+
+        await collect(lambda: statuses() >= 4)
+        assert sock.messages[0].startswith("READY=1")
+        assert "WATCHDOG=1" not in sock.messages  # unhealthy: not fed
+        runner.last_db_contact = time.monotonic() + 3600  # it answers again
+        await collect(lambda: "WATCHDOG=1" in sock.messages)
+        task.cancel()
+    sock.close()
