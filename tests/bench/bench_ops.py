@@ -5,7 +5,7 @@
 Builds a database of `rows` schedules (tests/bench/bench_ui.py's builder), then measures (medians):
   * the schedule gauges' COUNT pass (store query, what a scrape runs at most every 15 s);
   * a whole /metrics scrape over HTTP with the counts cached, with no per-schedule series, and
-    with one last-success series per schedule (every schedule succeeded once);
+    with --metrics-per-schedule after every schedule succeeded once;
   * `tickwork doctor --json` as a process (integrity check included).
 """
 
@@ -23,14 +23,14 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_ui import build_database  # noqa: E402
+from bench_ui import build_database
 
-from tickwork.domain.runs import Run  # noqa: E402
-from tickwork.runner.endpoint import MetricsServer  # noqa: E402
-from tickwork.runner.health import Health  # noqa: E402
-from tickwork.runner.metrics import RunnerMetrics, schedule_counts  # noqa: E402
-from tickwork.runner.service import RunEvent  # noqa: E402
-from tickwork.store import Store  # noqa: E402
+from tickwork.domain.runs import Run
+from tickwork.runner.endpoint import MetricsServer
+from tickwork.runner.health import Health
+from tickwork.runner.metrics import RunnerMetrics, schedule_counts
+from tickwork.runner.service import RunEvent
+from tickwork.store import Store
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)
 
@@ -54,14 +54,16 @@ def main() -> None:
         db = Path(tmp) / "ops.db"
         build_database(db, args.rows)
         store = Store.open(db)
-        print(f"{args.rows} schedules")
+        print(f"{args.rows} schedules", flush=True)
         ms = median_ms(lambda: schedule_counts(store), args.repeat)
         print(f"schedule gauges (one COUNT pass): median {ms:.1f} ms")
-        metrics = RunnerMetrics(store, state=lambda: "active", in_flight=lambda: 0)
+        metrics = RunnerMetrics(
+            store, state=lambda: "active", in_flight=lambda: 0, per_schedule=True
+        )
         server = MetricsServer("127.0.0.1", 0, metrics, lambda: Health(ok=True, state="active"))
         server.start()
-        url = "http://127.0.0.1:%d/metrics" % server.address[1]
-        with httpx.Client() as client:
+        url = f"http://127.0.0.1:{server.address[1]}/metrics"
+        with httpx.Client(timeout=300) as client:
             client.get(url)  # fills the count cache
             ms = median_ms(lambda: client.get(url), args.repeat)
             size = len(client.get(url).content)

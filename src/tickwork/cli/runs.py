@@ -122,7 +122,8 @@ def event_line(event: object, fmt: str) -> str:
 @click.option(
     "--metrics-per-schedule",
     is_flag=True,
-    help="Also label the fires counter by schedule (one series per schedule and outcome).",
+    help="Per-schedule series: last success per schedule, fires by schedule (for hundreds of "
+    "schedules, not 100,000).",
 )
 @click.option(
     "--inherit-env",

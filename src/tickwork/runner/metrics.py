@@ -1,9 +1,10 @@
 """Prometheus metrics of a runner, fed by its events (Runner(on_event=...)) and a few reads.
 
-Label cardinality stays bounded whatever the number of schedules: counters and histograms are
-labelled by outcome and trigger only; the one per-schedule series is the last-success gauge
-(one series per schedule that succeeded while this runner was up). `per_schedule=True` (the
-`--metrics-per-schedule` option) adds a schedule label to the fires counter as well.
+Label cardinality stays bounded whatever the number of schedules: by default no series is per
+schedule (counters and histograms are labelled by outcome and trigger; the last success is one
+gauge for all). `per_schedule=True` (the `--metrics-per-schedule` option) adds the last-success
+gauge per schedule and a schedule label on the fires counter: at 100,000 schedules that is a
+2.5 s, 11 MB scrape (tests/bench/bench_ops.py), so it is for setups of hundreds.
 
 Schedule gauges (active, paused, failing) come from one COUNT query over the schedules table,
 run at most every `counts_ttl` seconds, on a scrape, in the scraping thread.
@@ -134,10 +135,19 @@ class RunnerMetrics:
             registry=r,
         )
         self.last_success = Gauge(
-            "tickwork_schedule_last_success_timestamp_seconds",
-            "When each schedule's last run that succeeded under this runner finished",
-            ["schedule_id", "schedule"],
+            "tickwork_last_success_timestamp_seconds",
+            "When the last run that succeeded under this runner finished (any schedule)",
             registry=r,
+        )
+        self.schedule_last_success = (
+            Gauge(
+                "tickwork_schedule_last_success_timestamp_seconds",
+                "When each schedule's last run that succeeded under this runner finished",
+                ["schedule_id", "schedule"],
+                registry=r,
+            )
+            if per_schedule
+            else None
         )
         r.register(_Live(self))
 
@@ -181,4 +191,7 @@ class RunnerMetrics:
                 self.duration.labels(kind).observe(run.duration)
             if kind == "succeeded":
                 ended = run.finished_at.timestamp() if run.finished_at else time.time()
-                self.last_success.labels(run.schedule_id, event.schedule_name).set(ended)
+                self.last_success.set(ended)
+                if self.schedule_last_success is not None:
+                    gauge = self.schedule_last_success.labels(run.schedule_id, event.schedule_name)
+                    gauge.set(ended)
