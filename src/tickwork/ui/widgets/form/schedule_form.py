@@ -140,6 +140,18 @@ class ScheduleForm(VerticalScroll):
                 *field_row("Overlap", "overlap", self._select("overlap", OVERLAP_POLICIES)),
                 *field_row("Catch-up", "catchup", self._select("catchup", CATCHUP_POLICIES)),
                 *field_row("Jitter (s)", "jitter_seconds", self._input("jitter_seconds", "0")),
+                *field_row(
+                    "Pause after",
+                    "pause_after_failures",
+                    self._input("pause_after_failures", "never"),
+                    hint="failed fires in a row, then the schedule pauses itself",
+                ),
+                *field_row(
+                    "Slow after (s)",
+                    "max_duration_warning",
+                    self._input("max_duration_warning", "off"),
+                    hint="a warning (the run goes on; the timeout stops it)",
+                ),
             ),
         )
         yield FormSection(

@@ -1,0 +1,68 @@
+"""The edit form's failure policies: pause_after_failures and max_duration_warning, validated
+like the CLI, saved, edited and cleared."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from tests.conftest import cmd
+from tests.ui.conftest import SIZE, AppFactory, settle
+from tickwork.store import Store
+from tickwork.ui.screens.edit import EditScreen
+from tickwork.ui.screens.schedules import SchedulesScreen
+
+
+def field(pilot: Pilot[Any], key: str) -> Input:
+    return pilot.app.screen.query_one(f"#f-{key}", Input)
+
+
+def error_text(pilot: Pilot[Any], key: str) -> str:
+    return str(pilot.app.screen.query_one(f"#err-{key}", Static).content)
+
+
+async def fill(pilot: Pilot[Any], **values: str) -> None:
+    for key, text in values.items():
+        field(pilot, key).value = text
+    await pilot.pause(0.2)  # validation runs 0.12 s after the last change
+
+
+async def test_policies_are_validated_saved_and_cleared(
+    make_app: AppFactory, other_store: Store
+) -> None:
+    sid = other_store.create({"name": "job", "cron": "0 9 * * *", "action": cmd()}).schedule.id
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EditScreen)
+        assert field(pilot, "pause_after_failures").value == ""
+        await fill(pilot, pause_after_failures="0", max_duration_warning="7200")
+        assert error_text(pilot, "pause_after_failures").startswith("0 is out of range 1-1000")
+        assert "not below the timeout (3600s)" in error_text(pilot, "max_duration_warning")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, EditScreen)  # blocked, nothing written
+        assert other_store.get(sid).policies.pause_after_failures is None
+        await fill(pilot, pause_after_failures="3", max_duration_warning="90")
+        assert error_text(pilot, "pause_after_failures") == ""
+        assert error_text(pilot, "max_duration_warning") == ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SchedulesScreen)
+        p = other_store.get(sid).policies
+        assert (p.pause_after_failures, p.max_duration_warning) == (3, 90)
+        # reopened, the form shows them; emptied, they are off again
+        await pilot.press("enter")
+        await pilot.pause()
+        assert field(pilot, "pause_after_failures").value == "3"
+        assert field(pilot, "max_duration_warning").value == "90"
+        await fill(pilot, pause_after_failures="", max_duration_warning="")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SchedulesScreen)
+    p = other_store.get(sid).policies
+    assert (p.pause_after_failures, p.max_duration_warning) == (None, None)
