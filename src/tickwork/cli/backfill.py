@@ -52,9 +52,8 @@ def backfill_cmd(
     if not as_json:
         first = format_local(plan.fires[0], s.timezone) if plan.fires else "-"
         last = format_local(plan.fires[-1], s.timezone) if plan.fires else "-"
-        click.echo(
-            f"backfill {s.name!r} ({s.id}): {len(plan.fires)} fires, first {first}, last {last}"
-        )
+        fires = f"{len(plan.fires)} fire{'' if len(plan.fires) == 1 else 's'}"
+        click.echo(f"backfill {s.name!r} ({s.id}): {fires}, first {first}, last {last}")
         if plan.already_ran:
             click.echo(
                 f"  {len(plan.already_ran)} fires in the window already ran: left out "

@@ -45,6 +45,7 @@ class SchedulesScreen(Screen[None]):
         Binding("r", "run_now", "Run now", tooltip="Fire it once now (works while paused)"),
         Binding("d", "delete", "Delete", tooltip="Delete it and its runs (asks first)"),
         Binding("c", "clone", "Clone", tooltip="Open the form with a copy of it"),
+        Binding("b", "backfill", "Backfill", tooltip="Run the fires of a past window, in order"),
         Binding("slash", "filter", "Filter", tooltip="Filter on name, expression, ids, dedup key"),
         Binding("s", "cycle_sort", "Sort", tooltip="Sort by next run, name or last outcome"),
         Binding("t", "timeline", "Timeline", tooltip="Runs past and coming, on a time axis"),
@@ -222,6 +223,26 @@ class SchedulesScreen(Screen[None]):
         else:
             self.notify(
                 f"Queued {schedule.name!r} (run {run.id}): it starts when a runner is alive",
+                severity="warning",
+            )
+        self.tw_app.data_changed()
+
+    def action_backfill(self) -> None:
+        from tickwork.ui.screens.backfill import BackfillScreen
+
+        if (current := self._current()) is not None:
+            self.app.push_screen(
+                BackfillScreen(self.store, self.clock, current), self._backfill_queued
+            )
+
+    def _backfill_queued(self, count: int | None) -> None:
+        if not count:
+            return
+        if self.tw_app.status.runner_kind in ("active", "standby", "headless"):
+            self.notify(f"Queued {plural(count, 'backfill run')}: the runner starts them in order")
+        else:
+            self.notify(
+                f"Queued {plural(count, 'backfill run')}: they start when a runner is alive",
                 severity="warning",
             )
         self.tw_app.data_changed()
