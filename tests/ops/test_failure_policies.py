@@ -277,3 +277,12 @@ def test_a_slow_run_is_told_and_keeps_running(
     assert runner.stop() == 0
     assert runs_of(db_path, s.id)[0]["output"] == "done\n"
     assert utcnow() > run["started_at"] + timedelta(seconds=1)
+
+
+def test_manual_runs_neither_count_nor_reset(db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        s = add(store, "m", cron="0 0 1 1 *", action=command("exit 1"), pause_after_failures=1)
+    done = cli(db_path, "trigger", s.id)
+    assert done.returncode == 1  # the run failed...
+    row = schedule_row(db_path, s.id)
+    assert (row["active"], row["consecutive_failures"]) == (1, 0)  # ...but was a test

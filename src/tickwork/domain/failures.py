@@ -2,7 +2,8 @@
 
 A *fire* is judged by its final attempt: an attempt that a retry follows is not a failed fire
 yet. A fire that succeeds resets the count; skipped, missed and cancelled fires leave it alone
-(they say nothing about whether the job works).
+(they say nothing about whether the job works). Manual runs (trigger, run now) are tests and
+are not counted; backfill fires are.
 """
 
 from __future__ import annotations

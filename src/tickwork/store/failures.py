@@ -14,7 +14,10 @@ def record_fire(
     conn: sqlite3.Connection, run: Run, status: str, now: datetime, *, final: bool
 ) -> str | None:
     """Count the schedule's failed fires in a row and pause it when pause_after_failures says
-    so (inside the caller's write transaction). Returns the pause reason if it paused now."""
+    so (inside the caller's write transaction). Returns the pause reason if it paused now.
+    A manual run (`tickwork trigger`, run now) is a test: it neither counts nor resets."""
+    if run.trigger == "manual":
+        return None
     row = conn.execute(
         "SELECT consecutive_failures, pause_after_failures, active FROM schedules WHERE id = ?",
         (run.schedule_id,),
