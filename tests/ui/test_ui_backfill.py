@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from textual.pilot import Pilot
@@ -18,12 +20,17 @@ def plan_text(pilot: Pilot[Any]) -> str:
     return str(pilot.app.screen.query_one("#bf-plan", Static).content)
 
 
-async def set_window(pilot: Pilot[Any], start: str, end: str) -> None:
+async def set_window(pilot: Pilot[Any], start: str, end: str, check: Callable[[str], bool]) -> str:
+    """Type a window, then the plan line once `check` accepts it (the plan is computed in a
+    thread after a debounce: waited for, with a generous deadline)."""
     pilot.app.screen.query_one("#bf-from", Input).value = start
     pilot.app.screen.query_one("#bf-to", Input).value = end
-    await pilot.pause(0.3)  # the plan is computed 0.15 s after the last change
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while not check(plan_text(pilot)) and loop.time() < deadline:
+        await pilot.pause(0.05)
+    assert check(plan_text(pilot)), plan_text(pilot)
+    return plan_text(pilot)
 
 
 async def test_backfill_dialog_counts_refuses_and_queues(
@@ -40,19 +47,20 @@ async def test_backfill_dialog_counts_refuses_and_queues(
         await pilot.press("b")
         await pilot.pause()
         assert isinstance(app.screen, BackfillScreen)
-        await set_window(pilot, "2026-02-01T00:00Z", "2026-02-03T12:00Z")
-        assert plan_text(pilot) == (
-            "3 fires, first 2026-02-01 02:30 CET, last 2026-02-03 02:30 CET."
+        three = "3 fires, first 2026-02-01 02:30 CET, last 2026-02-03 02:30 CET."
+        await set_window(pilot, "2026-02-01T00:00Z", "2026-02-03T12:00Z", three.__eq__)
+        backwards = "From: 2026-02-03T00:00:00+00:00 is after --to"
+        await set_window(
+            pilot, "2026-02-03T00:00Z", "2026-02-01T00:00Z", lambda t: t.startswith(backwards)
         )
-        await set_window(pilot, "2026-02-03T00:00Z", "2026-02-01T00:00Z")
-        assert plan_text(pilot).startswith("From: 2026-02-03T00:00:00+00:00 is after --to")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, BackfillScreen)  # nothing to queue
         assert other_store.runs.list(schedule_id=s.id) == []
-        await set_window(pilot, "2026-02-01T00:00Z", "2099-01-01T00:00Z")
-        assert "is in the future" in plan_text(pilot)
-        await set_window(pilot, "2026-02-01T00:00Z", "2026-02-03T12:00Z")
+        await set_window(
+            pilot, "2026-02-01T00:00Z", "2099-01-01T00:00Z", lambda t: "is in the future" in t
+        )
+        await set_window(pilot, "2026-02-01T00:00Z", "2026-02-03T12:00Z", three.__eq__)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, SchedulesScreen)
