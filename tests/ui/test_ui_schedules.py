@@ -12,6 +12,7 @@ from tests.conftest import cmd
 from tests.ui.conftest import SIZE, AppFactory, record_notifications, settle
 from tickwork.store import Store
 from tickwork.ui.screens.confirm import ConfirmScreen
+from tickwork.ui.screens.edit import EditScreen
 from tickwork.ui.screens.help import KeysHelpScreen
 from tickwork.ui.screens.schedules import SchedulesScreen
 from tickwork.ui.widgets.schedules.table import ScheduleTable
@@ -236,9 +237,34 @@ async def test_command_palette_lists_the_actions(make_app: AppFactory) -> None:
         await pilot.press("enter")  # runs the screen's action
         await settle(pilot)
         assert table_of(pilot).shown_query.order == "name"
-        app.theme = "textual-light"  # the palette's theme switcher: styles follow the theme
+
+
+async def test_palette_theme_switch_restyles_the_table(make_app: AppFactory) -> None:
+    """The palette's theme picker changes the theme, and tickwork's own styles (theme
+    variables in the .tcss) follow it."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        assert app.theme == "textual-dark"
+        table = table_of(pilot)
+        header = table.get_component_rich_style("schedule-table--header")
+        ok = table.get_component_rich_style("schedule-table--ok")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"theme")
+        await pilot.pause(0.3)
+        await pilot.press("enter")  # "Theme": the palette lists the themes
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"textual-light")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.theme == "textual-light"
         assert isinstance(app.screen, SchedulesScreen)
+        light_header = table.get_component_rich_style("schedule-table--header")
+        assert light_header.color != header.color and light_header.bgcolor != header.bgcolor
+        assert table.get_component_rich_style("schedule-table--ok").bgcolor != ok.bgcolor
 
 
 async def test_keys_help_lists_bindings(make_app: AppFactory) -> None:
@@ -261,6 +287,29 @@ async def test_empty_database_says_how_to_start(make_app: AppFactory) -> None:
     messages = record_notifications(app)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        table = table_of(pilot)
+        assert table.render_line(1).text.strip() == "No schedules yet: press n to add one"
         await pilot.press("p")  # nothing selected: a warning, no crash
         await settle(pilot)
         assert any("No schedule" in m for m in messages)
+        await pilot.press("n")  # and the hint is true
+        await settle(pilot)
+        assert isinstance(app.screen, EditScreen)
+
+
+async def test_filter_matching_nothing_says_how_to_clear_it(
+    make_app: AppFactory, other_store: Store
+) -> None:
+    add(other_store, "backup")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = table_of(pilot)
+        await pilot.press("slash", *"zzz")
+        await settle(pilot)
+        assert table.pager.total == 0
+        hint = "No schedule matches 'zzz': press escape to clear the filter"
+        assert table.render_line(1).text.strip() == hint
+        await pilot.press("escape")
+        await settle(pilot)
+        assert names(table) == ["backup"]
