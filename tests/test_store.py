@@ -287,25 +287,6 @@ def test_newer_schema_is_refused(db_path: Path) -> None:
         Store.open(db_path)
 
 
-def test_older_schema_is_migrated(db_path: Path) -> None:
-    """A file at schema 1 (as the first release wrote it) opens and gains later tables."""
-    conn = sqlite3.connect(db_path)
-    import sqlite_utils
-
-    from tickwork.store.migrations import MIGRATIONS
-
-    MIGRATIONS[0](sqlite_utils.Database(conn))
-    conn.execute("PRAGMA user_version = 1")
-    conn.execute("PRAGMA application_id = 1953063787")
-    conn.commit()
-    conn.close()
-    with Store.open(db_path) as s:
-        assert s.count() == 0
-    conn = sqlite3.connect(db_path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == latest_version()
-    conn.close()
-
-
 def test_content_version_moves_on_schedule_and_run_changes_not_heartbeats(store: Store) -> None:
     from tickwork.domain.runs import RunnerLease
 
