@@ -22,12 +22,14 @@ OPEN_WAIT_SECONDS = 60
 
 
 def default_db_path() -> Path:
-    """$TICKWORK_DB, else $XDG_DATA_HOME/tickwork/tickwork.db (~/.local/share/tickwork/...)."""
+    """$TICKWORK_DB, else tickwork.db in the user's data directory (platformdirs): on Linux
+    $XDG_DATA_HOME/tickwork/, ~/.local/share/tickwork/ when that is unset or empty."""
     env = os.environ.get("TICKWORK_DB")
     if env:
         return Path(env).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "tickwork" / "tickwork.db"
+    import platformdirs  # only here: a command given --db or TICKWORK_DB never needs it
+
+    return platformdirs.user_data_path("tickwork", appauthor=False) / "tickwork.db"
 
 
 def latest_version() -> int:
