@@ -91,8 +91,13 @@ def fill(cli: Cli, workdir: Path) -> None:
     )
     cli.add("python call", "--cron", "0 * * * *", "--call", "json:dumps", "--paused")
     cli.add("ends soon", "--every", "5m", "--command", "true", "--end-at", "2030-01-01T00:00:00Z")
-    cli.add("ticker", "--every", "1s", "--command", "echo tick")
-    cli.add("flaky", "--every", "1s", "--command", "echo oops >&2; exit 3", on_failure="echo hook")
+    cli.add("ticker", "--every", "1s", "--command", "echo tick", max_duration_warning="30")
+    cli.add(
+        "flaky",
+        *("--every", "1s", "--command", "echo oops >&2; exit 3"),
+        on_failure="echo hook",
+        pause_after_failures="2",
+    )
     if cli.has("sync"):
         toml = workdir / "tickwork.toml"
         toml.write_text(DECLARATIVE)
