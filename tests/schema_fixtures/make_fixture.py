@@ -60,13 +60,14 @@ class Cli:
     def has(self, command: str) -> bool:
         return f"  {command} " in self.commands
 
-    def add(self, name: str, *args: str, **newer: str) -> None:
-        """Add a schedule; `newer` options (as --option-name) only where this version has them."""
+    def add(self, name: str, *args: str, **newer: str | None) -> None:
+        """Add a schedule; `newer` options (as --option-name, None for a flag) only where this
+        version has them."""
         extra: list[str] = []
         for key, value in newer.items():
             option = "--" + key.replace("_", "-")
             if option in self.add_options:
-                extra += [option, value]
+                extra += [option] if value is None else [option, value]
         self("add", name, *args, *extra)
 
 
@@ -81,6 +82,7 @@ def fill(cli: Cli, workdir: Path) -> None:
         *("--description", "the nightly backup", "--max-runs", "100", "--external-id", "cust-1"),
         *("--dedup-key", "backup", "--timeout", "60", "--retries", "2", "--backoff", "5"),
         *("--overlap", "queue", "--catchup", "all", "--cwd", str(workdir), "--env", "A=1"),
+        inherit_env=None,
     )
     cli.add(
         "weekday report",
