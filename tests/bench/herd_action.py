@@ -1,7 +1,8 @@
 """What a herd fire does in tests/bench/bench_herd.py: record when it started, and for whom.
 
 `stamp(payload)` is the python action (tickwork calls it with its payload; the APScheduler peer
-with ``{"schedule_id": ...}``): one line ``<epoch seconds> <schedule id>`` appended to the file
+with ``{"schedule_id": ...}``): one line ``<epoch seconds> <schedule id> <scheduled_for or ->``
+appended to the file
 named by $HERD_OUT with one write(2) on an O_APPEND descriptor, so concurrent writers never mix
 lines. herd_stamp.c does the same for command actions, from inside the started process.
 """
@@ -24,4 +25,5 @@ def _out() -> int:
 
 def stamp(payload: dict[str, Any]) -> None:
     now = time.time()
-    os.write(_out(), f"{now:.6f} {payload.get('schedule_id', '-')}\n".encode())
+    sid, due = payload.get("schedule_id", "-"), payload.get("scheduled_for") or "-"
+    os.write(_out(), f"{now:.6f} {sid} {due}\n".encode())
