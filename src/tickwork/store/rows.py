@@ -157,6 +157,16 @@ def from_row(row: tuple[Any, ...]) -> Schedule:
 
 
 _COLUMN = {name: i for i, name in enumerate(SCHEDULE_COLUMNS)}
+_SCAN = json.JSONDecoder().scan_once  # json.loads without its whitespace regexes
+
+
+def _loads(text: str) -> Any:
+    """json.loads of a value json.dumps wrote (the stored action), about 3x faster."""
+    try:
+        value, end = _SCAN(text, 0)
+    except StopIteration:
+        return json.loads(text)  # the usual error
+    return value if end == len(text) else json.loads(text)
 _ISO_LENGTH = len("2026-01-01T00:00:00+00:00")
 
 
@@ -198,7 +208,7 @@ def json_from_row(row: tuple[Any, ...]) -> dict[str, Any]:
         "end_at": _time_json(row[c["end_at"]]),
         "deduplication_key": row[c["deduplication_key"]],
         "external_id": row[c["external_id"]],
-        "action": action_from_json(json.loads(row[c["action"]])).masked().to_json(),
+        "action": action_from_json(_loads(row[c["action"]])).masked().to_json(),
         "timeout_seconds": _num(row[c["timeout_seconds"]]),
         "retries": row[c["retries"]],
         "retry_backoff_seconds": _num(row[c["retry_backoff_seconds"]]),
