@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from tickwork.describe import describe
@@ -157,7 +158,8 @@ def from_row(row: tuple[Any, ...]) -> Schedule:
 
 
 _COLUMN = {name: i for i, name in enumerate(SCHEDULE_COLUMNS)}
-_SCAN = json.JSONDecoder().scan_once  # json.loads without its whitespace regexes
+# json.loads without its whitespace regexes (scan_once is set in JSONDecoder.__init__)
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def _loads(text: str) -> Any:
@@ -167,6 +169,8 @@ def _loads(text: str) -> Any:
     except StopIteration:
         return json.loads(text)  # the usual error
     return value if end == len(text) else json.loads(text)
+
+
 _ISO_LENGTH = len("2026-01-01T00:00:00+00:00")
 
 
