@@ -16,6 +16,7 @@ from tickwork.cli.errors import CliError
 
 if TYPE_CHECKING:
     from tickwork.exchange.importing import ImportReport, Problem
+    from tickwork.store import Store
 
 FORMATS = click.Choice(["crontab", "json", "toml"])
 STATES = click.Choice(["active", "paused", "all"])
@@ -247,20 +248,38 @@ def export_cmd(
 
 
 @click.command("sync")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Print the plan only.")
+@click.option(
+    "--prune-missing",
+    is_flag=True,
+    help="Also delete the schedules declared in files that no longer exist.",
+)
 @db_option
 @click.pass_context
-def sync_cmd(ctx: click.Context, file: Path, dry_run: bool, db: Path | None) -> None:
+def sync_cmd(
+    ctx: click.Context, file: Path | None, dry_run: bool, prune_missing: bool, db: Path | None
+) -> None:
     """Make the database match a TOML schedules file (schedules as code).
 
     Prints the plan (+ create, ~ update with the changed fields, - delete), then applies it
     in one transaction. Only the DECLARATIVE schedules of FILE change; an error anywhere in
-    the file (named with its line and field) changes nothing.
+    the file (named with its line and field) changes nothing. A moved or renamed file keeps
+    its schedules (see `project` in the README); --prune-missing deletes the schedules of
+    files that no longer exist (FILE may then be left out).
     """
+    if file is None and not prune_missing:
+        raise click.UsageError("give the schedules FILE to sync (or --prune-missing)")
+    store = open_store(ctx, db)
+    if file is not None:
+        _sync_file(store, file, dry_run)
+    if prune_missing:
+        _prune(store, dry_run)
+
+
+def _sync_file(store: Store, file: Path, dry_run: bool) -> None:
     from tickwork.exchange.declarative import SyncError, sync
 
-    store = open_store(ctx, db)
     try:
         planned = sync(store, file, dry_run=True)
         for line in planned.lines():
@@ -278,6 +297,20 @@ def sync_cmd(ctx: click.Context, file: Path, dry_run: bool, db: Path | None) -> 
         f"synced: {done.count('create')} created, {done.count('update')} updated, "
         f"{done.count('delete')} deleted"
     )
+
+
+def _prune(store: Store, dry_run: bool) -> None:
+    from tickwork.exchange.declarative import prune_missing
+
+    planned = prune_missing(store, dry_run=True)
+    for line in planned.lines():
+        click.echo(line)
+    if dry_run or not planned.removed:
+        if dry_run and planned.removed:
+            click.echo("dry run: nothing written")
+        return
+    done = prune_missing(store)
+    click.echo(f"pruned: {len(done.removed)} deleted")
 
 
 IO_COMMANDS: list[click.Command] = [import_group, export_cmd, sync_cmd]

@@ -112,7 +112,9 @@ def edit(
     if not data:
         raise CliError("nothing to change: give at least one option (see tickwork edit --help)")
     store = open_store(ctx, db)
-    s = store.update(store.resolve(ref).id, data)
+    target = store.resolve(ref)
+    missing_file_hint(target)
+    s = store.update(target.id, data)
     if as_json:
         echo_json(_show_json(s, secret=data.get("signing_secret")))
     else:
@@ -186,6 +188,7 @@ def _state_command(name: str, active: bool, help_text: str) -> click.Command:
     def command(ctx: click.Context, ref: str, as_json: bool, db: Path | None) -> None:
         store = open_store(ctx, db)
         target = store.resolve(ref)
+        missing_file_hint(target)
         verb = {"pause": "paused", "resume": "resumed"}.get(name, name + "d")
         s, changed = store.set_active(target.id, active, verb=verb)
         if as_json:
@@ -206,21 +209,51 @@ deactivate = _state_command("deactivate", False, "Same as pause (IMPERATIVE sche
 activate = _state_command("activate", True, "Same as resume (IMPERATIVE schedules only).")
 
 
+def missing_file_hint(s: Schedule) -> None:
+    """A DECLARATIVE schedule whose file no longer exists: say how to remove it."""
+    if s.type != "DECLARATIVE" or not s.declared_in or Path(s.declared_in).exists():
+        return
+    raise CliError(
+        f"{s.name!r} is DECLARATIVE, declared in {s.declared_in}, which no longer exists: "
+        f"delete it with tickwork delete --force {s.id} (or the schedules of every missing "
+        "file with tickwork sync --prune-missing)"
+    )
+
+
 @click.command()
 @click.argument("ref")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also delete a DECLARATIVE schedule (its file declares it again at its next sync).",
+)
 @db_option
 @click.pass_context
-def delete(ctx: click.Context, ref: str, yes: bool, db: Path | None) -> None:
+def delete(ctx: click.Context, ref: str, yes: bool, force: bool, db: Path | None) -> None:
     """Delete a schedule (asks first unless --yes)."""
     store = open_store(ctx, db)
     s = store.resolve(ref)
+    if s.type == "DECLARATIVE" and not force:
+        missing_file_hint(s)
+    if s.type == "DECLARATIVE" and force:
+        gone = not s.declared_in or not Path(s.declared_in).exists()
+        click.echo(
+            f"warning: {s.name!r} is DECLARATIVE, declared in {s.declared_in}"
+            + (
+                " (that file no longer exists)"
+                if gone
+                else ": that file still declares it, so its next tickwork sync creates it "
+                "again; remove it from the file instead"
+            ),
+            err=True,
+        )
     if not yes:
         if not sys.stdin.isatty():
             raise CliError(f"not deleting {s.name!r} ({s.id}) without --yes (no terminal to ask)")
         if not click.confirm(f"Delete {s.name!r} ({s.id})?", default=False):
             raise CliError("not deleted")
-    store.delete(s.id)
+    store.delete(s.id, force=force)
     click.echo(f"deleted {s.name!r} ({s.id})")
 
 

@@ -165,6 +165,7 @@ class Schedule:
     last_status: str | None = None
     signing_secret: str | None = None
     declared_key: str | None = None  # the [schedules.KEY] of a DECLARATIVE schedule's file
+    declared_project: str | None = None  # the file's `project = "NAME"` (see exchange.identity)
     on_failure: str | None = None  # notification hooks: a shell command or an http(s) URL
     on_success: str | None = None
     on_recovery: str | None = None
@@ -230,6 +231,7 @@ class Schedule:
             "inherit_env": self.inherit_env,
             "declared_in": self.declared_in,
             "declared_key": self.declared_key,
+            "declared_project": self.declared_project,
             "status_reason": self.status_reason,
             "last_status": self.last_status,
             "consecutive_failures": self.consecutive_failures,

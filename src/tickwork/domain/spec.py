@@ -269,6 +269,7 @@ def build(
     declared_in: str | None = None,
     declared_key: str | None = None,
     keep_masks: bool = False,
+    declared_project: str | None = None,
 ) -> Schedule:
     """Validate input fields and make a new Schedule with its next_run_at computed.
 
@@ -330,6 +331,7 @@ def build(
         anchor_at=now,
         declared_in=declared_in,
         declared_key=declared_key,
+        declared_project=declared_project,
         on_failure=hooks["on_failure"],
         on_success=hooks["on_success"],
         on_recovery=hooks["on_recovery"],

@@ -1,12 +1,16 @@
 """Schedules as code: a TOML file declares DECLARATIVE schedules; `sync` makes the database match.
 
-Each ``[schedules.KEY]`` table is one schedule; KEY is its stable identity (stored as
-``declared_key``, with ``declared_in`` = the file's absolute path). A sync creates what is new,
-updates what changed (only those schedules, only those fields; the next run is recomputed
-when the timing changed) and deletes the schedules of that file whose key left it. IMPERATIVE
+Each ``[schedules.KEY]`` table is one schedule. A sync creates what is new, updates what
+changed (only those schedules, only those fields; the next run is recomputed when the
+timing changed) and deletes the schedules of that file whose key left it. IMPERATIVE
 schedules, and those of other files, are never touched. Every entry is validated before
 anything is written, and the changes are applied in ONE write transaction: an error (bad
 TOML, a bad field) names the file, the line and the field, and changes nothing.
+
+Identity (see :mod:`tickwork.exchange.identity`): a declared schedule is its KEY within its
+project (``project = "NAME"`` at the top of the file) or, without one, within its file; a
+file synced for the first time takes over the schedules of a file that no longer exists when
+it declares at least half of their keys (it was moved or renamed).
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from tickwork.domain import fields
 from tickwork.domain.errors import InvalidSchedule
 from tickwork.domain.masked_input import restore_secrets
 from tickwork.domain.model import Schedule
 from tickwork.exchange.entries import entry_to_input
-from tickwork.exchange.formats import FileProblem, entry_problem, locate, toml_tables
+from tickwork.exchange.formats import FileProblem, Locator, entry_problem, load_toml, toml_tables
+from tickwork.exchange.identity import AmbiguousMove, Owned, missing_files, owned_by
 from tickwork.exchange.reconcile import check_end_at, desired, paused_copy, reconcile
 from tickwork.store import Store
 from tickwork.store.schedules import Changes
@@ -59,11 +65,23 @@ class Declaration:
 
 
 @dataclass(frozen=True)
+class Declared:
+    """A schedules file, read and checked: what it declares and where each key is."""
+
+    absolute: str
+    shown: str
+    project: str | None
+    decls: list[Declaration]
+    where: Locator
+
+
+@dataclass(frozen=True)
 class Change:
     op: Op
     key: str
     schedule: Schedule
     fields: tuple[str, ...] = ()
+    why: str | None = None  # a delete that is not a key leaving the file
 
     def __str__(self) -> str:
         s = self.schedule
@@ -72,7 +90,7 @@ class Change:
             return f"+ {self.key}: {s.expression} ({s.timezone}){nxt}"
         if self.op == "update":
             return f"~ {self.key}: {', '.join(self.fields)}"
-        return f"- {self.key}: {s.name!r} ({s.id})"
+        return f"- {self.key}: {s.name!r} ({s.id})" + (f": {self.why}" if self.why else "")
 
 
 @dataclass(frozen=True)
@@ -81,6 +99,7 @@ class SyncResult:
     changes: tuple[Change, ...]
     unchanged: int
     applied: bool
+    notes: tuple[str, ...] = ()
 
     def count(self, op: Op) -> int:
         return sum(1 for c in self.changes if c.op == op)
@@ -94,16 +113,18 @@ class SyncResult:
         )
 
     def lines(self) -> list[str]:
-        return [self.summary(), *(str(c) for c in self.changes)]
+        return [
+            self.summary(),
+            *(str(c) for c in self.changes),
+            *(f"note: {n}" for n in self.notes),
+        ]
 
 
-def read_declarations(path: Path | str) -> tuple[str, str, list[Declaration]]:
-    """(absolute path, text, declarations) of a schedules file; SyncError when it is bad."""
+def _read_text(path: Path | str) -> tuple[str, str]:
     p = Path(path).expanduser()
     shown = str(path)
     try:
-        absolute = str(p.resolve())
-        text = p.read_text(encoding="utf-8")
+        return str(p.resolve()), p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SyncError.one(
             shown, "file not found: give the path of a TOML schedules file"
@@ -114,10 +135,39 @@ def read_declarations(path: Path | str) -> tuple[str, str, list[Declaration]]:
         ) from None
     except UnicodeDecodeError as exc:
         raise SyncError.one(shown, f"not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise SyncError.one(shown, f"cannot read it: {exc.strerror}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise SyncError.one(
+            shown, f"cannot read it: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
+
+
+def _project(data: dict[str, Any], shown: str, where: Locator) -> str | None:
+    if "project" not in data:
+        return None
     try:
-        tables = toml_tables(text, shown)
+        value = fields.optional_text("project", data["project"], 200, one_line=True)
+    except InvalidSchedule as exc:
+        raise SyncError.one(
+            shown, exc.errors[0].message, where.line("project"), "project"
+        ) from None
+    if value is None:
+        raise SyncError.one(
+            shown,
+            "is empty: give the project a name, or leave it out",
+            where.line("project"),
+            "project",
+        )
+    return value
+
+
+def read_declarations(path: Path | str) -> Declared:
+    """A schedules file, read and checked; SyncError when it is bad."""
+    shown = str(path)
+    absolute, text = _read_text(path)
+    where = Locator(text)
+    try:
+        tables = toml_tables(text, shown, where)
+        project = _project(load_toml(text, shown), shown, where)
     except FileProblem as exc:
         raise SyncError.one(shown, exc.message, exc.line, exc.field) from None
     problems: list[tuple[int | None, str | None, str]] = []
@@ -127,13 +177,13 @@ def read_declarations(path: Path | str) -> tuple[str, str, list[Declaration]]:
         try:
             data = entry_to_input(entry, default_name=key)
         except InvalidSchedule as exc:
-            problems.append(entry_problem(text, key, line, exc))
+            problems.append(entry_problem(where, key, line, exc))
             continue
         active = data.get("active", True)
         d_key = data.get("deduplication_key")
         if isinstance(d_key, str) and d_key.strip():
             if d_key.strip() in dedup:
-                at = locate(text, "schedules", key, "deduplication_key") or line
+                at = where.line("schedules", key, "deduplication_key") or line
                 problems.append(
                     (
                         at,
@@ -146,21 +196,28 @@ def read_declarations(path: Path | str) -> tuple[str, str, list[Declaration]]:
         decls.append(Declaration(key, line, data, active if isinstance(active, bool) else True))
     if problems:
         raise SyncError(shown, problems)
-    return absolute, text, decls
+    return Declared(absolute, shown, project, decls, where)
 
 
-def _plan(
-    store: Store, absolute: str, shown: str, text: str, decls: list[Declaration], now: datetime
-) -> tuple[list[Change], int, Changes]:
+def _plan(store: Store, f: Declared, now: datetime) -> tuple[list[Change], int, Changes, list[str]]:
     problems: list[tuple[int | None, str | None, str]] = []
     changes: list[Change] = []
     unchanged = 0
-    current = {s.declared_key: s for s in store.declared(absolute)}
-    for d in decls:
+    try:
+        owned: Owned = owned_by(store, f.absolute, f.project, {d.key for d in f.decls})
+    except AmbiguousMove as exc:
+        raise SyncError.one(f.shown, str(exc)) from None
+    current = dict(owned.by_key)
+    for d in f.decls:
         existing = current.pop(d.key, None)
         try:
             want = desired(
-                d.data, now, type="DECLARATIVE", declared_in=absolute, declared_key=d.key
+                d.data,
+                now,
+                type="DECLARATIVE",
+                declared_in=f.absolute,
+                declared_key=d.key,
+                declared_project=f.project,
             )
             if existing is None:
                 want = restore_secrets(want, None)  # a mask of a secret nobody stored
@@ -168,17 +225,24 @@ def _plan(
                 changes.append(Change("create", d.key, want if d.active else paused_copy(want)))
             else:
                 updated, names = reconcile(existing, want, now, want_active=d.active)
+                moved = (existing.declared_in, existing.declared_project) != (f.absolute, f.project)
+                if moved:
+                    base = updated or existing
+                    updated = base.with_changes(
+                        declared_in=f.absolute, declared_project=f.project, updated_at=now
+                    )
+                    names = [*names, owned.moved_label(existing)]
                 if updated is None:
                     unchanged += 1
                 else:
                     changes.append(Change("update", d.key, updated, tuple(names)))
         except InvalidSchedule as exc:
-            problems.append(entry_problem(text, d.key, d.line, exc))
+            problems.append(entry_problem(f.where, d.key, d.line, exc))
             continue
         if want.deduplication_key:
             other = store.find_by_dedup(want.deduplication_key)
             if other is not None and (existing is None or other.id != existing.id):
-                at = locate(text, "schedules", d.key, "deduplication_key") or d.line
+                at = f.where.line("schedules", d.key, "deduplication_key") or d.line
                 owner = f"{other.name!r} ({other.id}, {other.type})"
                 problems.append(
                     (
@@ -190,17 +254,16 @@ def _plan(
                 )
     for left in sorted(current.values(), key=lambda s: (s.declared_key or "", s.id)):
         changes.append(Change("delete", left.declared_key or left.name, left))
+    for twin, why in owned.duplicates:
+        changes.append(Change("delete", twin.declared_key or twin.name, twin, why=why))
     if problems:
-        raise SyncError(shown, problems)
-    return (
-        changes,
-        unchanged,
-        Changes(
-            create=tuple(c.schedule for c in changes if c.op == "create"),
-            update=tuple(c.schedule for c in changes if c.op == "update"),
-            delete=tuple(c.schedule for c in changes if c.op == "delete"),
-        ),
+        raise SyncError(f.shown, problems)
+    writes = Changes(
+        create=tuple(c.schedule for c in changes if c.op == "create"),
+        update=tuple(c.schedule for c in changes if c.op == "update"),
+        delete=tuple(c.schedule for c in changes if c.op == "delete"),
     )
+    return changes, unchanged, writes, owned.notes
 
 
 def sync(store: Store, path: Path | str, *, dry_run: bool = False) -> SyncResult:
@@ -208,18 +271,47 @@ def sync(store: Store, path: Path | str, *, dry_run: bool = False) -> SyncResult
     written) for a bad file; with ``dry_run`` only plans."""
     if store.owns(path):  # reading it outside SQLite would drop this process's locks on it
         raise SyncError.one(str(path), "is the database itself: give a TOML schedules file")
-    absolute, text, decls = read_declarations(path)
-    shown = str(path)
+    f = read_declarations(path)
     if dry_run:
-        changes, unchanged, _ = _plan(store, absolute, shown, text, decls, store.clock())
-        return SyncResult(shown, tuple(changes), unchanged, applied=False)
-    planned: tuple[list[Change], int] = ([], 0)
+        changes, unchanged, _, notes = _plan(store, f, store.clock())
+        return SyncResult(f.shown, tuple(changes), unchanged, applied=False, notes=tuple(notes))
+    planned: tuple[list[Change], int, list[str]] = ([], 0, [])
 
     def compute(now: datetime) -> Changes:
         nonlocal planned
-        changes, unchanged, writes = _plan(store, absolute, shown, text, decls, now)
-        planned = (changes, unchanged)
+        changes, unchanged, writes, notes = _plan(store, f, now)
+        planned = (changes, unchanged, notes)
         return writes
 
     store.apply(compute)
-    return SyncResult(shown, tuple(planned[0]), planned[1], applied=True)
+    return SyncResult(f.shown, tuple(planned[0]), planned[1], True, tuple(planned[2]))
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    removed: tuple[Schedule, ...]
+    applied: bool
+
+    def lines(self) -> list[str]:
+        if not self.removed:
+            return ["no schedules are declared in files that no longer exist"]
+        head = f"{len(self.removed)} schedule(s) are declared in files that no longer exist:"
+        return [head] + [
+            f"- {s.declared_key or s.name}: {s.name!r} ({s.id}), declared in {s.declared_in}"
+            for s in self.removed
+        ]
+
+
+def prune_missing(store: Store, *, dry_run: bool = False) -> PruneResult:
+    """Delete the DECLARATIVE schedules whose file no longer exists (in one transaction)."""
+    if dry_run:
+        return PruneResult(tuple(missing_files(store).schedules()), applied=False)
+    removed: tuple[Schedule, ...] = ()
+
+    def compute(now: datetime) -> Changes:
+        nonlocal removed
+        removed = tuple(missing_files(store).schedules())
+        return Changes(delete=removed)
+
+    store.apply(compute)
+    return PruneResult(removed, applied=True)

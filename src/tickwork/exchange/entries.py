@@ -66,6 +66,7 @@ JSON_OUTPUT_ONLY = frozenset(
         "consecutive_failures",
         "declared_in",
         "declared_key",
+        "declared_project",
         "upcoming",
     }
 )

@@ -29,6 +29,7 @@ from tickwork.exchange.importing import ImportItem, Problem
 from tickwork.exchange.reconcile import desired
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+TOP_LEVEL = ("schedules", "project")  # project: see tickwork.exchange.declarative
 _TOML_LINE = re.compile(r"at line (\d+), column (\d+)")
 TOML_HEADER = (
     "# tickwork schedules, one [schedules.KEY] table each.\n"
@@ -153,29 +154,45 @@ _ASSIGN = re.compile(
 )
 
 
+class Locator:
+    """Where each key of a TOML text is first defined (tomllib gives no positions): one pass
+    over the text, then each question is a lookup, so locating every field of every table
+    stays linear in the file."""
+
+    def __init__(self, text: str) -> None:
+        self.first: dict[tuple[str, ...], int] = {}
+        self.inline: dict[tuple[str, ...], int] = {}  # `KEY = { ... }` two levels down
+        table: list[str] = []
+        for n, line in enumerate(text.splitlines(), start=1):
+            m = _TABLE.match(line)
+            if m:
+                table = _split_key(m.group(1))
+                self._mark(tuple(table), n)
+                continue
+            m = _ASSIGN.match(line)
+            if m:
+                full = tuple(table + _split_key(m.group(1)))
+                self._mark(full, n)
+                if len(full) == 2:
+                    self.inline.setdefault(full, n)
+
+    def _mark(self, full: tuple[str, ...], n: int) -> None:
+        for size in range(1, len(full) + 1):
+            self.first.setdefault(full[:size], n)
+
+    def line(self, *path: str) -> int | None:
+        """The first line (1-based) that defines ``path`` (e.g. "schedules", KEY, "cron"): a
+        table header, a dotted key or a key inside its table."""
+        found = [self.first.get(path)]
+        if len(path) == 3:
+            found.append(self.inline.get(path[:2]))
+        lines = [n for n in found if n is not None]
+        return min(lines) if lines else None
+
+
 def locate(text: str, *path: str) -> int | None:
-    """The first line (1-based) that defines ``path`` (e.g. "schedules", KEY, "cron"): a
-    table header, a dotted key or a key inside its table. tomllib gives no positions."""
-    want = list(path)
-    table: list[str] = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        m = _TABLE.match(line)
-        if m:
-            table = _split_key(m.group(1))
-            if table[: len(want)] == want:
-                return n
-            continue
-        m = _ASSIGN.match(line)
-        if m:
-            full = table + _split_key(m.group(1))
-            if full[: len(want)] == want or (
-                len(full) < len(want)
-                and full == want[: len(full)]
-                and len(full) == 2
-                and len(want) == 3
-            ):
-                return n
-    return None
+    """The first line (1-based) that defines ``path`` (one question; see :class:`Locator`)."""
+    return Locator(text).line(*path)
 
 
 def load_toml(text: str, path: str) -> dict[str, Any]:
@@ -185,17 +202,27 @@ def load_toml(text: str, path: str) -> dict[str, Any]:
         m = _TOML_LINE.search(str(exc))
         message = _TOML_LINE.sub("", str(exc)).strip(" ()") + " (not valid TOML)"
         raise FileProblem(path, message, int(m.group(1)) if m else None) from None
+    except RecursionError:
+        raise FileProblem(
+            path, "tables or lists are nested too deeply (not a schedules file)"
+        ) from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise FileProblem(path, f"cannot be read: {exc}"[:200]) from None
 
 
-def toml_tables(text: str, path: str) -> list[tuple[str, dict[str, Any], int | None]]:
+def toml_tables(
+    text: str, path: str, where: Locator | None = None
+) -> list[tuple[str, dict[str, Any], int | None]]:
     """(key, entry, line) of each [schedules.KEY] table; FileProblem if the layout is wrong."""
     data = load_toml(text, path)
+    where = where or Locator(text)
     for top in data:
-        if top != "schedules":
+        if top not in TOP_LEVEL:
             raise FileProblem(
                 path,
-                f"unknown top-level key {top!r}: declare schedules as [schedules.NAME] tables",
-                locate(text, top),
+                f"unknown top-level key {top!r}: declare schedules as [schedules.NAME] tables"
+                + (' (and optionally project = "NAME")' if top != "project" else ""),
+                where.line(top),
                 top,
             )
     schedules = data.get("schedules", {})
@@ -203,12 +230,12 @@ def toml_tables(text: str, path: str) -> list[tuple[str, dict[str, Any], int | N
         raise FileProblem(
             path,
             "must be a table of [schedules.NAME] tables",
-            locate(text, "schedules"),
+            where.line("schedules"),
             "schedules",
         )
     out: list[tuple[str, dict[str, Any], int | None]] = []
     for key, entry in schedules.items():
-        line = locate(text, "schedules", key)
+        line = where.line("schedules", key)
         if not isinstance(entry, dict):
             raise FileProblem(
                 path,
@@ -221,12 +248,12 @@ def toml_tables(text: str, path: str) -> list[tuple[str, dict[str, Any], int | N
 
 
 def entry_problem(
-    text: str, key: str, line: int | None, exc: InvalidSchedule
+    where: Locator, key: str, line: int | None, exc: InvalidSchedule
 ) -> tuple[int | None, str, str]:
     """(line, field, message) for the first error of one entry."""
     e = exc.errors[0]
     name = ENTRY_NAME_FOR.get(e.field, e.field)
-    at = locate(text, "schedules", key, name) or line
+    at = where.line("schedules", key, name) or line
     return at, f"schedules.{key}.{name}", e.message
 
 
@@ -235,15 +262,16 @@ def toml_items(text: str, path: str) -> tuple[list[ImportItem], list[Problem]]:
     items: list[ImportItem] = []
     problems: list[Problem] = []
     now = utcnow()
-    for key, entry, line in toml_tables(text, path):
+    where = Locator(text)
+    for key, entry, line in toml_tables(text, path, where):
         label = f"schedules.{key}" + (f" (line {line})" if line else "")
         try:
             data = entry_to_input(entry, default_name=key)
             desired(data, now)  # every field checked here, to report the field's line
         except InvalidSchedule as exc:
-            at, field, message = entry_problem(text, key, line, exc)
-            where = f"line {at}: {field}" if at else field
-            problems.append(Problem(where, message, "error", at or 0))
+            at, field, message = entry_problem(where, key, line, exc)
+            label = f"line {at}: {field}" if at else field
+            problems.append(Problem(label, message, "error", at or 0))
             continue
         items.append(ImportItem(label, data, line=line or 0))
     return items, problems
@@ -259,6 +287,12 @@ def json_items(text: str, path: str) -> tuple[list[ImportItem], list[Problem]]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise FileProblem(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
+    except RecursionError:
+        raise FileProblem(
+            path, "lists or objects are nested too deeply (not a schedules file)"
+        ) from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise FileProblem(path, f"cannot be read: {exc}"[:200]) from None
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
@@ -277,6 +311,7 @@ def json_items(text: str, path: str) -> tuple[list[ImportItem], list[Problem]]:
             e = exc.errors[0]
             problems.append(Problem(label, f"{e.field}: {e.message}", "error", n))
             continue
+        project = obj.get("declared_project")
         declared = (
             obj.get("type") == "DECLARATIVE"
             and isinstance(obj.get("declared_in"), str)
@@ -290,6 +325,7 @@ def json_items(text: str, path: str) -> tuple[list[ImportItem], list[Problem]]:
                 type="DECLARATIVE" if declared else "IMPERATIVE",
                 declared_in=obj["declared_in"] if declared else None,
                 declared_key=obj["declared_key"] if declared else None,
+                declared_project=project if declared and isinstance(project, str) else None,
             )
         )
     return items, problems

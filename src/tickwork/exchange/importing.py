@@ -45,6 +45,7 @@ class ImportItem:
     type: str = "IMPERATIVE"
     declared_in: str | None = None
     declared_key: str | None = None
+    declared_project: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ def _plan_one(
             type=item.type,
             declared_in=item.declared_in,
             declared_key=item.declared_key,
+            declared_project=item.declared_project,
         )
     except InvalidSchedule as exc:
         return ItemResult(item, "skip", reason=describe_error(exc))

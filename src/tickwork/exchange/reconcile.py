@@ -48,6 +48,7 @@ def desired(
     type: str = "IMPERATIVE",
     declared_in: str | None = None,
     declared_key: str | None = None,
+    declared_project: str | None = None,
 ) -> Schedule:
     """Validate input fields into a complete schedule (every error at once).
 
@@ -67,6 +68,7 @@ def desired(
             declared_in=declared_in,
             declared_key=declared_key,
             keep_masks=True,
+            declared_project=declared_project,
         )
     except InvalidSchedule as exc:
         errors.extend(exc.errors)

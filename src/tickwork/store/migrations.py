@@ -178,6 +178,16 @@ def _v6_inherit_env(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE schedules ADD COLUMN inherit_env INTEGER NOT NULL DEFAULT 0")
 
 
+def _v7_declared_project(db: sqlite_utils.Database) -> None:
+    """The `project = "NAME"` of a schedules file: a declared schedule is (project, key), so
+    moving or renaming its file does not make it a new schedule (see exchange.identity)."""
+    db.execute("ALTER TABLE schedules ADD COLUMN declared_project TEXT")
+    db.execute(
+        "CREATE INDEX idx_schedules_project ON schedules (declared_project, declared_key) "
+        "WHERE declared_project IS NOT NULL"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_schedules,
     _v2_runs,
@@ -185,4 +195,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v4_views,
     _v5_failure_policies,
     _v6_inherit_env,
+    _v7_declared_project,
 ]

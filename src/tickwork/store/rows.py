@@ -52,6 +52,7 @@ SCHEDULE_COLUMNS = (
     "max_duration_warning",
     "consecutive_failures",
     "inherit_env",
+    "declared_project",
 )
 SELECT_SCHEDULE = f"SELECT {', '.join(SCHEDULE_COLUMNS)} FROM schedules"
 
@@ -92,6 +93,7 @@ def to_row(s: Schedule) -> dict[str, Any]:
         "last_status": s.last_status,
         "signing_secret": s.signing_secret,
         "declared_key": s.declared_key,
+        "declared_project": s.declared_project,
         "on_failure": s.on_failure,
         "on_success": s.on_success,
         "on_recovery": s.on_recovery,
@@ -149,6 +151,7 @@ def from_row(row: tuple[Any, ...]) -> Schedule:
         last_status=r["last_status"],
         signing_secret=r["signing_secret"],
         declared_key=r["declared_key"],
+        declared_project=r["declared_project"],
         on_failure=r["on_failure"],
         on_success=r["on_success"],
         on_recovery=r["on_recovery"],
@@ -227,6 +230,7 @@ def json_from_row(row: tuple[Any, ...]) -> dict[str, Any]:
         "inherit_env": bool(row[c["inherit_env"]]),
         "declared_in": row[c["declared_in"]],
         "declared_key": row[c["declared_key"]],
+        "declared_project": row[c["declared_project"]],
         "status_reason": row[c["status_reason"]],
         "last_status": row[c["last_status"]],
         "consecutive_failures": row[c["consecutive_failures"]] or 0,

@@ -32,6 +32,7 @@ _ORDER_BY = {
     "WHEN last_status IS NULL THEN 2 ELSE 1 END, next_run_at IS NULL, next_run_at, name, id",
 }
 ScheduleList = list[Schedule]
+PathCounts = list[tuple[str, int]]  # `list` is a method of Store: name the type out here
 
 
 @dataclass(frozen=True)
@@ -285,6 +286,23 @@ class Store:
         )
         return [from_row(r) for r in rows]
 
+    def declared_in_project(self, project: str) -> ScheduleList:
+        """The DECLARATIVE schedules of a project (`project = "NAME"` in their file), by key."""
+        rows = self.query(
+            f"{SELECT_SCHEDULE} WHERE type = 'DECLARATIVE' AND declared_project = ? "
+            "ORDER BY declared_key, id",
+            (project,),
+        )
+        return [from_row(r) for r in rows]
+
+    def declared_paths(self) -> PathCounts:
+        """(file, how many schedules it declares) of every file DECLARATIVE schedules name."""
+        rows = self.query(
+            "SELECT declared_in, count(*) FROM schedules WHERE type = 'DECLARATIVE' "
+            "AND declared_in IS NOT NULL GROUP BY declared_in ORDER BY declared_in"
+        )
+        return [(str(path), int(n)) for path, n in rows]
+
     # --- writes ----------------------------------------------------------------------------
 
     def _insert(self, conn: sqlite3.Connection, s: Schedule) -> None:
@@ -361,10 +379,11 @@ class Store:
             self._replace(conn, updated)
             return updated, True
 
-    def delete(self, schedule_id: str, *, sync: bool = False) -> Schedule:
+    def delete(self, schedule_id: str, *, sync: bool = False, force: bool = False) -> Schedule:
+        """Delete a schedule; a DECLARATIVE one only for its file's sync, or with ``force``."""
         with self.write() as conn:
             current = self._find_in(conn, schedule_id)
-            if current.type == "DECLARATIVE" and not sync:
+            if current.type == "DECLARATIVE" and not (sync or force):
                 raise NotAllowed(_declarative_msg(current, "deleted"))
             conn.execute("DELETE FROM schedules WHERE id = ?", (schedule_id,))
             return current
