@@ -281,22 +281,20 @@ def _sync_file(store: Store, file: Path, dry_run: bool) -> None:
     from tickwork.exchange.declarative import SyncError, sync
 
     try:
-        planned = sync(store, file, dry_run=True)
-        for line in planned.lines():
-            click.echo(line)
-        if dry_run or not planned.changes:
-            if dry_run:
-                click.echo("dry run: nothing written")
-            return
-        done = sync(store, file)
+        done = sync(store, file, dry_run=dry_run)  # the plan it applied, in one transaction
     except SyncError as exc:
         for line in exc.lines()[:-1]:
             click.echo(f"error: {line}", err=True)
         raise CliError(exc.lines()[-1] + " (nothing was changed)") from None
-    click.echo(
-        f"synced: {done.count('create')} created, {done.count('update')} updated, "
-        f"{done.count('delete')} deleted"
-    )
+    for line in done.lines():
+        click.echo(line)
+    if dry_run:
+        click.echo("dry run: nothing written")
+    elif done.changes:
+        click.echo(
+            f"synced: {done.count('create')} created, {done.count('update')} updated, "
+            f"{done.count('delete')} deleted"
+        )
 
 
 def _prune(store: Store, dry_run: bool) -> None:

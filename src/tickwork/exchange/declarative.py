@@ -166,8 +166,9 @@ def read_declarations(path: Path | str) -> Declared:
     absolute, text = _read_text(path)
     where = Locator(text)
     try:
-        tables = toml_tables(text, shown, where)
-        project = _project(load_toml(text, shown), shown, where)
+        data = load_toml(text, shown)
+        tables = toml_tables(text, shown, where, data)
+        project = _project(data, shown, where)
     except FileProblem as exc:
         raise SyncError.one(shown, exc.message, exc.line, exc.field) from None
     problems: list[tuple[int | None, str | None, str]] = []
@@ -268,7 +269,8 @@ def _plan(store: Store, f: Declared, now: datetime) -> tuple[list[Change], int, 
 
 def sync(store: Store, path: Path | str, *, dry_run: bool = False) -> SyncResult:
     """Make the DECLARATIVE schedules of ``path`` match the file. Raises SyncError (nothing
-    written) for a bad file; with ``dry_run`` only plans."""
+    written) for a bad file; with ``dry_run`` only plans. A real sync plans once, inside its
+    write transaction: the result is what was written."""
     if store.owns(path):  # reading it outside SQLite would drop this process's locks on it
         raise SyncError.one(str(path), "is the database itself: give a TOML schedules file")
     f = read_declarations(path)

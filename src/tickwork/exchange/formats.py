@@ -211,10 +211,11 @@ def load_toml(text: str, path: str) -> dict[str, Any]:
 
 
 def toml_tables(
-    text: str, path: str, where: Locator | None = None
+    text: str, path: str, where: Locator | None = None, data: dict[str, Any] | None = None
 ) -> list[tuple[str, dict[str, Any], int | None]]:
-    """(key, entry, line) of each [schedules.KEY] table; FileProblem if the layout is wrong."""
-    data = load_toml(text, path)
+    """(key, entry, line) of each [schedules.KEY] table; FileProblem if the layout is wrong.
+    ``data``: the text already parsed (by load_toml)."""
+    data = load_toml(text, path) if data is None else data
     where = where or Locator(text)
     for top in data:
         if top not in TOP_LEVEL:

@@ -191,16 +191,25 @@ def run_import(
     strict: bool = False,
     paused: bool = False,
 ) -> ImportReport:
-    """Plan, and unless dry_run (or strict with a problem) apply in one transaction."""
-    results, _ = plan(store, items, store.clock(), paused=paused)
-    if dry_run or (strict and any(r.op == "skip" for r in results)):
-        return ImportReport(results, applied=False)
+    """Plan, and unless dry_run (or strict with a problem) apply in one transaction: planned
+    once, inside it, so what is reported is what was written."""
+    if dry_run:
+        return ImportReport(plan(store, items, store.clock(), paused=paused)[0], applied=False)
     final: list[ItemResult] = []
 
     def compute(now: datetime) -> Changes:
         nonlocal final
         final, fresh = plan(store, items, now, paused=paused)
+        if strict and any(r.op == "skip" for r in final):
+            raise _NothingWritten
         return fresh
 
-    store.apply(compute)
+    try:
+        store.apply(compute)
+    except _NothingWritten:
+        return ImportReport(final, applied=False)
     return ImportReport(final, applied=True)
+
+
+class _NothingWritten(Exception):
+    """Rolls back an import that --strict refuses (raised inside the write transaction)."""
