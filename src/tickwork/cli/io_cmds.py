@@ -54,7 +54,9 @@ def _finish(
         click.echo(str(p), err=True)
     if strict and found:
         raise CliError(f"{len(found)} problem(s) and --strict: nothing was written")
-    click.echo(report.summary() + (" (dry run: nothing written)" if dry_run else ""))
+    # what the file held that was not imported counts as skipped too (notes do not)
+    unread = sum(1 for p in problems if p.kind != "warning")
+    click.echo(report.summary(unread) + (" (dry run: nothing written)" if dry_run else ""))
 
 
 _common = [
@@ -91,6 +93,11 @@ def import_group() -> None:
     help="Zone of the entries before any CRON_TZ line [default: this machine's zone].",
 )
 @click.option("--paused", is_flag=True, help="Create the new schedules paused.")
+@click.option(
+    "--system/--no-system",
+    default=None,
+    help="A system crontab: a user column before the command (found by itself if not given).",
+)
 @db_option
 @click.pass_context
 def import_crontab(
@@ -100,6 +107,7 @@ def import_crontab(
     strict: bool,
     tz: str | None,
     paused: bool,
+    system: bool | None,
     db: Path | None,
 ) -> None:
     """Import a crontab as `crontab -l` prints it (FILE, or stdin).
@@ -113,12 +121,18 @@ def import_crontab(
 
     default_tz = fields.timezone(tz) if tz is not None else local_timezone()
     text = _read(source)
-    parsed = parse_crontab(text, default_tz)
+    path = None if source == "-" else os.path.abspath(os.path.expanduser(source))
+    parsed = parse_crontab(text, default_tz, system=system, path=path)
     store = open_store(ctx, db)
     click.echo(
         f"entries without CRON_TZ use {default_tz}"
         + ("" if tz else " (this machine's zone; change with --tz)")
     )
+    if parsed.system:
+        click.echo(
+            f"a system crontab ({parsed.system}): the user column is read, and only your own "
+            "user's entries are imported (--no-system if it is not one)"
+        )
     problems = list(parsed.problems)
     report = run_import(
         store,
@@ -223,13 +237,15 @@ def export_cmd(
     stored as a mask. A crontab cannot hold @every intervals or http/python actions: those
     are written as comments (and reported).
     """
-    from tickwork.exchange.crontab import export_crontab, local_timezone
+    from tickwork.exchange.crontab import local_timezone
+    from tickwork.exchange.crontab_export import export_crontab
     from tickwork.exchange.formats import dump_json, dump_toml
 
     store = open_store(ctx, db)
     if output is not None and store.owns(output):
         raise CliError(f"{output} is the database itself: give another --output file")
     schedules = store.list(state, order="name")  # type: ignore[arg-type]
+    what = f"{len(schedules)} schedule(s)"
     if fmt == "crontab":
         if not show_secrets:
             schedules = [s.masked() for s in schedules]
@@ -237,6 +253,7 @@ def export_cmd(
         text = result.text
         for note in result.notes:
             click.echo(f"note: {note}", err=True)
+        what = text.splitlines()[0].removeprefix("# tickwork export: ").split(". Import")[0]
     else:
         dump = dump_json if fmt == "json" else dump_toml
         text = dump(schedules, show_secrets=show_secrets)
@@ -244,7 +261,7 @@ def export_cmd(
         click.echo(text, nl=False)
         return
     _write_atomic(output, text)
-    click.echo(f"wrote {len(schedules)} schedule(s) to {output} ({fmt})", err=True)
+    click.echo(f"wrote {what} to {output} ({fmt})", err=True)
 
 
 @click.command("sync")

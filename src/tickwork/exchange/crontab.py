@@ -1,9 +1,11 @@
-"""Crontabs in (as `crontab -l` prints them) and out.
+"""Crontabs in, as `crontab -l` prints them (export: :mod:`tickwork.exchange.crontab_export`).
 
 Reading, line by line:
 
 * blank lines and comments are skipped; a comment directly above an entry names it (else the
-  name is the command's first word + a short hash of the entry);
+  name is the command's first word + a short hash of the entry). Column headers
+  (``# m h dom mon dow command``), drawings (``# |  |  |``) and commented-out jobs are not
+  names;
 * ``NAME=value`` lines are environment for the entries below them (quotes keep blanks; an
   empty value unsets the variable). ``CRON_TZ`` and ``TZ`` set the time zone of the entries
   below (``TZ`` also stays in their environment, as cron passes it on; an empty one goes back
@@ -12,7 +14,15 @@ Reading, line by line:
   entries still run with /bin/sh. ``MAILTO`` is reported as not supported (use on_failure);
   an empty ``MAILTO=`` is fine;
 * ``@macros`` work; ``@reboot``, ``%`` in a command (cron's stdin for the job; ``\\%`` is a
-  literal %) are reported with their line and skipped, as are malformed lines;
+  literal %) are reported with their line and skipped, as are malformed lines, lines with 6
+  or 7 time fields (seconds, years) and expressions that never match. A reversed range
+  (``22-2``, which cron refuses) is read as wrapping, with a note;
+* a system crontab (``/etc/crontab``, ``/etc/cron.d/*``) has a user column before the
+  command: it is recognised (its path, a ``user`` column header, or every entry's sixth field
+  naming a user of this machine; ``--system``/``--no-system`` to say so), and only the entries
+  of the user running tickwork are imported (the others are reported). Outside a system
+  crontab, an entry whose command starts with a user name is refused, never imported as
+  ``root cd / && ...``;
 * each entry gets ``deduplication_key = "crontab:" + sha256(expression, zone, command, env)[:16]``
   so importing the same crontab again creates no duplicates.
 """
@@ -23,26 +33,35 @@ import contextlib
 import hashlib
 import json
 import os
+import pwd
 import re
 import shlex
-from collections.abc import Sequence
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tickwork import cron
 from tickwork.domain import fields
 from tickwork.domain.errors import InvalidSchedule
-from tickwork.domain.model import CommandAction, Policies, Schedule
 from tickwork.domain.timezones import UnknownTimezone, canonical_timezone
+from tickwork.exchange.crontab_lines import (
+    TIME_TOKEN,
+    is_drawing,
+    is_header,
+    looks_like_entry,
+    names_a_user_column,
+    reversed_ranges,
+    time_fields,
+)
 from tickwork.exchange.importing import ImportItem, Kind, Problem
 
 _ENV_RE = re.compile(r"""^(?:"([^"]*)"|'([^']*)'|([A-Za-z_][A-Za-z0-9_]*))\s*=\s*(.*)$""")
-_ENTRY_RE = re.compile(r"^(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)(?:\s+(.*))?$")
-_HEADER_RE = re.compile(r"^m\s+h\s+dom\s+mon\s+dow\s+command$", re.IGNORECASE)
-_NAME_TOKEN = r"[A-Za-z]{3}(?:[Ll]|#[0-9])?"
-_TIME_TOKEN = re.compile(rf"^[0-9*/,\-#?LlWw]+$|^{_NAME_TOKEN}(?:[-,]{_NAME_TOKEN})*$")
-_SAFE_VALUE = re.compile(r"^\S(.*\S)?$")
+_USER_RE = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}\$?$")
+_PERCENT = re.compile(r"(?<!\\)%")
+_UNSET = re.compile(r"^unset((?:\s+[A-Za-z_][A-Za-z0-9_]*)+)\s*;\s*(?=\S)")
 _SHELLS = ("/bin/sh", "sh", "/usr/bin/sh")
+SYSTEM_PATHS = ("/etc/crontab", "/etc/cron.d/")
 
 
 @dataclass(frozen=True)
@@ -53,6 +72,7 @@ class CrontabEntry:
     timezone: str
     command: str
     env: dict[str, str] = field(default_factory=dict)
+    user: str | None = None  # the user column of a system crontab
 
     @property
     def key(self) -> str:
@@ -73,13 +93,15 @@ class CrontabEntry:
             "action": action,
             "deduplication_key": self.key,
         }
-        return ImportItem(f"line {self.line}", data, line=self.line)
+        label = f"line {self.line}" + (f" (user {self.user})" if self.user else "")
+        return ImportItem(label, data, line=self.line)
 
 
 @dataclass
 class ParsedCrontab:
     entries: list[CrontabEntry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    system: str | None = None  # why it was read as a system crontab
 
     def items(self) -> list[ImportItem]:
         return [e.item() for e in self.entries]
@@ -105,6 +127,28 @@ def local_timezone() -> str:
     return "UTC"
 
 
+def current_user() -> str:
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return os.environ.get("USER") or str(os.geteuid())
+
+
+def is_system_user(name: str) -> bool:
+    """Whether a word where a command would start is a user column instead: a user of this
+    machine (cron checks the same, getpwnam) that is not also a command here (``sync``,
+    ``mail`` and ``backup`` are both on Debian)."""
+    if not _USER_RE.match(name):
+        return False
+    if name == "root":
+        return True
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return shutil.which(name) is None
+
+
 def _unquote(value: str) -> str:
     value = value.strip()
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
@@ -114,56 +158,34 @@ def _unquote(value: str) -> str:
 
 def _command(raw: str) -> tuple[str | None, str | None]:
     """(command with \\% as %, None) or (None, why it cannot be imported)."""
-    out: list[str] = []
-    i = 0
-    while i < len(raw):
-        ch = raw[i]
-        if ch == "\\" and raw[i + 1 : i + 2] == "%":
-            out.append("%")
-            i += 2
-            continue
-        if ch == "%":
-            return None, (
-                "'%' in a command is cron's input for the job, which tickwork does not support: "
-                "write \\% for a literal %, or move the input into a script"
-            )
-        out.append(ch)
-        i += 1
-    return "".join(out), None
-
-
-def _looks_like_entry(text: str) -> bool:
-    """A commented-out job (`# 0 5 * * * old.sh`) is not a name."""
-    if text.startswith("@"):
-        return True
-    m = _ENTRY_RE.match(text)
-    if not m or not m.group(6):
-        return False
-    try:
-        cron.validate(" ".join(m.groups()[:5]))
-    except cron.CronError:
-        return False
-    return True
+    if _PERCENT.search(raw):
+        return None, (
+            "'%' in a command is cron's input for the job, which tickwork does not support: "
+            "write \\% for a literal %, or move the input into a script"
+        )
+    return raw.replace("\\%", "%"), None
 
 
 def _derived_name(command: str, key: str) -> str:
+    head = command[:1000]  # a name needs the first word only (shlex is slow on long text)
     try:
-        words = shlex.split(command)
+        words = shlex.split(head)
     except ValueError:
-        words = command.split()
+        words = head.split()
     words = [w for w in words if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w)] or ["job"]
     word = os.path.basename(words[0].rstrip("/")) or words[0]
     return f"{word[:60]}-{key.removeprefix('crontab:')[:6]}"
 
 
 class _Reader:
-    def __init__(self, default_tz: str) -> None:
+    def __init__(self, default_tz: str, system: str | None, user: str) -> None:
         self.default_tz = default_tz
         self.tz: str | None = default_tz
         self.tz_line = 0  # the line that set a bad zone (0: none)
         self.env: dict[str, str] = {}
-        self.result = ParsedCrontab()
+        self.result = ParsedCrontab(system=system)
         self.names: dict[str, int] = {}
+        self.user = user
 
     def problem(self, line: int, message: str, kind: Kind = "error") -> None:
         self.result.problems.append(Problem(f"line {line}", message, kind, line))
@@ -200,20 +222,52 @@ class _Reader:
         else:
             self.env[name] = value
 
-    def entry(self, n: int, expression: str, raw_command: str, comment: str | None) -> None:
+    def entry(self, n: int, expression: str, rest: str, comment: str | None) -> None:
+        user = None
+        if self.result.system is not None:
+            user, _, rest = rest.partition(" ")
+            user, rest = user.strip(), rest.strip()
+            if not rest:
+                self.problem(n, f"no command after the user column ({user})")
+                return
+            if user != self.user:
+                self.problem(
+                    n,
+                    f"runs as user {user!r}, not as you ({self.user!r}): tickwork runs every job "
+                    f"as the user running it; import it as {user}",
+                    "unsupported",
+                )
+                return
         if self.tz is None:
             self.problem(n, f"its time zone (line {self.tz_line}) is not valid")
             return
         try:
             expr = fields.expression("cron", expression)
+            fields.command(rest)  # a command the kernel cannot pass is refused before work
         except InvalidSchedule as exc:
-            self.problem(n, f"{exc.errors[0].message} (in '{expression}')")
+            e = exc.errors[0]
+            where = f"(in '{expression}')" if e.field == "cron" else "(the command)"
+            self.problem(n, f"{e.message} {where}")
             return
-        command, why = _command(raw_command)
+        command, why = _command(rest)
         if command is None:
             self.problem(n, why or "bad command", "unsupported")
             return
-        entry = CrontabEntry(n, "", expr, self.tz, command.strip(), dict(self.env))
+        for span in reversed_ranges(expr):
+            self.problem(
+                n,
+                f"{span} is a reversed range, which classic cron refuses; tickwork reads it as "
+                "wrapping around (22-2 is 22, 23, 0, 1, 2)",
+                "warning",
+            )
+        env = dict(self.env)
+        unset = _UNSET.match(command.strip())
+        if unset and all(v in env for v in unset.group(1).split()):
+            # what tickwork's export writes for a variable the entries above set: the same
+            # as this entry's environment without it
+            command = command.strip()[unset.end() :]
+            env = {k: v for k, v in env.items() if k not in unset.group(1).split()}
+        entry = CrontabEntry(n, "", expr, self.tz, command.strip(), env, user)
         name = comment or _derived_name(entry.command, entry.key)
         if name in self.names:
             count = 2
@@ -221,11 +275,58 @@ class _Reader:
                 count += 1
             name = f"{name} ({count})"
         self.names[name] = n
-        self.result.entries.append(CrontabEntry(n, name, expr, self.tz, entry.command, entry.env))
+        self.result.entries.append(
+            CrontabEntry(n, name, expr, self.tz, entry.command, entry.env, user)
+        )
 
 
-def parse_crontab(text: str, default_tz: str = "UTC") -> ParsedCrontab:
-    reader = _Reader(default_tz)
+def _entry_lines(text: str) -> list[tuple[int, str, str]]:
+    """(line, time part, rest) of the lines that are entries (for the system-crontab test)."""
+    out = []
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#") or _is_variable(line):
+            continue
+        split = time_fields(line)
+        if split is not None and split[1]:
+            out.append((n, split[0], split[1]))
+    return out
+
+
+def _is_variable(line: str) -> bool:
+    return bool(_ENV_RE.match(line)) and not line.startswith(("@", "*")) and not line[0].isdigit()
+
+
+def detect_system(
+    text: str, path: str | None, is_user: Callable[[str], bool] = is_system_user
+) -> str | None:
+    """Why this is a system crontab (a user column before the command), or None."""
+    if path and (path == SYSTEM_PATHS[0] or path.startswith(SYSTEM_PATHS[1])):
+        return f"{path} is a system crontab"
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("#") and names_a_user_column(line.lstrip("#")):
+            return "its column header names a user column"
+    entries = _entry_lines(text)
+    firsts = [rest.split(None, 1) for _, _, rest in entries]
+    if firsts and all(len(w) == 2 and is_user(w[0]) for w in firsts):
+        return "the sixth field of every entry is a user of this machine, not a command"
+    return None
+
+
+def parse_crontab(
+    text: str,
+    default_tz: str = "UTC",
+    *,
+    system: bool | None = None,
+    path: str | None = None,
+    user: str | None = None,
+    is_user: Callable[[str], bool] = is_system_user,
+) -> ParsedCrontab:
+    """Read a crontab. ``system``: True/False says whether it has a user column; None looks
+    (see :func:`detect_system`). ``user``: who runs tickwork (default: this process's user)."""
+    why = detect_system(text, path, is_user) if system is None else ("--system" if system else None)
+    reader = _Reader(default_tz, why, user or current_user())
     comment: str | None = None
     for n, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -234,163 +335,80 @@ def parse_crontab(text: str, default_tz: str = "UTC") -> ParsedCrontab:
             continue
         if line.startswith("#"):
             body = " ".join(line.lstrip("#").split())
-            usable = body and not _HEADER_RE.match(body) and not _looks_like_entry(body)
-            comment = body[:200] if usable else None
+            usable = body and not is_header(body) and not is_drawing(body)
+            comment = body[:200] if usable and not looks_like_entry(body) else None
             continue
         above, comment = comment, None
         env = _ENV_RE.match(line)
-        if env and not line.startswith(("@", "*")) and not line[0].isdigit():
+        if env and _is_variable(line):
             name = env.group(1) or env.group(2) or env.group(3) or ""
             reader.variable(n, name, _unquote(env.group(4)))
             continue
-        if line.startswith("@"):
-            macro, *more = line.split(None, 1)
-            macro, rest = macro.lower(), (more[0].strip() if more else "")
-            if macro == "@reboot":
-                reader.problem(
-                    n, "@reboot is not supported (tickwork has no boot event)", "unsupported"
-                )
-            elif macro == "@every":
-                reader.problem(
-                    n, "@every is not crontab syntax: use tickwork add --every", "unsupported"
-                )
-            elif macro not in cron.MACROS:
-                reader.problem(n, f"unknown macro {macro} (use {', '.join(sorted(cron.MACROS))})")
-            elif not rest:
-                reader.problem(n, f"no command after {macro}")
-            else:
-                reader.entry(n, macro, rest, above)
-            continue
-        if not (line[0].isdigit() or line[0] == "*"):
-            reader.problem(
-                n, "not a crontab line: expected 5 time fields and a command, or NAME=value"
-            )
-            continue
-        tokens = line.split(None, 5)
-        count = next((i for i, tok in enumerate(tokens[:5]) if not _TIME_TOKEN.match(tok)), 5)
-        count = min(count, len(tokens))
-        if count < 5:
-            after = f" before the command '{tokens[count]}'" if count < len(tokens) else ""
-            reader.problem(
-                n,
-                f"has {count} time field(s){after}: an entry needs 5 "
-                "(minute hour day-of-month month day-of-week) and then the command",
-            )
-            continue
-        if len(tokens) < 6:
-            reader.problem(n, "no command after the 5 time fields")
-            continue
-        times = tokens[:5]
-        reader.entry(n, " ".join(times), tokens[5], above)
+        _line(reader, n, line, above)
     return reader.result
 
 
-# --------------------------------------------------------------------------- export
-
-
-@dataclass
-class CrontabExport:
-    text: str
-    notes: list[str] = field(default_factory=list)  # for stderr: what a crontab cannot hold
-    exported: int = 0
-
-
-def _quote_env(value: str) -> str | None:
-    if "\n" in value or "\r" in value:
-        return None
-    if value == "" or _SAFE_VALUE.match(value):
-        return value
-    return '"' + value + '"' if '"' not in value else "'" + value + "'"
-
-
-def _inexpressible(s: Schedule) -> str | None:
-    if s.generator.type == "INTERVAL":
-        return f"'{s.expression}' (an interval) has no crontab form"
-    if not isinstance(s.action, CommandAction):
-        return f"a {s.action.kind} action ({s.action.summary()}) has no crontab form"
-    if "\n" in s.action.command or "\r" in s.action.command:
-        return "its command has several lines"
-    if any(_quote_env(v) is None for v in s.action.env.values()):
-        return "an env value has several lines"
-    return None
-
-
-def _lost(s: Schedule) -> list[str]:
-    """Settings of this schedule a crontab line cannot keep."""
-    lost = [
-        k
-        for k in ("description", "max_runs", "end_at", "on_failure", "on_success", "on_recovery")
-        if getattr(s, k) is not None
-    ]
-    defaults = Policies()
-    lost += [
-        k
-        for k in (
-            "timeout_seconds",
-            "retries",
-            "overlap",
-            "catchup",
-            "jitter_seconds",
-            "pause_after_failures",
-            "max_duration_warning",
-        )
-        if getattr(s.policies, k) != getattr(defaults, k)
-    ]
-    return lost
-
-
-def export_crontab(schedules: Sequence[Schedule], default_tz: str) -> CrontabExport:
-    """A crontab: CRON_TZ lines where the zone is not this machine's, `# name` above each
-    entry, paused schedules commented out, and what cannot be a crontab line as a comment."""
-    out = CrontabExport("")
-    lines = [
-        f"# tickwork export: {len(schedules)} schedule(s). Import with: tickwork import crontab",
-        "",
-    ]
-
-    def order(s: Schedule) -> tuple[object, ...]:
-        env = s.action.env if isinstance(s.action, CommandAction) else {}
-        return (s.timezone != default_tz, s.timezone, len(env), sorted(env.items()), s.name)
-
-    zone, env = default_tz, dict[str, str]()
-    lost: dict[str, set[str]] = {}
-    for s in sorted(schedules, key=order):
-        name = " ".join(s.name.split())
-        why = _inexpressible(s)
-        if why is not None:
-            lines += [f"# {name}: not exported: {why}", ""]
-            out.notes.append(f"{s.name!r} ({s.id}) not exported: {why}")
-            continue
-        assert isinstance(s.action, CommandAction)
-        want_env = dict(s.action.env)
-        for var in sorted(set(env) | set(want_env)):
-            if var in want_env and env.get(var) != want_env[var]:
-                lines.append(f"{var}={_quote_env(want_env[var])}")
-                if var == "TZ":
-                    zone = want_env[var]
-            elif var not in want_env:
-                lines.append(f"{var}=")
-                if var == "TZ":
-                    zone = default_tz
-        env = want_env
-        if s.timezone != zone:
-            lines.append(f"CRON_TZ={s.timezone}")
-            zone = s.timezone
-        command = s.action.command.replace("%", "\\%")
-        if s.action.cwd:
-            command = f"cd {shlex.quote(s.action.cwd)} && {command}"
-        if s.active:
-            lines += [f"# {name}", f"{s.expression} {command}", ""]
-            out.exported += 1
+def _line(
+    reader: _Reader,
+    n: int,
+    line: str,
+    above: str | None,
+) -> None:
+    if line.startswith("@"):
+        macro, *more = line.split(None, 1)
+        macro, rest = macro.lower(), (more[0].strip() if more else "")
+        if macro == "@reboot":
+            reader.problem(
+                n, "@reboot is not supported (tickwork has no boot event)", "unsupported"
+            )
+        elif macro == "@every":
+            reader.problem(
+                n, "@every is not crontab syntax: use tickwork add --every", "unsupported"
+            )
+        elif macro not in cron.MACROS:
+            reader.problem(n, f"unknown macro {macro[:40]} (use {', '.join(sorted(cron.MACROS))})")
+        elif not rest:
+            reader.problem(n, f"no command after {macro}")
         else:
-            lines += [f"# {name} (paused, commented out)", f"#{s.expression} {command}", ""]
-        for k in _lost(s):
-            lost.setdefault(k, set()).add(s.name)
-    if lost:
-        names = sorted({n for ns in lost.values() for n in ns})
-        out.notes.append(
-            f"{len(names)} schedule(s) have settings a crontab cannot hold "
-            f"({', '.join(sorted(lost))}): use --format toml to keep them"
+            _entry(reader, n, macro, rest, above)
+        return
+    if not (line[0].isdigit() or line[0] == "*"):
+        reader.problem(n, "not a crontab line: expected 5 time fields and a command, or NAME=value")
+        return
+    split = time_fields(line)
+    if split is None:
+        tokens = line.split(None, 5)
+        count = next((i for i, tok in enumerate(tokens[:5]) if not TIME_TOKEN.match(tok)), 5)
+        count = min(count, len(tokens))
+        after = f" before the command '{tokens[count][:40]}'" if count < len(tokens) else ""
+        reader.problem(
+            n,
+            f"has {count} time field(s){after}: an entry needs 5 "
+            "(minute hour day-of-month month day-of-week) and then the command",
         )
-    out.text = "\n".join(lines).rstrip("\n") + "\n"
-    return out
+        return
+    times, rest, extra = split
+    if extra:
+        reader.problem(
+            n,
+            f"{5 + extra} time fields: tickwork reads 5-field crontabs (minute hour day-of-month "
+            "month day-of-week); a seconds or years field is not supported",
+        )
+        return
+    if not rest:
+        reader.problem(n, "no command after the 5 time fields")
+        return
+    _entry(reader, n, times, rest, above)
+
+
+def _entry(reader: _Reader, n: int, times: str, rest: str, above: str | None) -> None:
+    first, _, command = rest.replace("\t", " ").partition(" ")
+    if reader.result.system is None and command.strip() and first.strip() == "root":
+        reader.problem(  # root is never a command: the user column of a system crontab
+            n,
+            "'root' before the command is the user column of a system crontab "
+            "(/etc/crontab, /etc/cron.d): give --system to import it as one (only your own "
+            "user's entries are imported)",
+        )
+        return
+    reader.entry(n, times, " ".join(rest.split(None, 1)) if reader.result.system else rest, above)

@@ -72,12 +72,14 @@ class ImportReport:
             if r.op == "skip"
         ]
 
-    def summary(self) -> str:
+    def summary(self, unread: int = 0) -> str:
+        """``unread``: what the file held that never became an item (a bad line, an object
+        that is not a schedule); skipped like the items that failed."""
         made = self.count("create") + self.count("update")
         verb = "imported" if self.applied else "would import"
         return (
             f"{verb} {made} (created {self.count('create')}, updated {self.count('update')}), "
-            f"{self.count('unchanged')} unchanged, {self.count('skip')} skipped"
+            f"{self.count('unchanged')} unchanged, {self.count('skip') + unread} skipped"
         )
 
     def lines(self) -> list[str]:
