@@ -223,6 +223,7 @@ def test_a_4mb_line_is_refused_with_its_line_number(db_path: Path) -> None:
     code, out, err = run_cli(db_path, "import", "crontab", "-", "--tz", "UTC", input=text)
     assert code == 0
     assert err.startswith(
-        "line 2: skipped: is 4194309 bytes: the system passes at most 131071 to /bin/sh -c"
+        "line 2: skipped: the command is 4194309 bytes: the system passes at most 131071 to "
+        "/bin/sh -c"
     )
     assert "imported 1 (created 1, updated 0), 0 unchanged, 1 skipped" in out

@@ -246,8 +246,10 @@ class _Reader:
             fields.command(rest)  # a command the kernel cannot pass is refused before work
         except InvalidSchedule as exc:
             e = exc.errors[0]
-            where = f"(in '{expression}')" if e.field == "cron" else "(the command)"
-            self.problem(n, f"{e.message} {where}")
+            if e.field == "cron":
+                self.problem(n, f"{e.message} (in '{expression}')")
+            else:
+                self.problem(n, f"the command {e.message}")
             return
         command, why = _command(rest)
         if command is None:
