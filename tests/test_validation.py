@@ -197,3 +197,60 @@ def test_readers_never_fail_on_a_stored_value(db: Path, expression: str) -> None
     ):
         code, out, err = run_cli(db, *args)
         assert code == 0 and "Traceback" not in out + err, (args, err)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("big.json", "[" + "9" * 5000 + "]", "cannot be read: Exceeds the limit (4300 digits)"),
+        (
+            "deep.toml",
+            '[schedules.a]\ncron = "* * * * *"\ncommand = "x"\nenv = '
+            + "{a = " * 3000
+            + "1"
+            + "}" * 3000,
+            "nested too deeply",
+        ),
+        ("big.toml", "[schedules.a]\nmax_runs = " + "9" * 5000 + "\n", "cannot be read"),
+    ],
+)
+def test_files_that_break_parsers_are_one_error(
+    db: Path, tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    kind = name.rsplit(".", 1)[1]
+    last = refused(db, "import", kind, str(path))
+    assert last.startswith(f"error: {path}: ") and message in last
+    if kind == "toml":
+        last = refused(db, "sync", str(path))
+        assert last.startswith(f"error: {path}: ") and message in last
+
+
+def test_undecodable_stdin_is_one_error(db: Path) -> None:
+    before = schedule_rows(db)
+    from click.testing import CliRunner
+
+    from tickwork.cli.main import cli
+
+    result = CliRunner().invoke(
+        cli, ["--db", str(db), "import", "crontab", "-"], input=b"0 1 * * * echo \xff\n"
+    )
+    assert result.exit_code == 1
+    assert result.stderr == "error: stdin: not UTF-8 text (an undecodable byte on line 1)\n"
+    assert schedule_rows(db) == before
+
+
+def test_a_nul_in_a_file_name_is_a_usage_error(db: Path) -> None:
+    code, _, err = run_cli(db, "export", "-o", "a\x00b")
+    assert code == 2 and "a file name cannot contain a NUL byte" in err
+
+
+@pytest.mark.parametrize("ref", ["x" * 60_000, "%", "_"])
+def test_long_or_wild_references_find_nothing(db: Path, ref: str) -> None:
+    assert refused(db, "show", ref).startswith("error: no schedule matches")
+    code, _, err = run_cli(db, "list", "--search", "x" * 60_000)
+    assert code == 0 and "Traceback" not in err
+    code, _, err = run_cli(db, "run-show", ref)
+    assert code == 1 and "Traceback" not in err

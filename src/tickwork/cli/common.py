@@ -15,12 +15,25 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class FilePath(click.Path):
+    """click.Path that refuses what no file name can hold (a NUL byte) with a usage error,
+    not os.stat's ValueError; files only, given as pathlib.Path."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            self.fail("a file name cannot contain a NUL byte", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def db_option(fn: F) -> F:
     """--db on a subcommand too (`tickwork list --db x.db`), overriding the group's."""
     return click.option(
         "--db",
         "db",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=FilePath(),
         default=None,
         help="Database file (overrides the global --db and TICKWORK_DB).",
     )(fn)

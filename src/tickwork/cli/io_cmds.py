@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tickwork.cli.common import db_option, open_store
+from tickwork.cli.common import FilePath, db_option, open_store
 from tickwork.cli.errors import CliError
 
 if TYPE_CHECKING:
@@ -29,7 +29,14 @@ def _read(source: str) -> str:
             raise CliError(
                 "reading from a terminal: pipe a file in (crontab -l | ...) or give FILE"
             )
-        return sys.stdin.read()
+        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        if isinstance(data, str):
+            return data
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise CliError(f"stdin: not UTF-8 text (an undecodable byte on line {line})") from None
     path = Path(source).expanduser()
     try:
         return path.read_text(encoding="utf-8")
@@ -37,8 +44,8 @@ def _read(source: str) -> str:
         raise CliError(f"{source}: file not found") from None
     except IsADirectoryError:
         raise CliError(f"{source}: is a directory, give a file") from None
-    except UnicodeDecodeError:
-        raise CliError(f"{source}: not UTF-8 text") from None
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise CliError(f"{source}: cannot read it ({exc.strerror})") from None
 
@@ -210,7 +217,7 @@ def _write_atomic(path: Path, text: str) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FilePath(),
     help="Write to FILE (replaced atomically) instead of stdout.",
 )
 @click.option(
@@ -265,7 +272,7 @@ def export_cmd(
 
 
 @click.command("sync")
-@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", required=False, type=FilePath())
 @click.option("--dry-run", is_flag=True, help="Print the plan only.")
 @click.option(
     "--prune-missing",

@@ -10,6 +10,7 @@ import click
 
 from tickwork import __version__
 from tickwork.cli.backfill import BACKFILL_COMMANDS
+from tickwork.cli.common import FilePath
 from tickwork.cli.doctor import DOCTOR_COMMANDS
 from tickwork.cli.errors import translate
 from tickwork.cli.io_cmds import IO_COMMANDS
@@ -36,7 +37,7 @@ class TickworkGroup(click.Group):
 @click.option(
     "--db",
     "db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FilePath(),
     envvar="TICKWORK_DB",
     help="Database file [env TICKWORK_DB; default ~/.local/share/tickwork/tickwork.db].",
 )
@@ -51,7 +52,7 @@ class TickworkGroup(click.Group):
 @click.option(
     "--sync",
     "sync_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FilePath(),
     help="Keep the schedules of this tickwork.toml synced while the UI runs.",
 )
 @click.version_option(__version__, prog_name="tickwork")

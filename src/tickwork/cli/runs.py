@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tickwork.cli.common import db_option, echo_json, open_store
+from tickwork.cli.common import FilePath, db_option, echo_json, open_store
 from tickwork.cli.errors import CliError
 from tickwork.domain.runs import RUN_STATUSES, Run, RunnerLease
 from tickwork.domain.secrets import mask_text
@@ -110,7 +110,7 @@ def event_line(event: object, fmt: str) -> str:
 @click.option(
     "--sync",
     "sync_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FilePath(),
     help="A tickwork.toml to sync now and again whenever it changes.",
 )
 @click.option(

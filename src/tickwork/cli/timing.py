@@ -95,6 +95,8 @@ def next_cmd(ctx: click.Context, hours: float, limit: int, as_json: bool, db: Pa
     from tickwork.domain.humanize import format_local, local, relative
     from tickwork.store.fires import fires_between
 
+    if hours != hours:  # FloatRange lets nan through
+        raise click.BadParameter("nan is not a number of hours", param_hint="'--hours'")
     store = open_store(ctx, db)
     now = utcnow()
     end = now + timedelta(hours=hours)

@@ -7,7 +7,7 @@ future run to ration; the runner's own catch-up walk does the same); end_at stil
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tickwork.domain import fields, spec
 from tickwork.domain.errors import InvalidSchedule
@@ -54,7 +54,8 @@ def fires_in_window(s: Schedule, start: datetime, end: datetime, limit: int) -> 
     tells the caller the window holds too many)."""
     walk = s.with_changes(max_runs=None)
     out: list[datetime] = []
-    after = start - timedelta(microseconds=1)
+    # the instant before start (the fires are strictly after it); year 1 holds no earlier one
+    after = max(start, datetime(1, 1, 2, tzinfo=UTC)) - timedelta(microseconds=1)
     while len(out) <= limit:
         batch = spec.upcoming(walk, after, _BATCH)
         for t in batch:

@@ -62,6 +62,8 @@ def complete_timezone(prefix: str, limit: int = 20) -> list[str]:
 def suggest_timezones(text: str, limit: int = 3) -> list[str]:
     """Close IANA names, best first; only those nearly as close as the best one."""
     key = text.strip().lower()
+    if len(key) > 64:  # no zone name is this long; difflib's time grows with the square
+        return []
     lowered = _lower_map()
     pool = list(lowered)
     if "/" not in key:  # "Londn" -> compare with the last path component

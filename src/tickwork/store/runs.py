@@ -91,8 +91,11 @@ class RunStore:
         rows = self.store.query(f"{SELECT_RUN} WHERE r.id = ?", (run_id,))
         if rows:
             return run_from_row(rows[0])
+        if not run_id or len(run_id) > 100:  # longer than any id (SQLite caps LIKE patterns)
+            return None
+        escaped = run_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         prefix = self.store.query(
-            f"{SELECT_RUN} WHERE r.id LIKE ? ORDER BY r.id LIMIT 2", (run_id + "%",)
+            f"{SELECT_RUN} WHERE r.id LIKE ? ESCAPE '\\' ORDER BY r.id LIMIT 2", (escaped + "%",)
         )
         return run_from_row(prefix[0]) if len(prefix) == 1 else None
 

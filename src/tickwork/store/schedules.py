@@ -183,6 +183,11 @@ class Store:
         ref = ref.strip()
         if not ref:
             raise ScheduleNotFound("give a schedule id, id prefix or name")
+        if len(ref) > 200:  # longer than any id or name (and SQLite refuses long LIKE patterns)
+            raise ScheduleNotFound(
+                f"no schedule matches the {len(ref)}-character reference: give an id, a unique "
+                "id prefix or an exact name (see tickwork list)"
+            )
         found = self.find(ref)
         if found is not None:
             return found
@@ -215,7 +220,9 @@ class Store:
             clauses.append("active = 1")
         elif state == "paused":
             clauses.append("active = 0")
-        if search:
+        if search and len(search) > 1000:  # longer than any field it is looked for in
+            clauses.append("0")
+        elif search:
             like = "%" + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%") + "%"
             fields = ("name", "expression", "external_id", "deduplication_key", "id")
             clauses.append(
