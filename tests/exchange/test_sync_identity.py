@@ -208,8 +208,8 @@ def test_sync_needs_a_file_or_prune(db_path: Path) -> None:
     assert code == 2 and "give the schedules FILE to sync (or --prune-missing)" in err
 
 
-def test_migration_v6_keeps_declared_schedules_of_a_v5_database(db_path: Path, repo: Path) -> None:
-    """A database at schema 5 with a declared schedule in it opens, and its file still owns
+def test_migration_v7_keeps_declared_schedules_of_a_v6_database(db_path: Path, repo: Path) -> None:
+    """A database at schema 6 with a declared schedule in it opens, and its file still owns
     it: the next sync changes nothing."""
     with Store.open(tmp := db_path.with_name("v-now.db")) as store:
         from tickwork.exchange.declarative import sync as do_sync
@@ -222,9 +222,9 @@ def test_migration_v6_keeps_declared_schedules_of_a_v5_database(db_path: Path, r
     del old["declared_project"]
     conn = sqlite3.connect(db_path)
     db = sqlite_utils.Database(conn)
-    for migrate in MIGRATIONS[:5]:
+    for migrate in MIGRATIONS[:6]:
         migrate(db)
-    conn.execute("PRAGMA user_version = 5")
+    conn.execute("PRAGMA user_version = 6")
     conn.execute("PRAGMA application_id = 1953063787")
     conn.execute(
         f"INSERT INTO schedules ({', '.join(old)}) VALUES ({', '.join('?' for _ in old)})",
