@@ -189,3 +189,33 @@ def test_inherit_env_must_be_a_boolean(db_path: Path, tmp_path: Path, value: obj
                 }
             )
         assert store.count() == 0
+
+
+async def test_the_edit_form_sets_inherit_env(db_path: Path) -> None:
+    from textual.widgets import Checkbox
+
+    from tickwork.ui.app import create_app
+
+    with Store.open(db_path) as store:
+        store.create(
+            {"name": "job", "every": "1h", "action": {"kind": "command", "command": "true"}}
+        )
+    app = create_app(db_path, runner=False)
+    async with app.run_test(size=(160, 60)) as pilot:
+        for _ in range(3):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        await pilot.press("e")
+        for _ in range(3):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        box = app.screen.query_one("#f-inherit_env", Checkbox)
+        assert box.value is False
+        box.value = True
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        for _ in range(3):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+    with Store.open(db_path) as store:
+        assert store.resolve("job").inherit_env is True

@@ -44,7 +44,17 @@ KINDS: tuple[tuple[Kind, str], ...] = (
 TEXT_KEYS = tuple(
     k
     for k in FORM_KEYS
-    if k not in ("active", "timing", "days_of_week", "kind", "method", "overlap", "catchup")
+    if k
+    not in (
+        "active",
+        "inherit_env",
+        "timing",
+        "days_of_week",
+        "kind",
+        "method",
+        "overlap",
+        "catchup",
+    )
 )
 TZ_HINT = "IANA name; tab or → accepts the completion"
 
@@ -211,6 +221,17 @@ class ScheduleForm(VerticalScroll):
                 *field_row("Command", "command", self._input("command", "echo hello")),
                 *field_row("Directory", "cwd", self._input("cwd", "working directory")),
                 *field_row("Environment", "env", self._area("env"), hint="KEY=value, one per line"),
+                *field_row(
+                    "Inherit env",
+                    "inherit_env",
+                    Checkbox(
+                        "the runner's environment, not cron's minimal one",
+                        v.inherit_env,
+                        id="f-inherit_env",
+                        compact=True,
+                        disabled=self.read_only,
+                    ),
+                ),
             ]
         elif value == "http":
             rows = [
@@ -268,6 +289,8 @@ class ScheduleForm(VerticalScroll):
             value = next((sel.value for sel in selects), None)
             data[key] = value if isinstance(value, str) else getattr(self.initial, key)
         data["active"] = self.query_one("#f-active", Checkbox).value
+        inherit = self.query("#f-inherit_env").results(Checkbox)
+        data["inherit_env"] = next((c.value for c in inherit), self.initial.inherit_env)
         if self.query("#f-days_of_week"):
             data["days_of_week"] = tuple(
                 sorted(n for n, _ in DAY_LABELS if self.query_one(f"#day-{n}", Checkbox).value)

@@ -50,6 +50,7 @@ class FormValues:
     command: str = ""
     cwd: str = ""
     env: str = ""  # KEY=value per line
+    inherit_env: bool = False  # the runner's environment instead of cron's minimal one
     url: str = ""
     method: str = "POST"
     headers: str = ""  # Key: value per line
@@ -95,6 +96,7 @@ def from_schedule(s: Schedule, *, clone: bool = False) -> FormValues:
         name=s.name + (" (copy)" if clone else ""),
         description=s.description or "",
         active=s.active,
+        inherit_env=s.inherit_env,
         timing=timing,
         cron=s.expression if timing == "cron" else "",
         time_of_day=s.time_of_day or "",
@@ -156,6 +158,8 @@ def action_data(v: FormValues) -> dict[str, Any]:
 def create_data(v: FormValues) -> dict[str, Any]:
     """Input fields for store.create (what `tickwork add` would send)."""
     data: dict[str, Any] = {"name": v.name, "active": v.active, "timezone": v.timezone or None}
+    if v.inherit_env:
+        data["inherit_env"] = True
     data.update(timing_data(v))
     data["action"] = action_data(v)
     for key in (*POLICY_FIELDS, *CLEARABLE_KEYS):
@@ -173,6 +177,8 @@ def patch_data(initial: FormValues, v: FormValues) -> dict[str, Any]:
         data["name"] = v.name
     if "active" in changed:
         data["active"] = v.active
+    if "inherit_env" in changed:
+        data["inherit_env"] = v.inherit_env
     if changed & {"timing", *TIMING_KEYS[v.timing]}:
         data.update(timing_data(v))
     if "timezone" in changed:
