@@ -51,7 +51,7 @@ EXPECTED_PAYLOAD = {
 }
 
 
-def gone(pid: int, within: float = 2.0) -> bool:
+def gone(pid: int, within: float = 30.0) -> bool:
     """True once the process no longer runs (absent, or a zombie nobody reaped yet)."""
     deadline = time.monotonic() + within
     while True:
@@ -71,7 +71,7 @@ def gone(pid: int, within: float = 2.0) -> bool:
         time.sleep(0.02)
 
 
-async def read_pid(path: Path, within: float = 5.0) -> int:
+async def read_pid(path: Path, within: float = 30.0) -> int:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         text = path.read_text().strip() if path.exists() else ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,11 +14,25 @@ FIXED_NOW = datetime(2026, 3, 2, 12, 0, 0, tzinfo=UTC)  # a Monday
 
 
 class FakeClock:
+    """A wall clock and a monotonic clock that move only when a test moves them.
+
+    The monotonic clock starts at 0.0, as on a machine booted a moment ago: nothing may take
+    0.0 for "never". `advance` moves both (time passing); setting `now` alone is a step of the
+    wall clock (an NTP correction, a VM's clock fixed, a suspend)."""
+
     def __init__(self, now: datetime = FIXED_NOW) -> None:
         self.now = now
+        self.mono = 0.0
 
     def __call__(self) -> datetime:
         return self.now
+
+    def monotonic(self) -> float:
+        return self.mono
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+        self.mono += seconds
 
 
 @pytest.fixture

@@ -23,6 +23,8 @@ from tickwork.domain.timeutil import Clock, parse_iso, utcnow
 from tickwork.runner import RunEvent, Runner
 from tickwork.store import Store
 
+from ..conftest import FakeClock
+
 ROOT = Path(__file__).resolve().parents[2]
 PY_ACTION: dict[str, str] = {"kind": "python", "target": "builtins:len"}  # fast, succeeds
 SECOND = timedelta(seconds=1)
@@ -154,6 +156,8 @@ async def in_process(
     store = await asyncio.to_thread(Store.open, db, clock=clock)
     events = Events()
     options.setdefault("mode", "headless")
+    if isinstance(clock, FakeClock):  # the test drives both clocks
+        options.setdefault("monotonic", clock.monotonic)
     runner = Runner(store, clock=clock, on_event=events, **options)
     task = asyncio.create_task(runner.run())
     try:
@@ -163,6 +167,23 @@ async def in_process(
         await runner.stop(grace)
         await asyncio.wait_for(task, timeout=grace + 15)
         await asyncio.to_thread(store.close)
+
+
+async def cycled(runner: Runner, cycles: int = 2, timeout: float = 60) -> None:
+    """Wake the runner until it has run `cycles` more loop cycles (after a test moved its clock:
+    the first sees the new time; the second starts what the first made ready)."""
+    target = runner.cycles + cycles
+    deadline = time.monotonic() + timeout
+    while runner.cycles < target:
+        assert time.monotonic() < deadline, f"the runner did not cycle ({runner.cycles})"
+        runner.wake()
+        await asyncio.sleep(0.01)
+
+
+async def step(runner: Runner, clock: FakeClock, seconds: float = 1.0, cycles: int = 2) -> None:
+    """Let `seconds` pass (both clocks) and the runner see it."""
+    clock.advance(seconds)
+    await cycled(runner, cycles)
 
 
 class RunnerProcess:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -10,7 +9,21 @@ from tickwork.domain.timeutil import parse_iso
 from tickwork.store import Store
 from tickwork.store.claims import enqueue_manual
 
-from .conftest import SECOND, add, command, grid_problems, in_process, runs_of, schedule_row
+from ..conftest import FakeClock
+from .conftest import (
+    SECOND,
+    add,
+    async_wait_until,
+    command,
+    grid_problems,
+    in_process,
+    query,
+    runs_of,
+    schedule_row,
+    step,
+)
+
+OPEN = "SELECT 1 FROM runs WHERE status IN ('running', 'pending')"
 
 CORRUPTIONS = {  # column -> a value tickwork never writes (a hand edit, another version)
     "expression": "61 * * * *",
@@ -26,8 +39,10 @@ FAILING_ACTIONS = {
 }
 
 
-async def test_bad_actions_and_bad_rows_do_not_stop_the_runner(db_path: Path) -> None:
-    with Store.open(db_path) as store:
+async def test_bad_actions_and_bad_rows_do_not_stop_the_runner(
+    db_path: Path, clock: FakeClock
+) -> None:
+    with Store.open(db_path, clock=clock) as store:
         good = add(store, "good", catchup="all")
         failing = {
             name: add(store, name, max_runs=2, action=action).id
@@ -41,8 +56,10 @@ async def test_bad_actions_and_bad_rows_do_not_stop_the_runner(db_path: Path) ->
             conn.execute(f"UPDATE schedules SET {column} = ? WHERE id = ?", (value, broken[column]))
     conn.close()
 
-    async with in_process(db_path) as (_runner, events):
-        await asyncio.sleep(3.2)
+    async with in_process(db_path, clock=clock) as (runner, events):
+        for _ in range(3):
+            await step(runner, clock)
+            assert await async_wait_until(lambda: not query(db_path, OPEN), 30)
 
     for column, schedule_id in broken.items():
         row = schedule_row(db_path, schedule_id)
@@ -66,20 +83,23 @@ async def test_bad_actions_and_bad_rows_do_not_stop_the_runner(db_path: Path) ->
 
 
 async def test_an_unexpected_database_error_is_logged_and_the_runner_recovers(
-    db_path: Path,
+    db_path: Path, clock: FakeClock
 ) -> None:
-    with Store.open(db_path) as store:
+    with Store.open(db_path, clock=clock) as store:
         s = add(store, "steady", catchup="all")
     conn = sqlite3.connect(db_path, isolation_level=None)
     conn.execute(  # every claim fails until the trigger goes
         "CREATE TRIGGER tw_refuse BEFORE INSERT ON runs BEGIN SELECT RAISE(ABORT, 'refused'); END"
     )
-    async with in_process(db_path) as (runner, events):
-        await asyncio.sleep(2.5)
+    async with in_process(db_path, clock=clock) as (runner, events):
+        for _ in range(2):
+            await step(runner, clock)
         assert runs_of(db_path, s.id) == []
         assert any("cycle failed" in n and "refused" in n for n in events.notes()), events.notes()
         conn.execute("DROP TRIGGER tw_refuse")
-        await asyncio.sleep(2.5)
+        await step(runner, clock)
+        assert await async_wait_until(lambda: len(runs_of(db_path, s.id)) == 3, 30)
+        assert await async_wait_until(lambda: not query(db_path, OPEN), 30)
         assert runner.state == "active"
     conn.close()
     runs = runs_of(db_path, s.id)
@@ -87,8 +107,10 @@ async def test_an_unexpected_database_error_is_logged_and_the_runner_recovers(
     assert grid_problems([r["scheduled_for"] for r in runs]) == []  # catchup=all: nothing lost
 
 
-async def test_a_next_run_written_in_another_iso_form_is_still_claimed(db_path: Path) -> None:
-    with Store.open(db_path) as store:
+async def test_a_next_run_written_in_another_iso_form_is_still_claimed(
+    db_path: Path, clock: FakeClock
+) -> None:
+    with Store.open(db_path, clock=clock) as store:
         s = add(store, "zulu", catchup="all")
     conn = sqlite3.connect(db_path)
     with conn:  # same instant, written as another program would: "Z" and no offset digits
@@ -97,8 +119,10 @@ async def test_a_next_run_written_in_another_iso_form_is_still_claimed(db_path: 
             (s.id,),
         )
     conn.close()
-    async with in_process(db_path) as (_runner, events):
-        await asyncio.sleep(2.5)
+    async with in_process(db_path, clock=clock) as (runner, events):
+        await step(runner, clock, 2)  # "Z" sorts after "+00:00": due by text a moment later
+        assert await async_wait_until(lambda: bool(runs_of(db_path, s.id)), 30)
+        assert await async_wait_until(lambda: not query(db_path, OPEN), 30)
     runs = runs_of(db_path, s.id)
     assert runs and runs[0]["status"] == "succeeded", events.notes()
     assert not any("cycle failed" in n for n in events.notes())

@@ -34,7 +34,14 @@ def recorder(path: Path) -> dict[str, str]:
 async def run_once(db: Path, clock: FakeClock, **options: object) -> tuple[Runner, Events]:
     events = Events()
     with Store.open(db, clock=clock) as store:
-        runner = Runner(store, mode="headless", clock=clock, on_event=events, **options)  # type: ignore[arg-type]
+        runner = Runner(
+            store,
+            mode="headless",
+            clock=clock,
+            monotonic=clock.monotonic,
+            on_event=events,
+            **options,  # type: ignore[arg-type]
+        )
         await runner.run(once=True)
     return runner, events
 

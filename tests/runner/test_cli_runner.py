@@ -6,7 +6,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -43,10 +42,8 @@ def test_run_once_fires_what_is_due_and_exits(db_path: Path) -> None:
         due = add(store, "due", every="10s", action=command("echo hello-$TICKWORK_ATTEMPT"))
         later = add(store, "later", cron="0 0 1 1 *")
     assert due.next_run_at is not None and due.next_run_at < utcnow()
-    began = time.monotonic()
     done = cli(db_path, "run", "--once")
     assert done.returncode == 0, done.stderr
-    assert time.monotonic() - began < 10
     [run] = runs_of(db_path, due.id)
     assert (run["status"], run["trigger"], run["output"]) == ("succeeded", "schedule", "hello-1\n")
     assert run["scheduled_for"] == due.next_run_at
@@ -66,20 +63,71 @@ def test_run_once_fires_what_is_due_and_exits(db_path: Path) -> None:
     assert query(db_path, "SELECT count(*) FROM runners")[0][0] == 0
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT])
 def test_a_stop_signal_lets_a_short_action_finish(
-    db_path: Path, spawn: Callable[..., RunnerProcess], sig: signal.Signals
+    db_path: Path, tmp_path: Path, spawn: Callable[..., RunnerProcess], sig: signal.Signals
 ) -> None:
+    """What service managers send (SIGHUP too: it killed the runner with its run left
+    `running`) stops the runner gracefully: the action finishes, is recorded, the lease goes."""
+    gate = tmp_path / "gate"
     with Store.open(db_path) as store:
-        s = add(store, "short", max_runs=1, action=command("sleep 1; echo finished"))
+        s = add(
+            store,
+            "short",
+            max_runs=1,
+            action=command(f"until [ -e {gate} ]; do sleep 0.02; done; echo finished"),
+        )
     runner = spawn(db_path)
-    assert wait_until(lambda: running(db_path, s.id), 8)
+    assert wait_until(lambda: running(db_path, s.id), 30)
     runner.proc.send_signal(sig)
-    assert runner.proc.wait(10) == 0
+    assert wait_until(lambda: "stopping" in states(db_path), 30)
+    gate.touch()
+    assert runner.proc.wait(60) == 0, runner.text()
     [run] = runs_of(db_path, s.id)
     assert (run["status"], run["output"]) == ("succeeded", "finished\n")
-    assert run["duration"] >= 1.0
     assert runner.text().splitlines()[-1].endswith("runner    stopped")
+    assert query(db_path, "SELECT count(*) FROM runners")[0][0] == 0
+
+
+def states(db: Path) -> list[str]:
+    return [r[0] for r in query(db, "SELECT state FROM runners")]
+
+
+def test_a_closed_stdout_ends_the_runner_cleanly(db_path: Path) -> None:
+    """`tickwork run | head -1`: the reader goes away; the runner stops, records its runs,
+    releases its lease, and prints no traceback."""
+    with Store.open(db_path) as store:
+        s = add(store, "tick", action=command("true"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tickwork", "--db", str(db_path), "run"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert b"runner    started" in proc.stdout.readline()
+    assert wait_until(lambda: len(runs_of(db_path, s.id)) >= 1, 30)
+    proc.stdout.close()  # as head does after its line
+    assert proc.wait(60) == 0
+    err = proc.stderr.read().decode()
+    assert "Traceback" not in err and "exception" not in err.lower(), err
+    left = [(r["status"], r["error"]) for r in runs_of(db_path, s.id)]
+    assert all(status != "running" for status, _ in left), left  # queued fires may wait
+    assert query(db_path, "SELECT count(*) FROM runners")[0][0] == 0
+
+
+def test_trigger_no_wait_without_a_runner_queues_and_says_so(db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        s = add(store, "later", active=False, action=command("echo ran"))
+    done = cli(db_path, "trigger", "later", "--no-wait")
+    assert done.returncode == 0, done.stderr
+    [run] = runs_of(db_path, s.id)
+    assert run["status"] == "pending"  # not run in the foreground
+    assert f"queued {run['id']} for 'later'; no runner is alive" in done.stdout
+    as_json = cli(db_path, "trigger", "later", "--no-wait", "--json")
+    assert json.loads(as_json.stdout)["status"] == "pending"
+    assert cli(db_path, "run", "--once").returncode == 0  # the next runner runs them
+    assert [r["status"] for r in runs_of(db_path, s.id)] == ["succeeded", "succeeded"]
 
 
 def test_sigterm_past_the_grace_cancels_and_logs_json(
@@ -90,10 +138,8 @@ def test_sigterm_past_the_grace_cancels_and_logs_json(
     runner = spawn(db_path, "--grace", "0.5", "--log-format", "json")
     assert wait_until(lambda: running(db_path, s.id), 8)
     pid = runs_of(db_path, s.id)[0]["pid"]
-    began = time.monotonic()
     runner.proc.send_signal(signal.SIGTERM)
-    assert runner.proc.wait(10) == 0
-    assert time.monotonic() - began < 5
+    assert runner.proc.wait(25) == 0  # well before the action's 30 s
     [run] = runs_of(db_path, s.id)
     assert run["status"] == "cancelled"
     assert run["error"] == "cancelled: runner stopped (shutdown grace 0.5s)"
@@ -228,7 +274,7 @@ def test_keep_runs_prunes_old_finished_runs(db_path: Path) -> None:
 
 
 async def test_a_run_that_ends_during_the_stopping_heartbeat_does_not_break_shutdown(
-    db_path: Path,
+    db_path: Path, tmp_path: Path
 ) -> None:
     """Found in CI: a run finishing while the stopping lease was written left nothing to wait
     for, and `asyncio.wait([])` raised, so `tickwork run` exited 1 on SIGTERM."""
@@ -239,15 +285,20 @@ async def test_a_run_that_ends_during_the_stopping_heartbeat_does_not_break_shut
     class SlowStoppingBeat(Runner):
         async def _beat(self, now: datetime, state: str | None = None) -> None:
             await super()._beat(now, state)
-            if state == "stopping":
-                await asyncio.sleep(0.6)  # the running action (sleep 0.2) ends meanwhile
+            if state == "stopping":  # the running action ends meanwhile
+                gate.touch()
+                if self.tasks:
+                    await asyncio.wait(list(self.tasks.values()))
 
     with Store.open(db_path) as store:
-        s = add(store, "short", every="1s", action=command("sleep 0.2"))
+        gate = tmp_path / "gate"
+        s = add(
+            store, "short", every="1s", action=command(f"until [ -e {gate} ]; do sleep 0.02; done")
+        )
         runner = SlowStoppingBeat(store, mode="headless")
         task = asyncio.create_task(runner.run())
-        assert await asyncio.to_thread(wait_until, lambda: running(db_path, s.id), 10)
+        assert await asyncio.to_thread(wait_until, lambda: running(db_path, s.id), 30)
         await runner.stop()
-        await asyncio.wait_for(task, 10)  # raised ValueError before the fix
+        await asyncio.wait_for(task, 60)  # raised ValueError before the fix
     assert runner.state == "stopped"
     assert runs_of(db_path, s.id)[0]["status"] == "succeeded"

@@ -15,7 +15,9 @@ from .conftest import Events, add, command, runs_of
 async def fire_once(db: Path, clock: FakeClock) -> Events:
     events = Events()
     with Store.open(db, clock=clock) as store:
-        await Runner(store, mode="headless", clock=clock, on_event=events).run(once=True)
+        await Runner(
+            store, mode="headless", clock=clock, monotonic=clock.monotonic, on_event=events
+        ).run(once=True)
     return events
 
 

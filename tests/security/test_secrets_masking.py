@@ -303,19 +303,19 @@ def test_secrets_from_files_and_environment_variables(
 
 def test_the_log_and_the_run_record_never_hold_a_credential(db_path: Path) -> None:
     past = utcnow() - timedelta(seconds=30)
-    with Store.open(db_path, clock=lambda: past) as store:
-        store.create(
-            {
-                "name": "unreachable",
-                "every": "10s",
-                "action": {
-                    "kind": "http",
-                    "url": "http://user:pa55word@127.0.0.1:9/x?token=tok123query",
-                },
-                "on_failure": "http://hookuser:hookpw@127.0.0.1:9/f?sig=SIG999",
-            }
-        )
     for fmt in ("text", "json"):
+        with Store.open(db_path, clock=lambda: past) as store:  # due now, for each log format
+            store.create(
+                {
+                    "name": f"unreachable-{fmt}",
+                    "every": "10s",
+                    "action": {
+                        "kind": "http",
+                        "url": "http://user:pa55word@127.0.0.1:9/x?token=tok123query",
+                    },
+                    "on_failure": "http://hookuser:hookpw@127.0.0.1:9/f?sig=SIG999",
+                }
+            )
         done = subprocess.run(
             [
                 sys.executable,

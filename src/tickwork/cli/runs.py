@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -108,6 +110,13 @@ def event_line(event: object, fmt: str) -> str:
     help="Finished runs kept per schedule (older ones are pruned in the background).",
 )
 @click.option(
+    "--check-every",
+    default=300.0,
+    show_default=True,
+    type=click.FloatRange(1),
+    help="Seconds between integrity checks of the database file (a damaged one stops the runner).",
+)
+@click.option(
     "--sync",
     "sync_file",
     type=FilePath(),
@@ -141,6 +150,7 @@ def run_cmd(
     grace: float,
     lease_ttl: float,
     keep_runs: int,
+    check_every: float,
     sync_file: Path | None,
     metrics_address: str | None,
     metrics_per_schedule: bool,
@@ -161,8 +171,7 @@ def run_cmd(
     ops: Operations | None = None
 
     def log(event: RunEvent) -> None:
-        click.echo(event_line(event, log_format))
-        sys.stdout.flush()
+        STDOUT.line(event_line(event, log_format))
         if ops is not None:
             ops.on_event(event)
 
@@ -175,6 +184,7 @@ def run_cmd(
         lease_ttl=lease_ttl,
         heartbeat=max(0.5, lease_ttl / 5),
         keep_runs=keep_runs,
+        check_every=check_every,
         inherit_env=inherit_env,
     )
     try:
@@ -192,14 +202,16 @@ def run_cmd(
         ops.stopping()
         stopping.append(asyncio.ensure_future(runner.stop()))
 
+    STDOUT.on_closed = stop  # `tickwork run | head`: the reader went away
+
     async def main() -> None:
         assert ops is not None
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in STOP_SIGNALS:
             loop.add_signal_handler(sig, stop)
         ops.start()
         if log_format == "text":
-            click.echo(f"{iso_ms(utcnow())} runner    started on {store.path} (pid {os.getpid()})")
+            STDOUT.line(f"{iso_ms(utcnow())} runner    started on {store.path} (pid {os.getpid()})")
         if ops.url is not None:
             log_line(f"metrics on {ops.url}/metrics and {ops.url}/healthz", log_format)
         watcher: asyncio.Task[None] | None = None
@@ -218,9 +230,43 @@ def run_cmd(
                 watcher.cancel()
             ops.close()
         if log_format == "text":
-            click.echo(f"{iso_ms(utcnow())} runner    stopped")
+            STDOUT.line(f"{iso_ms(utcnow())} runner    stopped")
 
     asyncio.run(main())
+    if runner.fault is not None:  # the database became unusable (damaged, read-only)
+        raise CliError(str(runner.fault))
+
+
+# What service managers send to stop a daemon (systemd: SIGTERM, and SIGHUP when its terminal
+# goes; Ctrl+C: SIGINT; Ctrl+\\: SIGQUIT): each stops the runner gracefully, runs get --grace.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT)
+
+
+class Output:
+    """The runner's log on stdout. A closed stdout (`tickwork run | head`) stops the runner
+    cleanly, once, with no traceback: later lines go nowhere."""
+
+    def __init__(self) -> None:
+        self.closed = False
+        self.on_closed: Callable[[], object] | None = None
+
+    def line(self, text: str) -> None:
+        if self.closed:
+            return
+        try:
+            click.echo(text)
+            sys.stdout.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            self.closed = True
+            with contextlib.suppress(OSError):  # nothing more reaches the pipe, not even at exit
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                os.close(devnull)
+            if self.on_closed is not None:
+                self.on_closed()
+
+
+STDOUT = Output()
 
 
 def log_sync(result: object, fmt: str, *, quiet: bool = False) -> None:
@@ -241,10 +287,9 @@ def log_line(text: str, fmt: str, event: str = "runner") -> None:
     """A line of the runner's own (not of a run), text or JSON."""
     now = iso_ms(utcnow())
     if fmt == "json":
-        click.echo(json.dumps({"ts": now, "event": event, "detail": text}))
+        STDOUT.line(json.dumps({"ts": now, "event": event, "detail": text}))
     else:
-        click.echo(f"{now} {event:<9} {text}")
-    sys.stdout.flush()
+        STDOUT.line(f"{now} {event:<9} {text}")
 
 
 @click.command("trigger")
@@ -275,12 +320,24 @@ def trigger_cmd(ctx: click.Context, ref: str, wait: bool, as_json: bool, db: Pat
         if not wait:
             return
         final = _wait_for(store, run.id)
+    elif not wait:  # queued, and said so: the next runner to start runs it
+        if as_json:
+            echo_json(run.to_json())
+        else:
+            click.echo(
+                f"queued {run.id} for {s.name!r}; no runner is alive: it starts when one does "
+                "(tickwork run, or the UI)"
+            )
+        return
     if final is None or final.status == "pending":  # no runner, or it went away meanwhile
         if not as_json:
             click.echo(f"running {s.name!r} now ({run.id})")
         import asyncio
 
-        asyncio.run(Runner(store, mode="manual").run_one(run.id))
+        manual = Runner(store, mode="manual")
+        asyncio.run(manual.run_one(run.id))
+        if manual.fault is not None:
+            raise CliError(str(manual.fault))
         final = store.runs.get(run.id)
     assert final is not None
     if as_json:

@@ -8,20 +8,18 @@ several processes, can share one database this way.
 
 from __future__ import annotations
 
-import random
 import sqlite3
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from tickwork.domain import spec
 from tickwork.domain.errors import ScheduleNotFound
 from tickwork.domain.model import Schedule
-from tickwork.domain.runs import FAILED_STATUSES, Run, RunnerLease
+from tickwork.domain.runs import Run, RunnerLease
 from tickwork.domain.timeutil import iso, iso_ms, parse_iso
-from tickwork.store.failures import record_fire
 from tickwork.store.rows import SCHEDULE_COLUMNS, SELECT_SCHEDULE, from_row
-from tickwork.store.runs import SELECT_RUN, insert_run, run_from_row
+from tickwork.store.runs import SELECT_RUN, insert_run, run_from_row, run_to_row
 
 if TYPE_CHECKING:
     from tickwork.store.schedules import Store
@@ -34,6 +32,11 @@ MAX_BACKLOG = 100_000  # fires looked at per claim
 # What reading a stored schedule that tickwork cannot use raises (edited by hand, another
 # version): bad JSON, an expression or time zone the cron engine rejects, a bad timestamp.
 UNREADABLE = (ValueError, KeyError, TypeError)
+
+
+class LeaseLost(Exception):
+    """The claiming runner's lease expired or is gone (it was stopped or suspended meanwhile):
+    nothing was claimed; the runner renews its lease before it claims again (self-fencing)."""
 
 
 @dataclass
@@ -156,6 +159,91 @@ def _plan(
     return fire, missed
 
 
+def _not_recorded(
+    conn: sqlite3.Connection, schedule_id: str, times: list[datetime]
+) -> list[datetime]:
+    """`times` without the fires that already have a run (fired, missed or skipped before the
+    wall clock was stepped back and the same instants came round again)."""
+    if not times:
+        return times
+    seen: set[str] = set()
+    for i in range(0, len(times), 500):
+        chunk = [iso(t) for t in times[i : i + 500]]
+        marks = ", ".join("?" for _ in chunk)
+        rows = conn.execute(
+            f"SELECT scheduled_for FROM runs WHERE schedule_id = ? AND attempt = 1 "
+            f"AND scheduled_for IN ({marks})",
+            (schedule_id, *chunk),
+        ).fetchall()
+        seen.update(r[0] for r in rows)
+    return [t for t in times if iso(t) not in seen] if seen else times
+
+
+def rewind(store: Store, now: datetime, step: timedelta) -> list[tuple[Schedule, datetime]]:
+    """After the wall clock stepped back by `step`: bring each next_run_at that now lies beyond
+    the schedule's next fire after `now` back to it (cron keeps firing, intervals keep their
+    grid). Fires that ran are not fired again (see _not_recorded); fires only judged (missed,
+    skipped) or queued at times that have not come yet are judged again when they come; other
+    waiting runs (retries, manual runs) move back by the step. Returns what moved."""
+    moved: list[tuple[Schedule, datetime]] = []
+    ahead = iso(now)
+    with store.write() as conn:
+        queued = conn.execute(
+            "SELECT schedule_id, count(*) FROM runs WHERE status = 'pending' AND attempt = 1 "
+            "AND trigger IN ('schedule', 'catchup') AND scheduled_for > ? GROUP BY schedule_id",
+            (ahead,),
+        ).fetchall()
+        for schedule_id, count in queued:  # they were counted as runs when queued
+            conn.execute(
+                "UPDATE schedules SET run_count = max(0, run_count - ?) WHERE id = ?",
+                (count, schedule_id),
+            )
+        conn.execute(
+            "DELETE FROM runs WHERE scheduled_for > ? AND (status IN ('missed', 'skipped') OR "
+            "(status = 'pending' AND attempt = 1 AND trigger IN ('schedule', 'catchup')))",
+            (ahead,),
+        )
+        for run_id, text in conn.execute(
+            "SELECT id, not_before FROM runs WHERE status = 'pending' AND not_before > ?",
+            (iso_ms(now),),
+        ).fetchall():
+            waits = parse_iso(text)
+            if waits is not None:
+                conn.execute(
+                    "UPDATE runs SET not_before = ? WHERE id = ?",
+                    (iso_ms(max(now, waits - step)), run_id),
+                )
+        rows = conn.execute(
+            f"{SELECT_SCHEDULE} WHERE active = 1 AND next_run_at IS NOT NULL AND next_run_at > ?",
+            (iso(now),),
+        ).fetchall()
+        for row in rows:
+            try:
+                s = from_row(row)
+                upcoming = spec.upcoming(s, now, 1)
+            except UNREADABLE:  # dealt with when due
+                continue
+            if not upcoming or s.next_run_at is None or upcoming[0] >= s.next_run_at:
+                continue
+            conn.execute(
+                "UPDATE schedules SET next_run_at = ? WHERE id = ? AND next_run_at = ?",
+                (iso(upcoming[0]), s.id, row[_NEXT_RUN_COLUMN]),
+            )
+            moved.append((s, upcoming[0]))
+    return moved
+
+
+def previous_fire(store: Store, run: Run) -> datetime | None:
+    """When the schedule last ran before `run` (what TICKWORK_LAST_RUN_AT says): the latest
+    earlier fire that started, whatever its outcome; None for the first."""
+    rows = store.query(
+        "SELECT max(scheduled_for) FROM runs WHERE schedule_id = ? AND scheduled_for < ? "
+        "AND id != ? AND started_at IS NOT NULL",
+        (run.schedule_id, run_to_row(run)["scheduled_for"], run.id),
+    )
+    return parse_iso(rows[0][0]) if rows and rows[0][0] else None
+
+
 def _open_runs(conn: sqlite3.Connection, schedule_id: str) -> tuple[list[Run], list[Run]]:
     rows = conn.execute(
         f"{SELECT_RUN} WHERE r.schedule_id = ? AND r.status IN ('running', 'pending')",
@@ -170,6 +258,8 @@ def claim_due(
 ) -> Claim | None:
     """Claim the due fires of one schedule; None if another runner got there first."""
     with store.write() as conn:
+        if not store.leases.holds(conn, lease, now):
+            raise LeaseLost(f"runner {lease.id} lost its lease")
         row = conn.execute(f"{SELECT_SCHEDULE} WHERE id = ?", (schedule_id,)).fetchone()
         if row is None:
             return None
@@ -178,6 +268,7 @@ def claim_due(
             return None
         stored_next = row[_NEXT_RUN_COLUMN]  # the CAS compares the stored text, whatever its form
         times, next_after, cut = _due_times(s, now)
+        times = _not_recorded(conn, s.id, times)  # a clock stepped back: never a fire twice
         claim = Claim(schedule=s, previous=s)
         policy = s.policies.catchup
         fire, missed = _plan(s, times, now)
@@ -289,6 +380,8 @@ def claim_pending(
         return []
     started: list[Run] = []
     with store.write() as conn:
+        if not store.leases.holds(conn, lease, now):
+            raise LeaseLost(f"runner {lease.id} lost its lease")
         rows = conn.execute(
             f"{SELECT_RUN} WHERE {startable} "
             "ORDER BY r.not_before, r.scheduled_for, r.attempt LIMIT ?",
@@ -356,123 +449,3 @@ def enqueue_manual(store: Store, schedule_id: str, now: datetime) -> Run:
         run = _new_run(s, now, now, "manual", "pending", None)
         insert_run(conn, run)
         return run
-
-
-class OutcomeLike(Protocol):
-    """What an action's outcome carries (the runner's Outcome satisfies it)."""
-
-    @property
-    def status(self) -> str: ...
-    @property
-    def duration(self) -> float: ...
-    @property
-    def output(self) -> str: ...
-    @property
-    def exit_code(self) -> int | None: ...
-    @property
-    def http_status(self) -> int | None: ...
-    @property
-    def error(self) -> str | None: ...
-
-
-def finish(store: Store, run: Run, outcome: OutcomeLike, now: datetime) -> Run | None:
-    """Record a run's outcome; returns the retry run it scheduled, if any.
-
-    A run already judged abandoned (its runner looked dead to another one) still gets its real
-    outcome recorded, but the retry decision taken then stands: no second retry.
-    """
-    with store.write() as conn:
-        row = conn.execute("SELECT status FROM runs WHERE id = ?", (run.id,)).fetchone()
-        if row is None:  # its schedule was deleted meanwhile
-            return None
-        conn.execute(
-            "UPDATE runs SET status = ?, finished_at = ?, duration = ?, output = ?, exit_code = ?, "
-            "http_status = ?, error = ? WHERE id = ?",
-            (
-                outcome.status,
-                iso_ms(now),
-                outcome.duration,
-                outcome.output,
-                outcome.exit_code,
-                outcome.http_status,
-                outcome.error,
-                run.id,
-            ),
-        )
-        conn.execute(
-            "UPDATE schedules SET last_status = ? WHERE id = ?", (outcome.status, run.schedule_id)
-        )
-        if row[0] != "running":
-            return None
-        retry = _maybe_retry(conn, run, outcome.status, now)
-        record_fire(conn, run, outcome.status, now, final=retry is None)
-        return retry
-
-
-def _maybe_retry(conn: sqlite3.Connection, run: Run, status: str, now: datetime) -> Run | None:
-    if status not in FAILED_STATUSES:
-        return None
-    row = conn.execute(f"{SELECT_SCHEDULE} WHERE id = ?", (run.schedule_id,)).fetchone()
-    if row is None:
-        return None
-    try:
-        s = from_row(row)
-    except UNREADABLE:  # a schedule that cannot be read is not retried
-        return None
-    if run.attempt > s.policies.retries:
-        return None
-    delay = s.policies.retry_backoff_seconds * (2 ** (run.attempt - 1))
-    delay *= random.uniform(0.8, 1.2)  # jitter keeps retries of many schedules apart
-    retry = Run(
-        id=spec.new_id("run_"),
-        schedule_id=run.schedule_id,
-        scheduled_for=run.scheduled_for,
-        attempt=run.attempt + 1,
-        trigger="retry" if run.trigger != "manual" else "manual",
-        status="pending",
-        created_at=now,
-        not_before=now + timedelta(seconds=delay),
-        webhook_id=run.webhook_id or run.id,
-        schedule_name=run.schedule_name,
-    )
-    insert_run(conn, retry)
-    return retry
-
-
-def abandon_dead(
-    store: Store, now: datetime, *, exclude_runner: str | None = None
-) -> list[tuple[Run, Run | None]]:
-    """Mark runs whose runner's lease expired as abandoned (retrying if the policy says so).
-
-    `exclude_runner` is the caller: a runner is never dead to itself, whatever its clock says.
-    """
-    out: list[tuple[Run, Run | None]] = []
-    with store.write() as conn:
-        rows = conn.execute(
-            f"{SELECT_RUN} WHERE r.status = 'running' AND r.runner_id IS NOT ? AND NOT EXISTS ("
-            "SELECT 1 FROM runners w WHERE w.id = r.runner_id AND w.expires_at > ?)",
-            (exclude_runner, iso_ms(now)),
-        ).fetchall()
-        for row in rows:
-            run = run_from_row(row)
-            error = f"abandoned: its runner ({run.host or '?'} {run.runner_id}) stopped"
-            conn.execute(
-                "UPDATE runs SET status = 'abandoned', finished_at = ?, error = ? "
-                "WHERE id = ? AND status = 'running'",
-                (iso_ms(now), error, run.id),
-            )
-            conn.execute(
-                "UPDATE schedules SET last_status = 'abandoned' WHERE id = ?", (run.schedule_id,)
-            )
-            retry = _maybe_retry(conn, run, "abandoned", now)
-            record_fire(conn, run, "abandoned", now, final=retry is None)
-            out.append((replace(run, status="abandoned", error=error, finished_at=now), retry))
-    return out
-
-
-def cancel_requested(store: Store, runner_id: str) -> list[str]:
-    rows = store.query(
-        "SELECT id FROM runs WHERE runner_id = ? AND status = 'running' AND cancel_requested = 1",
-        (runner_id,),
-    )
-    return [r[0] for r in rows]

@@ -36,13 +36,15 @@ RUN_COLUMNS = (
     "error",
     "notify_error",
 )
-_SELECT = ", ".join(f"r.{c}" for c in RUN_COLUMNS) + ", s.name"
-SELECT_RUN = f"SELECT {_SELECT} FROM runs r LEFT JOIN schedules s ON s.id = r.schedule_id"
+RUN_FIELDS = ", ".join(f"r.{c}" for c in RUN_COLUMNS) + ", s.name"  # what run_from_row reads
+SELECT_RUN = f"SELECT {RUN_FIELDS} FROM runs r LEFT JOIN schedules s ON s.id = r.schedule_id"
 _TIME_COLUMNS = frozenset(
     {"scheduled_for", "created_at", "not_before", "started_at", "finished_at"}
 )
 DEFAULT_KEEP = 1000
+PRUNE_BATCH = 500  # runs deleted per write transaction: claims never wait long
 RunList = list[Run]
+IdList = list[str]
 
 
 def run_from_row(row: tuple[Any, ...]) -> Run:
@@ -148,19 +150,32 @@ class RunStore:
             conn.execute(f"UPDATE runs SET {sets} WHERE id = ?", [*row.values(), run_id])
 
     def prune(self, keep: int = DEFAULT_KEEP) -> int:
-        """Keep the newest `keep` finished runs per schedule; returns how many were deleted."""
+        """Keep the newest `keep` finished runs per schedule; returns how many were deleted.
+        (The runner prunes batch by batch instead, see prune_targets and prune_batch.)"""
+        deleted = 0
+        for schedule_id in self.prune_targets(keep):
+            while (n := self.prune_batch(schedule_id, keep)) > 0:
+                deleted += n
+                if n < PRUNE_BATCH:
+                    break
+        return deleted
+
+    def prune_targets(self, keep: int) -> IdList:
+        """Schedules with more than `keep` runs (a read: no write lock is taken)."""
+        rows = self.store.query(
+            "SELECT schedule_id FROM runs GROUP BY schedule_id HAVING count(*) > ?", (keep,)
+        )
+        return [r[0] for r in rows]
+
+    def prune_batch(self, schedule_id: str, keep: int, batch: int = PRUNE_BATCH) -> int:
+        """Delete at most `batch` finished runs of one schedule beyond its newest `keep`
+        finished ones, in one short write transaction. Open runs are never deleted."""
         with self.store.write() as conn:
             cur = conn.execute(
-                """
-                DELETE FROM runs WHERE id IN (
-                    SELECT id FROM (
-                        SELECT id, status, ROW_NUMBER() OVER (
-                            PARTITION BY schedule_id ORDER BY created_at DESC, id DESC
-                        ) AS n FROM runs
-                    ) WHERE n > ? AND status NOT IN ('running', 'pending')
-                )
-                """,
-                (keep,),
+                "DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE schedule_id = ? "
+                "AND status NOT IN ('running', 'pending') "
+                "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?)",
+                (schedule_id, batch, keep),
             )
             return cur.rowcount
 
@@ -183,8 +198,19 @@ class LeaseStore:
 
     def beat(self, lease: RunnerLease, now: datetime, ttl: float, state: str) -> RunnerLease:
         """Insert or refresh this runner's lease."""
+        return self.renew(lease, now, ttl, state)[0]
+
+    def renew(
+        self, lease: RunnerLease, now: datetime, ttl: float, state: str
+    ) -> tuple[RunnerLease, bool]:
+        """Insert or refresh this runner's lease; and whether it had been lost meanwhile (gone,
+        or expired before this renewal: other runners may have taken its runs over)."""
         expires = now + timedelta(seconds=ttl)
         with self.store.write() as conn:
+            row = conn.execute(
+                "SELECT expires_at FROM runners WHERE id = ?", (lease.id,)
+            ).fetchone()
+            held = row is not None and (parse_iso(row[0]) or now) > now
             conn.execute(
                 "INSERT INTO runners (id, host, pid, mode, state, started_at, heartbeat_at, "
                 "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
@@ -201,9 +227,27 @@ class LeaseStore:
                     iso_ms(expires),
                 ),
             )
-        return RunnerLease(
+        renewed = RunnerLease(
             lease.id, lease.host, lease.pid, lease.mode, state, lease.started_at, now, expires
         )
+        return renewed, not held
+
+    def holds(self, conn: sqlite3.Connection, lease: RunnerLease, now: datetime) -> bool:
+        """Inside a write transaction: whether `lease` is still this runner's (fencing)."""
+        row = conn.execute("SELECT expires_at FROM runners WHERE id = ?", (lease.id,)).fetchone()
+        return row is not None and (parse_iso(row[0]) or now) > now
+
+    def sweep(self, now: datetime, grace: float) -> int:
+        """Delete leases expired more than `grace` seconds ago whose runner has no run left
+        running (those are abandoned first); returns how many."""
+        cutoff = now - timedelta(seconds=grace)
+        with self.store.write() as conn:
+            cur = conn.execute(
+                "DELETE FROM runners WHERE expires_at < ? AND NOT EXISTS (SELECT 1 FROM runs "
+                "WHERE runs.runner_id = runners.id AND runs.status = 'running')",
+                (iso_ms(cutoff),),
+            )
+            return cur.rowcount
 
     def release(self, runner_id: str) -> None:
         with self.store.write() as conn:

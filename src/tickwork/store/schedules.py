@@ -17,7 +17,7 @@ from tickwork.domain.errors import NotAllowed, ScheduleNotFound
 from tickwork.domain.masked_input import restore_secrets
 from tickwork.domain.model import Schedule
 from tickwork.domain.timeutil import Clock, floor_second, iso, utcnow
-from tickwork.store.db import connect, default_db_path, verify
+from tickwork.store.db import BUSY_TIMEOUT_MS, connect, default_db_path, verify
 from tickwork.store.faults import StoreError, describe, is_busy
 from tickwork.store.rows import SCHEDULE_COLUMNS, SELECT_SCHEDULE, from_row, to_row
 from tickwork.store.runs import LeaseStore, RunStore
@@ -73,6 +73,19 @@ class Store:
     def close(self) -> None:
         with self.lock:
             self.conn.close()
+
+    def verify_file(self) -> None:
+        """PRAGMA quick_check of the file as it is on disk now, through a connection of its own
+        (this one's page cache may hold pages since damaged); raises StoreError if damaged."""
+        try:
+            uri = self.path.absolute().as_uri() + "?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error as exc:
+            raise self._fault(exc) from None
+        try:
+            verify(conn, self.path)
+        finally:
+            conn.close()
 
     def owns(self, other: Path | str) -> bool:
         """Whether `other` is this database file (or its WAL or SHM), by inode (os.stat, never

@@ -1,0 +1,114 @@
+"""Running one claimed run: its action, then its outcome recorded (retried until it is),
+then the hooks. Nothing here is ever cancelled once the action ended."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import random
+import sqlite3
+import time
+from dataclasses import replace
+
+from tickwork.domain import spec
+from tickwork.domain.model import Schedule
+from tickwork.domain.runs import Run
+from tickwork.runner.actions import Outcome, execute
+from tickwork.runner.base import RunnerBase
+from tickwork.runner.failure_policies import slow_timer
+from tickwork.runner.payload import context_for
+from tickwork.runner.storecalls import Halted
+from tickwork.store import StoreError, outcomes
+
+
+class Execution(RunnerBase):
+    def _start(self, run: Run, s: Schedule) -> None:
+        task = asyncio.create_task(self._execute(run, s), name=f"tickwork-run-{run.id}")
+        self.tasks[run.id] = task
+        task.add_done_callback(functools.partial(self._finished, run.id))
+
+    def _finished(self, run_id: str, task: asyncio.Task[None]) -> None:
+        self.tasks.pop(run_id, None)
+        self._recording.discard(run_id)
+        self._look_at(task, f"run {run_id}")
+        self._recheck = True  # a slot is free: look for due and queued work now
+        self._wake.set()
+
+    async def _execute(self, run: Run, s: Schedule) -> None:
+        started = time.monotonic()  # a measurement (the run's duration), not a timer
+        slow: asyncio.TimerHandle | None = None
+        try:
+            if s.policies.jitter_seconds and run.trigger in ("schedule", "catchup"):
+                await self.sleep(random.uniform(0, float(s.policies.jitter_seconds)))
+                run = replace(run, started_at=self.clock())  # when the action really starts
+                await self.calls.persist(
+                    f"record the start of {run.id}",
+                    self.store.runs.update,
+                    run.id,
+                    {"started_at": run.started_at},
+                )
+                started = time.monotonic()
+            self._emit("started", run)
+            slow = slow_timer(s, lambda: self._slow(run, s))  # max_duration_warning
+            upcoming = tuple(spec.upcoming(s, self.clock(), 5)) if s.active else ()
+            ctx = context_for(s, run, upcoming=upcoming, inherit_env=self.inherit_env)
+
+            loop = asyncio.get_running_loop()
+
+            def on_start(pid: int) -> None:  # in a worker thread
+                try:
+                    self.store.runs.update(run.id, {"pid": pid})
+                except (sqlite3.Error, StoreError) as exc:  # best effort: for orphan cleanup
+                    message = f"could not record pid {pid} of {run.id}: {exc}"
+                    loop.call_soon_threadsafe(self.calls.report, "pid", message)
+
+            outcome = await execute(
+                s.action,
+                ctx,
+                timeout=float(s.policies.timeout_seconds),
+                kill_grace=self.kill_grace,
+                on_start=on_start,
+            )
+        except asyncio.CancelledError:
+            reason = self._cancel_reasons.pop(run.id, "cancelled")
+            outcome = Outcome("cancelled", time.monotonic() - started, error=reason)
+        if slow is not None:
+            slow.cancel()
+        self._recording.add(run.id)  # the action ended: from now on only its record matters
+        await self._record(run, s, outcome)
+
+    async def _record(self, run: Run, s: Schedule, outcome: Outcome) -> None:
+        """Record how the run ended (retried until written), then tell the hooks."""
+        try:
+            retry = await self.calls.persist(
+                f"record the outcome of {run.id}",
+                outcomes.finish,
+                self.store,
+                run,
+                outcome,
+                self.clock(),
+            )
+        except Halted as exc:
+            self._halt(exc)
+            self._emit_note(f"the outcome of {run.id} ({outcome.status}) was not recorded: {exc}")
+            return
+        except (StoreError, sqlite3.Error) as exc:  # only when stopping: gave up
+            self._emit_note(
+                f"the outcome of {run.id} ({outcome.status}) could not be recorded ({exc}); "
+                "the next runner will mark it abandoned"
+            )
+            return
+        done = replace(
+            run,
+            status=outcome.status,
+            finished_at=self.clock(),
+            duration=outcome.duration,
+            exit_code=outcome.exit_code,
+            http_status=outcome.http_status,
+            error=outcome.error,
+        )
+        self._emit(outcome.status, done, outcome.error)
+        if retry is not None:
+            self._emit_retry(retry)
+        elif outcome.status != "cancelled":  # the fire's final attempt: tell the hooks
+            await self._notify(s, done, s.last_status)
