@@ -286,3 +286,30 @@ def test_manual_runs_neither_count_nor_reset(db_path: Path) -> None:
     assert done.returncode == 1  # the run failed...
     row = schedule_row(db_path, s.id)
     assert (row["active"], row["consecutive_failures"]) == (1, 0)  # ...but was a test
+
+
+def test_queued_fires_do_not_start_after_the_pause(
+    db_path: Path, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A late runner queues a backlog (catchup=all); the first failure pauses the schedule and
+    the queued fires are cancelled, not run; a manual run queued by hand still runs."""
+    import asyncio
+
+    from tickwork.runner import Runner
+    from tickwork.store.claims import enqueue_manual
+
+    with Store.open(db_path, clock=clock) as store:
+        s = add(
+            store, "b", every="1m", catchup="all", action=command("exit 1"), pause_after_failures=1
+        )
+        clock.now += timedelta(minutes=5, seconds=10)
+        manual = enqueue_manual(store, s.id, clock.now)
+        asyncio.run(Runner(store, mode="headless", clock=clock).run(once=True))
+        got = store.get(s.id)
+    runs = runs_of(db_path, s.id)
+    fires = [r for r in runs if r["trigger"] != "manual"]
+    assert [r["status"] for r in fires] == ["failed"] + ["cancelled"] * 4
+    assert all("paused itself after run" in r["error"] for r in fires[1:])
+    [by_hand] = [r for r in runs if r["id"] == manual.id]
+    assert by_hand["status"] == "failed"  # a test run: it ran, and did not count
+    assert not got.active and got.consecutive_failures == 1

@@ -21,5 +21,11 @@ async def test_a_self_pause_raises_a_warning(make_app: AppFactory, other_store: 
             if any(n.startswith("flaky: paused after 1 consecutive failed fire") for n in notes):
                 break
         assert any(n.startswith("flaky: paused after 1 consecutive failed fire") for n in notes)
+        await pilot.press("q")  # stop the embedded runner before the app goes
+        for _ in range(300):
+            await pilot.pause(0.1)
+            if app.bridge.state == "stopped":
+                break
+        assert app.bridge.state == "stopped"
     paused = other_store.get(s.id)
     assert not paused.active and paused.consecutive_failures == 1

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from tickwork.domain.failures import judge_fire, pause_reason
 from tickwork.domain.runs import Run
-from tickwork.domain.timeutil import floor_second, iso
+from tickwork.domain.timeutil import floor_second, iso, iso_ms
 
 
 def record_fire(
@@ -34,6 +34,17 @@ def record_fire(
             "UPDATE schedules SET consecutive_failures = ?, active = 0, next_run_at = NULL, "
             "status_reason = ?, updated_at = ? WHERE id = ?",
             (verdict.consecutive_failures, reason, iso(floor_second(now)), run.schedule_id),
+        )
+        # Fires already queued (a backlog, retries, a backfill) do not start after the pause;
+        # what someone started by hand (trigger, run now) still does.
+        conn.execute(
+            "UPDATE runs SET status = 'cancelled', finished_at = ?, error = ? "
+            "WHERE schedule_id = ? AND status = 'pending' AND trigger != 'manual'",
+            (
+                iso_ms(now),
+                f"cancelled: the schedule paused itself after run {run.id} (pause_after_failures)",
+                run.schedule_id,
+            ),
         )
         return reason
     if verdict.consecutive_failures != count:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.css.query import NoMatches
 from textual.markup import escape
 from textual.timer import Timer
 from textual.widgets import Static
@@ -87,6 +88,9 @@ class DetailPane(Horizontal):
         return runs, nexts
 
     def _put(self, fields: list[str], nexts: list[str], last: list[str]) -> None:
-        self.query_one("#detail-fields-text", Static).update("\n".join(fields))
-        self.query_one("#detail-next-text", Static).update("\n".join(nexts))
-        self.query_one("#detail-last-text", Static).update("\n".join(last))
+        try:
+            self.query_one("#detail-fields-text", Static).update("\n".join(fields))
+            self.query_one("#detail-next-text", Static).update("\n".join(nexts))
+            self.query_one("#detail-last-text", Static).update("\n".join(last))
+        except NoMatches:  # the pane was taken down while the runs were read (the app quits)
+            return
