@@ -63,7 +63,9 @@ def test_metrics_and_healthz_of_a_running_runner(
     m = scrape(url)
     assert m[("tickwork_runner_lease", (("state", "active"),))] == 1
     assert m[("tickwork_runner_lease", (("state", "standby"),))] == 0
-    assert m[("tickwork_claim_seconds_count", ())] >= 3
+    # one claim or more per schedule (a late claim takes a backlog at once: its later fires
+    # start as queued runs, without a claim of their own)
+    assert m[("tickwork_claim_seconds_count", ())] >= 2
     assert m[("tickwork_run_start_lateness_seconds_count", ())] >= 3
     assert m[("tickwork_run_duration_seconds_count", (("outcome", "failed"),))] == 1
     assert ("tickwork_runs_in_flight", ()) in m
