@@ -35,6 +35,18 @@ SnapCompare = Callable[..., bool]
 RunBefore = Callable[[Pilot[Any]], Awaitable[None] | None]
 
 
+def notifications_stay(app: App[Any]) -> None:
+    """Notifications stay up until the picture is taken: their timeouts run on the real clock,
+    and a busy machine can take longer than one between the notify and the snapshot."""
+    original = app.notify
+
+    def notify(message: str, **kwargs: Any) -> None:
+        kwargs["timeout"] = 3600
+        original(message, **kwargs)
+
+    app.notify = notify  # type: ignore[method-assign]
+
+
 def hold_still(app: App[Any]) -> None:
     """No animation, and text cursors that do not blink (shown steadily where focused): a
     snapshot taken at any instant is the same picture."""
@@ -49,7 +61,8 @@ def hold_still(app: App[Any]) -> None:
 @pytest.fixture
 def snap_compare(snap_compare: SnapCompare) -> SnapCompare:
     """pytest-textual-snapshot's snap_compare, with the app held still (see hold_still) from
-    its first frame and again after `run_before`, for widgets mounted meanwhile."""
+    its first frame and again after `run_before`, for widgets mounted meanwhile, and its
+    notifications up until the picture is taken."""
 
     def compare(app: App[Any], *args: Any, run_before: RunBefore | None = None, **kw: Any) -> bool:
         async def still_run_before(pilot: Pilot[Any]) -> None:
@@ -62,6 +75,7 @@ def snap_compare(snap_compare: SnapCompare) -> SnapCompare:
             await pilot.pause()
 
         app.animation_level = "none"
+        notifications_stay(app)
         return snap_compare(app, *args, run_before=still_run_before, **kw)
 
     return compare
