@@ -102,7 +102,8 @@ def fill(cli: Cli, workdir: Path) -> None:
     )
     if cli.has("sync"):
         toml = workdir / "tickwork.toml"
-        toml.write_text(DECLARATIVE)
+        project = 'project = "fixtures"\n\n' if "project" in cli("sync", "--help") else ""
+        toml.write_text(project + DECLARATIVE)
         cli("sync", str(toml))
     if cli.has("run"):
         runner = subprocess.Popen(
