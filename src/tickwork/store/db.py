@@ -130,8 +130,12 @@ def verify(conn: sqlite3.Connection, path: Path, table: str | None = None) -> No
         rows = conn.execute(f"PRAGMA quick_check{arg}").fetchall()
     except sqlite3.Error as exc:
         raise describe(path, exc) from None
-    problems = [str(r[0]) for r in rows if r[0] != "ok"]
-    if problems:
+    problems = [
+        " ".join(str(r[0]).replace("*** in database main ***", "").split())
+        for r in rows
+        if r[0] != "ok"
+    ]
+    if problems:  # SQLite's lines joined into one
         raise StoreError(
             f"{path} is damaged ({'; '.join(problems[:3])[:200]}); it was left untouched: "
             "restore it from a backup (or try `sqlite3 FILE .recover`)",

@@ -98,7 +98,7 @@ def describe(path: Path, exc: BaseException) -> StoreError:
     kind = classify(exc)
     if kind == "io" and disk_full(path):
         kind = "full"  # a write that failed for want of space, reported as an I/O error
-    detail = str(exc)
+    detail = " ".join(str(exc).split())  # one line, whatever SQLite says
     if kind == "busy":
         msg = (
             f"{path} is locked by another process (a long write?); nothing was changed: "
