@@ -1,4 +1,4 @@
-"""Shared fixtures: real SQLite files in temp dirs, a fixed clock."""
+"""Shared fixtures: real SQLite files in temp dirs, a real PostgreSQL server, a fixed clock."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import pg_server
 from tickwork.store import Store
 
 FIXED_NOW = datetime(2026, 3, 2, 12, 0, 0, tzinfo=UTC)  # a Monday
@@ -48,6 +49,42 @@ def clock() -> FakeClock:
 @pytest.fixture
 def store(db_path: Path, clock: FakeClock) -> Iterator[Store]:
     s = Store.open(db_path, clock=clock)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[str]:
+    """One PostgreSQL server for the session (or $TICKWORK_TEST_PG): its maintenance URL."""
+    with pg_server.server() as url:
+        pg_server.make_template(url)
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_admin: str) -> Iterator[str]:
+    """A database of its own for this test, at the latest schema (postgresql://...)."""
+    with pg_server.database(pg_admin) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def target(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    """A new database on each backend: a file path, or a postgresql:// URL."""
+    if backend == "sqlite":
+        return db_path
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def any_store(target: Path | str, clock: FakeClock) -> Iterator[Store]:
+    """The store on each backend (the store contract runs on both)."""
+    s = Store.open(target, clock=clock)
     yield s
     s.close()
 

@@ -1,4 +1,5 @@
-"""The tickwork CLI on real database files (click's runner in-process, and real subprocesses)."""
+"""The tickwork CLI on real databases (click's runner in-process, and real subprocesses); the
+commands whose tests take `target` run on an SQLite file and on a PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -11,21 +12,22 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import run_cli, schedule_rows
+from tickwork.store.location import Target
 
 run = run_cli
 snapshot = schedule_rows
 
 
-def add_json(db: Path, *args: str) -> dict[str, object]:
+def add_json(db: Target, *args: str) -> dict[str, object]:
     code, out, err = run(db, "add", *args, "--json")
     assert code == 0, err
     result: dict[str, object] = json.loads(out)
     return result
 
 
-def test_add_list_show_json_contract(db_path: Path) -> None:
+def test_add_list_show_json_contract(target: Target) -> None:
     s = add_json(
-        db_path,
+        target,
         "backup",
         "--cron",
         "30 2 * * *",
@@ -66,23 +68,23 @@ def test_add_list_show_json_contract(db_path: Path) -> None:
         "jitter_seconds",
     ):
         assert key in s
-    code, out, _ = run(db_path, "list", "--json")
+    code, out, _ = run(target, "list", "--json")
     assert code == 0 and [x["id"] for x in json.loads(out)] == [s["id"]]
-    code, out, _ = run(db_path, "list")
+    code, out, _ = run(target, "list")
     assert "backup" in out and "At 02:30 AM" in out and "Europe/Paris" in out
-    code, out, _ = run(db_path, "show", "backup", "--json")
+    code, out, _ = run(target, "show", "backup", "--json")
     shown = json.loads(out)
     assert shown["id"] == s["id"] and len(shown["upcoming"]) == 5
-    code, out, _ = run(db_path, "show", str(s["id"])[:10])
+    code, out, _ = run(target, "show", str(s["id"])[:10])
     assert code == 0 and "next runs" in out and ("CET" in out or "CEST" in out)
 
 
-def test_add_forms(db_path: Path) -> None:
-    a = add_json(db_path, "weekdays", "--at", "09:30", "--days", "mon-fri", "--command", "true")
+def test_add_forms(target: Target) -> None:
+    a = add_json(target, "weekdays", "--at", "09:30", "--days", "mon-fri", "--command", "true")
     assert a["generator"]["expression"] == "30 9 * * 1-5"  # type: ignore[index]
     assert a["time_of_day"] == "09:30" and a["days_of_week"] == [1, 2, 3, 4, 5]
     b = add_json(
-        db_path,
+        target,
         "tick",
         "--every",
         "90s",
@@ -100,7 +102,7 @@ def test_add_forms(db_path: Path) -> None:
         "url": "http://127.0.0.1:8000/hook",
         "headers": {"X-Token": "********"},  # a secret is masked once given
     }
-    c = add_json(db_path, "py", "--cron", "@daily", "--call", "json:dumps", "--paused")
+    c = add_json(target, "py", "--cron", "@daily", "--call", "json:dumps", "--paused")
     assert c["active"] is False and c["next_run_at"] is None
 
 
@@ -133,27 +135,27 @@ def test_add_forms(db_path: Path) -> None:
     ],
 )
 def test_bad_input_one_line_exit_1_nothing_written(
-    db_path: Path, args: list[str], expected: str
+    target: Target, args: list[str], expected: str
 ) -> None:
-    run(db_path, "add", "keep", "--cron", "0 1 * * *", "--command", "true")
-    before = snapshot(db_path)
-    code, _out, err = run(db_path, "add", "bad", *args)
+    run(target, "add", "keep", "--cron", "0 1 * * *", "--command", "true")
+    before = snapshot(target)
+    code, _out, err = run(target, "add", "bad", *args)
     assert code == 1
     assert err.startswith(expected) or expected in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    assert snapshot(db_path) == before
+    assert snapshot(target) == before
 
 
-def test_bad_reference_and_usage_errors(db_path: Path) -> None:
-    code, _, err = run(db_path, "show", "ghost")
+def test_bad_reference_and_usage_errors(target: Target) -> None:
+    code, _, err = run(target, "show", "ghost")
     assert code == 1 and err.startswith("error: no schedule matches 'ghost'")
-    code, _, err = run(db_path, "list", "--state", "sleepy")
+    code, _, err = run(target, "list", "--state", "sleepy")
     assert code == 2
 
 
-def test_edit_is_partial(db_path: Path) -> None:
+def test_edit_is_partial(target: Target) -> None:
     s = add_json(
-        db_path,
+        target,
         "job",
         "--cron",
         "0 9 * * *",
@@ -164,40 +166,40 @@ def test_edit_is_partial(db_path: Path) -> None:
         "--description",
         "keep me",
     )
-    code, out, err = run(db_path, "edit", "job", "--tz", "Asia/Tokyo", "--json")
+    code, out, err = run(target, "edit", "job", "--tz", "Asia/Tokyo", "--json")
     assert code == 0, err
     e = json.loads(out)
     assert e["timezone"] == "Asia/Tokyo" and e["max_runs"] == 3 and e["description"] == "keep me"
     assert e["next_run_at"] != s["next_run_at"]
-    code, out, _ = run(db_path, "edit", "job", "--clear", "max-runs", "--json")
+    code, out, _ = run(target, "edit", "job", "--clear", "max-runs", "--json")
     assert json.loads(out)["max_runs"] is None
-    before = snapshot(db_path)
-    code, _, err = run(db_path, "edit", "job", "--cron", "* * * * * *")
+    before = snapshot(target)
+    code, _, err = run(target, "edit", "job", "--cron", "* * * * * *")
     assert code == 1 and err.startswith('error: --cron "* * * * * *"')
-    code, _, err = run(db_path, "edit", "job")
+    code, _, err = run(target, "edit", "job")
     assert code == 1 and "nothing to change" in err
-    assert snapshot(db_path) == before
+    assert snapshot(target) == before
 
 
-def test_pause_resume_idempotent(db_path: Path) -> None:
-    add_json(db_path, "job", "--cron", "*/5 * * * *", "--command", "true")
-    code, out, _ = run(db_path, "pause", "job")
+def test_pause_resume_idempotent(target: Target) -> None:
+    add_json(target, "job", "--cron", "*/5 * * * *", "--command", "true")
+    code, out, _ = run(target, "pause", "job")
     assert code == 0 and out.startswith("paused 'job'")
-    before = snapshot(db_path)
-    code, out, _ = run(db_path, "deactivate", "job")
+    before = snapshot(target)
+    code, out, _ = run(target, "deactivate", "job")
     assert code == 0 and "already paused: nothing changed" in out
-    assert snapshot(db_path) == before
-    code, out, _ = run(db_path, "resume", "job")
+    assert snapshot(target) == before
+    code, out, _ = run(target, "resume", "job")
     assert code == 0 and "next run" in out
 
 
-def test_delete_needs_yes_without_terminal(db_path: Path) -> None:
-    add_json(db_path, "job", "--cron", "*/5 * * * *", "--command", "true")
-    code, _, err = run(db_path, "delete", "job")
+def test_delete_needs_yes_without_terminal(target: Target) -> None:
+    add_json(target, "job", "--cron", "*/5 * * * *", "--command", "true")
+    code, _, err = run(target, "delete", "job")
     assert code == 1 and "--yes" in err
-    assert len(snapshot(db_path)) == 1
-    code, _out, _ = run(db_path, "delete", "job", "--yes")
-    assert code == 0 and snapshot(db_path) == []
+    assert len(snapshot(target)) == 1
+    code, _out, _ = run(target, "delete", "job", "--yes")
+    assert code == 0 and snapshot(target) == []
 
 
 def test_describe_marks_dst(db_path: Path) -> None:
@@ -236,17 +238,17 @@ def test_describe_marks_dst(db_path: Path) -> None:
     assert code == 1 and err.startswith('error: EXPRESSION "0 25 * * *": hour 25')
 
 
-def test_next_is_time_ordered(db_path: Path) -> None:
-    add_json(db_path, "a", "--every", "7m", "--command", "true")
-    add_json(db_path, "b", "--every", "5m", "--command", "true")
-    add_json(db_path, "c", "--every", "1m", "--command", "true", "--paused")
-    code, out, _ = run(db_path, "next", "--hours", "1", "--json")
+def test_next_is_time_ordered(target: Target) -> None:
+    add_json(target, "a", "--every", "7m", "--command", "true")
+    add_json(target, "b", "--every", "5m", "--command", "true")
+    add_json(target, "c", "--every", "1m", "--command", "true", "--paused")
+    code, out, _ = run(target, "next", "--hours", "1", "--json")
     fires = json.loads(out)
     ats = [f["at"] for f in fires]
     assert ats == sorted(ats)
     assert {f["name"] for f in fires} == {"a", "b"}
     assert len(fires) in (8 + 12, 8 + 11, 9 + 12, 9 + 11, 8 + 13, 9 + 13)
-    code, out, _ = run(db_path, "next", "--hours", "1")
+    code, out, _ = run(target, "next", "--hours", "1")
     assert code == 0 and len(out.strip().splitlines()) == len(fires)
 
 
@@ -320,9 +322,9 @@ def test_describe_lists_times_skipped_by_dst(db_path: Path) -> None:
     assert data["skipped_by_dst"] == ["2025-03-09T02:00", "2025-03-09T02:20", "2025-03-09T02:40"]
 
 
-def test_signing_secret_generated_shown_once_then_masked(db_path: Path) -> None:
+def test_signing_secret_generated_shown_once_then_masked(target: Target) -> None:
     code, out, err = run(
-        db_path,
+        target,
         "add",
         "hook",
         "--every",
@@ -335,16 +337,16 @@ def test_signing_secret_generated_shown_once_then_masked(db_path: Path) -> None:
     assert code == 0, err
     secret = out.split("signing secret (shown once, keep it safe): ")[1].strip()
     assert secret.startswith("whsec_") and len(secret) > 30
-    code, out, _ = run(db_path, "show", "hook", "--json")
+    code, out, _ = run(target, "show", "hook", "--json")
     shown = json.loads(out)["signing_secret"]
     assert shown != secret and shown.startswith("whsec_") and secret not in out
-    code, out, _ = run(db_path, "list", "--json")
+    code, out, _ = run(target, "list", "--json")
     assert secret not in out
-    before = snapshot(db_path)
-    code, _, err = run(db_path, "edit", "hook", "--signing-secret", "whsec_short")
+    before = snapshot(target)
+    code, _, err = run(target, "edit", "hook", "--signing-secret", "whsec_short")
     assert code == 1 and err.startswith("error: --signing-secret: ") and "whsec_short" not in err
-    assert snapshot(db_path) == before
-    code, out, _ = run(db_path, "edit", "hook", "--clear", "signing-secret", "--json")
+    assert snapshot(target) == before
+    code, out, _ = run(target, "edit", "hook", "--clear", "signing-secret", "--json")
     assert json.loads(out)["signing_secret"] is None
 
 

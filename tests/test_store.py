@@ -1,4 +1,5 @@
-"""The store on real SQLite files: CRUD, PATCH semantics, dedup, pause idempotency, file checks."""
+"""The store on both backends (a real SQLite file, a real PostgreSQL database): CRUD, PATCH
+semantics, dedup, pause idempotency; and SQLite's file checks."""
 
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from tickwork.store.db import latest_version
 from .conftest import FakeClock, cmd
 
 
-def dump(path: Path) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("SELECT * FROM schedules ORDER BY id").fetchall()
-    finally:
-        conn.close()
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    """Every test here that takes `store` runs on SQLite and on PostgreSQL."""
+    return any_store
+
+
+def dump(store: Store) -> list[tuple[object, ...]]:
+    return store.query("SELECT * FROM schedules ORDER BY id")
 
 
 def test_create_computes_next_run_and_defaults(store: Store) -> None:
@@ -115,11 +118,11 @@ def test_pause_is_idempotent_and_resume_recomputes_from_now(store: Store, clock:
     clock.now += timedelta(minutes=1)
     paused, changed = store.set_active(s.id, False)
     assert changed and not paused.active and paused.next_run_at is None
-    before = dump(store.path)
+    before = dump(store)
     clock.now += timedelta(minutes=1)
     again, changed = store.set_active(s.id, False)
     assert not changed and again.updated_at == paused.updated_at
-    assert dump(store.path) == before
+    assert dump(store) == before
     clock.now += timedelta(days=3)
     resumed, changed = store.set_active(s.id, True)
     assert changed and resumed.next_run_at is not None
@@ -152,7 +155,7 @@ def test_declarative_cannot_be_paused_edited_or_deleted(store: Store) -> None:
 
 def test_rejected_write_changes_nothing(store: Store) -> None:
     s = store.create({"name": "a", "cron": "0 9 * * *", "action": cmd()}).schedule
-    before = dump(store.path)
+    before = dump(store)
     bad_inputs: list[dict[str, Any]] = [
         {"cron": "61 * * * *"},
         {"timezone": "Europe/Londn"},
@@ -170,7 +173,7 @@ def test_rejected_write_changes_nothing(store: Store) -> None:
     for bad in bad_inputs:
         with pytest.raises(InvalidSchedule):
             store.update(s.id, bad)
-    assert dump(store.path) == before
+    assert dump(store) == before
 
 
 def test_validation_collects_every_field_error(store: Store) -> None:

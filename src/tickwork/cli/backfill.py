@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
@@ -10,6 +9,7 @@ import click
 from tickwork.cli.common import db_option, echo_json, open_store
 from tickwork.cli.errors import CliError, describe_invalid
 from tickwork.domain.errors import InvalidSchedule
+from tickwork.store.location import Target
 
 
 @click.command("backfill")
@@ -29,7 +29,7 @@ def backfill_cmd(
     dry_run: bool,
     force: bool,
     as_json: bool,
-    db: Path | None,
+    db: Target | None,
 ) -> None:
     """Run every fire of REF between --from and --to (a past window), in order, through the
     runner's own path (trigger `backfill`). Fires that already ran are left out unless

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from tickwork.store.location import Target, parse_target
+
 if TYPE_CHECKING:
     from tickwork.store import Store
 
@@ -28,23 +30,44 @@ class FilePath(click.Path):
         return super().convert(value, param, ctx)
 
 
+class DatabaseParam(click.ParamType):  # type: ignore[type-arg]
+    """--db / TICKWORK_DB: a file path (SQLite), or a postgresql:// URL kept as text."""
+
+    name = "path|url"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, Path):
+            return value
+        if "\x00" in str(value):
+            self.fail("a file name cannot contain a NUL byte", param, ctx)
+        return parse_target(str(value))
+
+
+DATABASE = DatabaseParam()
+
+
 def db_option(fn: F) -> F:
     """--db on a subcommand too (`tickwork list --db x.db`), overriding the group's."""
     return click.option(
         "--db",
         "db",
-        type=FilePath(),
+        type=DATABASE,
         default=None,
-        help="Database file (overrides the global --db and TICKWORK_DB).",
+        help="Database file or postgresql:// URL (overrides the global --db and TICKWORK_DB).",
     )(fn)
 
 
-def open_store(ctx: click.Context, db: Path | None = None) -> Store:
+def given_db(ctx: click.Context, db: Target | None = None) -> Target | None:
+    """The subcommand's --db, else the group's (--db or TICKWORK_DB), else None (default)."""
+    root = ctx.find_root()
+    found: Target | None = db or (root.obj or {}).get("db")
+    return found
+
+
+def open_store(ctx: click.Context, db: Target | None = None) -> Store:
     from tickwork.store import Store  # imported when a command runs, not for --help
 
-    root = ctx.find_root()
-    path = db or (root.obj or {}).get("db")
-    store = Store.open(path)
+    store = Store.open(given_db(ctx, db))
     ctx.call_on_close(store.close)
     return store
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from tickwork.cli.common import db_option, echo_json
+from tickwork.cli.common import db_option, echo_json, given_db
 from tickwork.cli.errors import CliError
+from tickwork.store.location import Target
 
 MARK = {"ok": "ok     ", "warning": "warning", "error": "error  "}
 
@@ -17,15 +18,16 @@ MARK = {"ok": "ok     ", "warning": "warning", "error": "error  "}
 @click.option("--json", "as_json", is_flag=True)
 @db_option
 @click.pass_context
-def doctor_cmd(ctx: click.Context, as_json: bool, db: Path | None) -> None:
+def doctor_cmd(ctx: click.Context, as_json: bool, db: Target | None) -> None:
     """Check the database, the runners and the setup; exit 1 if any check is an error."""
     from tickwork.domain.timeutil import utcnow
     from tickwork.runner.doctor import Check, run_checks, summary, unit_paths
-    from tickwork.store import Store, StoreError, default_db_path
+    from tickwork.store import Store, StoreError
+    from tickwork.store.db import default_target
 
-    path = db or (ctx.find_root().obj or {}).get("db") or default_db_path()
+    path = given_db(ctx, db) or default_target()
     now = utcnow()
-    if not Path(path).exists():
+    if isinstance(path, Path) and not path.exists():
         checks = [
             Check(
                 "database",

@@ -8,6 +8,7 @@ import click
 
 from tickwork.domain.errors import InvalidSchedule, NotAllowed, ScheduleNotFound
 from tickwork.store.db import StoreError, is_busy
+from tickwork.store.faults import CONFLICTS
 
 # Input field -> the CLI option that sets it, so messages name what the user typed.
 OPTION_FOR_FIELD = {
@@ -79,6 +80,8 @@ def translate(exc: BaseException) -> CliError | None:
             "an argument is not valid UTF-8 text (an undecodable byte?): check its encoding; "
             "nothing was changed"
         )
+    if isinstance(exc, CONFLICTS):
+        return CliError(f"the database refused the change ({exc}); nothing was written")
     if isinstance(exc, (ScheduleNotFound, NotAllowed, StoreError)):
         text = str(exc)
         if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":

@@ -13,6 +13,7 @@ import click
 
 from tickwork.cli.common import FilePath, db_option, open_store
 from tickwork.cli.errors import CliError
+from tickwork.store.location import Target
 
 if TYPE_CHECKING:
     from tickwork.exchange.importing import ImportReport, Problem
@@ -115,7 +116,7 @@ def import_crontab(
     tz: str | None,
     paused: bool,
     system: bool | None,
-    db: Path | None,
+    db: Target | None,
 ) -> None:
     """Import a crontab as `crontab -l` prints it (FILE, or stdin).
 
@@ -152,7 +153,7 @@ def import_crontab(
 
 
 def _import_file(
-    ctx: click.Context, fmt: str, source: str, dry_run: bool, strict: bool, db: Path | None
+    ctx: click.Context, fmt: str, source: str, dry_run: bool, strict: bool, db: Target | None
 ) -> None:
     from tickwork.exchange.formats import FileProblem, json_items, toml_items
     from tickwork.exchange.importing import run_import
@@ -174,7 +175,7 @@ def _import_file(
 @db_option
 @click.pass_context
 def import_json(
-    ctx: click.Context, source: str, dry_run: bool, strict: bool, db: Path | None
+    ctx: click.Context, source: str, dry_run: bool, strict: bool, db: Target | None
 ) -> None:
     """Import a list of schedule objects as `tickwork list --json` / `export --format json`
     print them. DECLARATIVE ones keep their file and key (that file's sync manages them)."""
@@ -187,7 +188,7 @@ def import_json(
 @db_option
 @click.pass_context
 def import_toml(
-    ctx: click.Context, source: str, dry_run: bool, strict: bool, db: Path | None
+    ctx: click.Context, source: str, dry_run: bool, strict: bool, db: Target | None
 ) -> None:
     """Copy the [schedules.KEY] tables of a TOML file in as ordinary (IMPERATIVE) schedules.
     To keep them managed by the file instead, use `tickwork sync FILE`."""
@@ -234,7 +235,7 @@ def export_cmd(
     state: str,
     output: Path | None,
     show_secrets: bool,
-    db: Path | None,
+    db: Target | None,
 ) -> None:
     """Export schedules as a crontab, JSON (as list --json) or TOML (as tickwork sync reads).
 
@@ -282,7 +283,7 @@ def export_cmd(
 @db_option
 @click.pass_context
 def sync_cmd(
-    ctx: click.Context, file: Path | None, dry_run: bool, prune_missing: bool, db: Path | None
+    ctx: click.Context, file: Path | None, dry_run: bool, prune_missing: bool, db: Target | None
 ) -> None:
     """Make the database match a TOML schedules file (schedules as code).
 

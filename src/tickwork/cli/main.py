@@ -10,13 +10,14 @@ import click
 
 from tickwork import __version__
 from tickwork.cli.backfill import BACKFILL_COMMANDS
-from tickwork.cli.common import FilePath
+from tickwork.cli.common import DATABASE
 from tickwork.cli.doctor import DOCTOR_COMMANDS
 from tickwork.cli.errors import translate
 from tickwork.cli.io_cmds import IO_COMMANDS
 from tickwork.cli.runs import RUNNER_COMMANDS
 from tickwork.cli.schedules import SCHEDULE_COMMANDS
 from tickwork.cli.ui_cmd import UI_COMMANDS, open_ui
+from tickwork.store.location import Target
 from tickwork.store.ownership import ALLOW_SHARED_ENV
 
 
@@ -37,9 +38,10 @@ class TickworkGroup(click.Group):
 @click.option(
     "--db",
     "db",
-    type=FilePath(),
+    type=DATABASE,
     envvar="TICKWORK_DB",
-    help="Database file [env TICKWORK_DB; default ~/.local/share/tickwork/tickwork.db].",
+    help="Database file, or postgresql://user@host/db for runners on several hosts "
+    "[env TICKWORK_DB; default ~/.local/share/tickwork/tickwork.db].",
 )
 @click.option(
     "--allow-shared-db",
@@ -59,7 +61,7 @@ class TickworkGroup(click.Group):
 @click.pass_context
 def cli(
     ctx: click.Context,
-    db: Path | None,
+    db: Target | None,
     allow_shared_db: bool,
     demo: bool,
     no_runner: bool,

@@ -211,7 +211,8 @@ def run_cmd(
             loop.add_signal_handler(sig, stop)
         ops.start()
         if log_format == "text":
-            STDOUT.line(f"{iso_ms(utcnow())} runner    started on {store.path} (pid {os.getpid()})")
+            started = f"started on {store.location} (pid {os.getpid()})"
+            STDOUT.line(f"{iso_ms(utcnow())} runner    {started}")
         if ops.url is not None:
             log_line(f"metrics on {ops.url}/metrics and {ops.url}/healthz", log_format)
         watcher: asyncio.Task[None] | None = None

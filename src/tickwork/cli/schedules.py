@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import click
@@ -14,6 +13,7 @@ from tickwork.cli.errors import CliError
 from tickwork.cli.schedule_options import CLEARABLE, schedule_options, to_fields
 from tickwork.cli.timing import describe_cmd, next_cmd
 from tickwork.domain.model import Schedule
+from tickwork.store.location import Target
 
 STATES = click.Choice(["active", "paused", "all"])
 
@@ -52,7 +52,7 @@ def _show_json(s: Schedule, upcoming_count: int = 0, secret: str | None = None) 
 @db_option
 @click.pass_context
 def add(
-    ctx: click.Context, /, name: str, paused: bool, as_json: bool, db: Path | None, **opts: Any
+    ctx: click.Context, /, name: str, paused: bool, as_json: bool, db: Target | None, **opts: Any
 ) -> None:
     """Add a schedule (or update the one with the same --dedup-key)."""
     data = to_fields(opts, creating=True)
@@ -98,7 +98,7 @@ def edit(
     new_name: str | None,
     clear: tuple[str, ...],
     as_json: bool,
-    db: Path | None,
+    db: Target | None,
     **opts: Any,
 ) -> None:
     """Change some fields of a schedule; the others stay as they are."""
@@ -123,7 +123,7 @@ def edit(
 
 
 def print_list(
-    ctx: click.Context, *, state: str, search: str | None, as_json: bool, db: Path | None = None
+    ctx: click.Context, *, state: str, search: str | None, as_json: bool, db: Target | None = None
 ) -> None:
     from tickwork.cli.output import table
     from tickwork.domain.timeutil import utcnow
@@ -146,7 +146,7 @@ def print_list(
 @db_option
 @click.pass_context
 def list_cmd(
-    ctx: click.Context, state: str, search: str | None, as_json: bool, db: Path | None
+    ctx: click.Context, state: str, search: str | None, as_json: bool, db: Target | None
 ) -> None:
     """List schedules, soonest next run first."""
     print_list(ctx, state=state, search=search, as_json=as_json, db=db)
@@ -165,7 +165,7 @@ def list_cmd(
 @click.option("--json", "as_json", is_flag=True)
 @db_option
 @click.pass_context
-def show(ctx: click.Context, ref: str, count: int, as_json: bool, db: Path | None) -> None:
+def show(ctx: click.Context, ref: str, count: int, as_json: bool, db: Target | None) -> None:
     """Show one schedule with its next runs."""
     from tickwork.cli.output import detail
     from tickwork.domain.timeutil import utcnow
@@ -185,7 +185,7 @@ def _state_command(name: str, active: bool, help_text: str) -> click.Command:
     @click.option("--json", "as_json", is_flag=True)
     @db_option
     @click.pass_context
-    def command(ctx: click.Context, ref: str, as_json: bool, db: Path | None) -> None:
+    def command(ctx: click.Context, ref: str, as_json: bool, db: Target | None) -> None:
         store = open_store(ctx, db)
         target = store.resolve(ref)
         missing_file_hint(target)
@@ -230,7 +230,7 @@ def missing_file_hint(s: Schedule) -> None:
 )
 @db_option
 @click.pass_context
-def delete(ctx: click.Context, ref: str, yes: bool, force: bool, db: Path | None) -> None:
+def delete(ctx: click.Context, ref: str, yes: bool, force: bool, db: Target | None) -> None:
     """Delete a schedule (asks first unless --yes)."""
     store = open_store(ctx, db)
     s = store.resolve(ref)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import click
@@ -13,6 +12,7 @@ from tickwork.cli.errors import CliError
 from tickwork.domain.errors import InvalidSchedule
 from tickwork.domain.model import Schedule
 from tickwork.domain.timeutil import iso, parse_iso, utcnow
+from tickwork.store.location import Target
 
 
 def _after(value: str | None) -> datetime:
@@ -90,7 +90,9 @@ def describe_cmd(
 @click.option("--json", "as_json", is_flag=True)
 @db_option
 @click.pass_context
-def next_cmd(ctx: click.Context, hours: float, limit: int, as_json: bool, db: Path | None) -> None:
+def next_cmd(
+    ctx: click.Context, hours: float, limit: int, as_json: bool, db: Target | None
+) -> None:
     """Every fire of every active schedule in the next HOURS, time-ordered."""
     from tickwork.domain.humanize import format_local, local, relative
     from tickwork.store.fires import fires_between

@@ -13,18 +13,18 @@ from pathlib import Path
 
 import click
 
-from tickwork.cli.common import db_option
+from tickwork.cli.common import db_option, given_db
 from tickwork.cli.errors import CliError
+from tickwork.store.location import Target, describe_target
 
 TOKEN_ENV = "TICKWORK_SERVE_TOKEN"
 
 
-def _db_path(ctx: click.Context, db: Path | None) -> Path:
-    from tickwork.store import default_db_path
+def _db_path(ctx: click.Context, db: Target | None) -> Target:
+    from tickwork.store.db import default_target
 
-    root = ctx.find_root()
-    given = db or (root.obj or {}).get("db")
-    return Path(given).expanduser() if given is not None else default_db_path()
+    given = given_db(ctx, db)
+    return given if given is not None else default_target()
 
 
 def _demo_path(ctx: click.Context) -> Path:
@@ -36,7 +36,7 @@ def _demo_path(ctx: click.Context) -> Path:
 
 def open_ui(
     ctx: click.Context,
-    db: Path | None,
+    db: Target | None,
     *,
     demo: bool,
     no_runner: bool,
@@ -82,7 +82,7 @@ def serve(
     public_url: str | None,
     demo: bool,
     no_runner: bool,
-    db: Path | None,
+    db: Target | None,
 ) -> None:
     """Serve the UI in a web browser: one UI process per browser tab, behind a secret token.
 
@@ -105,6 +105,7 @@ def serve(
         raise CliError(f"--token: {problem}")
     if public_url is not None and origin_of(public_url) is None:
         raise CliError(f"--public-url {public_url!r}: give an http(s) URL, e.g. https://host/")
+    path: Target
     if demo:
         from tickwork.demo import build_demo
         from tickwork.store import Store
@@ -117,7 +118,11 @@ def serve(
         from tickwork.store import Store
 
         Store.open(path).close()  # refuse an untrusted or damaged database now, not per tab
-    command = [sys.executable, "-m", "tickwork", "--db", str(path)]
+    command = [sys.executable, "-m", "tickwork"]
+    if isinstance(path, str):  # a URL: through the environment, never on a command line (ps)
+        os.environ["TICKWORK_DB"] = path
+    else:
+        command += ["--db", str(path)]
     if no_runner:
         command.append("--no-runner")
     if host in _WILDCARD_HOSTS:
@@ -140,7 +145,8 @@ def serve(
         url = base + ("?token=<token>" if given else f"?token={token}")
         listening = f"[{host}]" if ":" in host else host
         click.echo(
-            f"tickwork UI on {url} (listening on {listening}:{bound}, database {path}); "
+            f"tickwork UI on {url} (listening on {listening}:{bound}, database "
+            f"{describe_target(path)}); "
             "Ctrl+C stops"
         )
         sys.stdout.flush()

@@ -6,7 +6,6 @@ queued fires: in scheduled order, one at a time per schedule unless it allows ov
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,7 @@ from tickwork.domain.backfill import MAX_BACKFILL, fires_in_window, too_many
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run
 from tickwork.domain.timeutil import iso, iso_ms, parse_iso
+from tickwork.store.dialect import Conn
 from tickwork.store.runs import insert_run
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class BackfillPlan:
 
 
 def _recorded(
-    conn: sqlite3.Connection, schedule_id: str, start: datetime, end: datetime
+    conn: Conn, schedule_id: str, start: datetime, end: datetime
 ) -> dict[datetime, list[tuple[str, int, str]]]:
     """(id, attempt, status) of the runs recorded per instant in the window (not manual)."""
     rows = conn.execute(
@@ -86,8 +86,8 @@ def plan_backfill(
     times = fires_in_window(s, start, end, MAX_BACKFILL)
     if len(times) > MAX_BACKFILL:
         raise too_many(start, end, MAX_BACKFILL)
-    with store.lock:
-        recorded = _recorded(store.conn, s.id, start, end)
+    with store.dialect.read() as conn:
+        recorded = _recorded(conn, s.id, start, end)
     fire, ran = _split(times, recorded, force)
     return BackfillPlan(s, start, end, tuple(fire), tuple(ran), force)
 
@@ -97,7 +97,8 @@ def enqueue_backfill(store: Store, plan: BackfillPlan, now: datetime) -> list[Ru
     inside it: a fire that ran meanwhile is left out unless the plan was forced)."""
     s = plan.schedule
     queued: list[Run] = []
-    with store.write() as conn:
+    with store.edit() as conn:
+        store.dialect.lock_schedule(conn, s.id)
         recorded = _recorded(conn, s.id, plan.start, plan.end)
         for at in plan.fires:
             rows = recorded.get(at, [])

@@ -18,6 +18,7 @@ from tickwork.domain.errors import ScheduleNotFound
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run, RunnerLease
 from tickwork.domain.timeutil import iso, iso_ms, parse_iso
+from tickwork.store.dialect import Conn
 from tickwork.store.rows import SCHEDULE_COLUMNS, SELECT_SCHEDULE, from_row
 from tickwork.store.runs import SELECT_RUN, insert_run, run_from_row, run_to_row
 
@@ -159,9 +160,7 @@ def _plan(
     return fire, missed
 
 
-def _not_recorded(
-    conn: sqlite3.Connection, schedule_id: str, times: list[datetime]
-) -> list[datetime]:
+def _not_recorded(conn: Conn, schedule_id: str, times: list[datetime]) -> list[datetime]:
     """`times` without the fires that already have a run (fired, missed or skipped before the
     wall clock was stepped back and the same instants came round again)."""
     if not times:
@@ -188,6 +187,7 @@ def rewind(store: Store, now: datetime, step: timedelta) -> list[tuple[Schedule,
     moved: list[tuple[Schedule, datetime]] = []
     ahead = iso(now)
     with store.write() as conn:
+        store.dialect.lock_schedules(conn)  # rare, and it moves many schedules at once
         queued = conn.execute(
             "SELECT schedule_id, count(*) FROM runs WHERE status = 'pending' AND attempt = 1 "
             "AND trigger IN ('schedule', 'catchup') AND scheduled_for > ? GROUP BY schedule_id",
@@ -195,8 +195,9 @@ def rewind(store: Store, now: datetime, step: timedelta) -> list[tuple[Schedule,
         ).fetchall()
         for schedule_id, count in queued:  # they were counted as runs when queued
             conn.execute(
-                "UPDATE schedules SET run_count = max(0, run_count - ?) WHERE id = ?",
-                (count, schedule_id),
+                "UPDATE schedules SET run_count = CASE WHEN run_count > ? THEN run_count - ? "
+                "ELSE 0 END WHERE id = ?",
+                (count, count, schedule_id),
             )
         conn.execute(
             "DELETE FROM runs WHERE scheduled_for > ? AND (status IN ('missed', 'skipped') OR "
@@ -244,7 +245,7 @@ def previous_fire(store: Store, run: Run) -> datetime | None:
     return parse_iso(rows[0][0]) if rows and rows[0][0] else None
 
 
-def _open_runs(conn: sqlite3.Connection, schedule_id: str) -> tuple[list[Run], list[Run]]:
+def _open_runs(conn: Conn, schedule_id: str) -> tuple[list[Run], list[Run]]:
     rows = conn.execute(
         f"{SELECT_RUN} WHERE r.schedule_id = ? AND r.status IN ('running', 'pending')",
         (schedule_id,),
@@ -260,7 +261,9 @@ def claim_due(
     with store.write() as conn:
         if not store.leases.holds(conn, lease, now):
             raise LeaseLost(f"runner {lease.id} lost its lease")
-        row = conn.execute(f"{SELECT_SCHEDULE} WHERE id = ?", (schedule_id,)).fetchone()
+        row = conn.execute(
+            f"{SELECT_SCHEDULE} WHERE id = ?{store.dialect.row_lock}", (schedule_id,)
+        ).fetchone()
         if row is None:
             return None
         s = from_row(row)
@@ -390,7 +393,9 @@ def claim_pending(
         busy: set[str] = set()
         for row in rows:
             run = run_from_row(row)
-            srow = conn.execute(f"{SELECT_SCHEDULE} WHERE id = ?", (run.schedule_id,)).fetchone()
+            srow = conn.execute(  # held by another runner: its turn; this run waits a tick
+                f"{SELECT_SCHEDULE} WHERE id = ?{store.dialect.skip_locked}", (run.schedule_id,)
+            ).fetchone()
             if srow is None:
                 continue
             try:
@@ -402,8 +407,8 @@ def claim_pending(
                 )
                 continue
             if run.trigger != "manual" and s.policies.overlap != "allow":
-                if run.schedule_id in busy:
-                    continue
+                if run.schedule_id in busy or _running(conn, run.schedule_id):
+                    continue  # (another runner may have started one since the first look)
                 busy.add(run.schedule_id)
             cur = conn.execute(
                 "UPDATE runs SET status = 'running', runner_id = ?, host = ?, started_at = ? "
@@ -422,7 +427,12 @@ def claim_pending(
     return started
 
 
-def _count_manual(conn: sqlite3.Connection, s: Schedule, now: datetime) -> None:
+def _running(conn: Conn, schedule_id: str) -> bool:
+    sql = "SELECT 1 FROM runs WHERE schedule_id = ? AND status = 'running' LIMIT 1"
+    return conn.execute(sql, (schedule_id,)).fetchone() is not None
+
+
+def _count_manual(conn: Conn, s: Schedule, now: datetime) -> None:
     count = s.run_count + 1
     done = s.max_runs is not None and count >= s.max_runs and s.active
     conn.execute(
@@ -441,8 +451,10 @@ def _count_manual(conn: sqlite3.Connection, s: Schedule, now: datetime) -> None:
 
 def enqueue_manual(store: Store, schedule_id: str, now: datetime) -> Run:
     """A manual run: pending now, started by whichever runner picks it up (same path, same env)."""
-    with store.write() as conn:
-        row = conn.execute(f"{SELECT_SCHEDULE} WHERE id = ?", (schedule_id,)).fetchone()
+    with store.edit() as conn:
+        row = conn.execute(
+            f"{SELECT_SCHEDULE} WHERE id = ?{store.dialect.row_lock}", (schedule_id,)
+        ).fetchone()
         if row is None:
             raise ScheduleNotFound(f"schedule {schedule_id!r} no longer exists")
         s = from_row(row)

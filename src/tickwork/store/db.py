@@ -9,12 +9,26 @@ import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tickwork.store.faults import FaultKind, StoreError, describe, is_busy, read_only_message
+from tickwork.store.location import Target, is_url, looks_like_url, redact
 from tickwork.store.migrations import MIGRATIONS
 from tickwork.store.ownership import creation_target, untrusted
 
-__all__ = ["StoreError", "connect", "default_db_path", "is_busy", "latest_version", "verify"]
+if TYPE_CHECKING:
+    from tickwork.store.dialect import Dialect
+
+__all__ = [
+    "StoreError",
+    "connect",
+    "default_db_path",
+    "default_target",
+    "is_busy",
+    "latest_version",
+    "open_dialect",
+    "verify",
+]
 
 APPLICATION_ID = 0x7469636B  # "tick"
 BUSY_TIMEOUT_MS = 5000
@@ -30,6 +44,46 @@ def default_db_path() -> Path:
     import platformdirs  # only here: a command given --db or TICKWORK_DB never needs it
 
     return platformdirs.user_data_path("tickwork", appauthor=False) / "tickwork.db"
+
+
+def default_target() -> Target:
+    """$TICKWORK_DB when it is a URL (postgresql://...), else default_db_path()."""
+    env = (os.environ.get("TICKWORK_DB") or "").strip()
+    if env and looks_like_url(env):
+        return env
+    return default_db_path()
+
+
+POSTGRES_EXTRA = (
+    "pip install 'tickwork[postgres]' (psycopg 3 and psycopg-pool; with uv: "
+    "uv pip install 'tickwork[postgres]')"
+)
+
+
+def open_dialect(target: Target) -> Dialect:
+    """Open what `target` names: a postgresql:// URL, or an SQLite file (created if missing)."""
+    if isinstance(target, str) and looks_like_url(target):
+        if not is_url(target):
+            scheme = target.partition("://")[0]
+            raise StoreError(
+                f"--db {redact(target)}: tickwork takes a file path or a postgresql:// URL, "
+                f"not {scheme}://",
+                "cantopen",
+            )
+        try:
+            from tickwork.store.postgres.dialect import PgDialect
+        except ImportError as exc:
+            if exc.name not in ("psycopg", "psycopg_pool", "psycopg_binary"):
+                raise
+            raise StoreError(
+                f"{redact(target)} is a PostgreSQL database and the PostgreSQL driver is not "
+                f"installed: {POSTGRES_EXTRA}",
+                "cantopen",
+            ) from None
+        return PgDialect(target)
+    from tickwork.store.sqlite_dialect import SqliteDialect
+
+    return SqliteDialect(Path(target).expanduser())
 
 
 def latest_version() -> int:

@@ -31,6 +31,14 @@ class StoreError(RuntimeError):
         return self.kind in FATAL_KINDS
 
 
+class Conflict(Exception):
+    """A write the database refused for one of its constraints (a unique key already taken):
+    PostgreSQL's integrity errors. SQLite's stay sqlite3.IntegrityError; catch CONFLICTS."""
+
+
+CONFLICTS = (sqlite3.IntegrityError, Conflict)
+
+
 def classify(exc: BaseException) -> FaultKind:
     """The kind of an sqlite3 error, from SQLite's extended result code (its name)."""
     if isinstance(exc, StoreError):

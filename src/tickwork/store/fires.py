@@ -61,12 +61,17 @@ def fires_between(
             heapq.heappop(heap)
         return at, s
 
-    for row in store.query(f"{SELECT_SCHEDULE} WHERE {_NEXT} NOT GLOB ?", (CANONICAL_TIME,)):
-        push(row)
+    params: tuple[str, ...] = ()
+    if store.dialect.native_times:  # timestamptz: every stored time is canonical
+        canonical = "IS NOT NULL"
+    else:
+        canonical, params = "GLOB ?", (CANONICAL_TIME,)
+        for row in store.query(f"{SELECT_SCHEDULE} WHERE {_NEXT} NOT GLOB ?", params):
+            push(row)
     for row in store.stream(
-        f"{SELECT_SCHEDULE} WHERE {_NEXT} GLOB ? "
+        f"{SELECT_SCHEDULE} WHERE {_NEXT} {canonical} "
         "ORDER BY next_run_at IS NULL, next_run_at, name, id",
-        (CANONICAL_TIME,),
+        params,
     ):
         at = parse_iso(row[_NEXT_RUN])
         assert at is not None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from tickwork.domain.timeutil import iso
+from tickwork.domain.timeutil import iso, parse_iso
 from tickwork.store.db import latest_version
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ class DatabaseFacts:
 
 
 def database_facts(store: Store) -> DatabaseFacts:
+    if store.dialect.native_times:
+        return _server_facts(store)
     version = int(store.query("PRAGMA user_version")[0][0])
     problems = [str(r[0]) for r in store.query("PRAGMA integrity_check(5)")]
     sizes: list[int | None] = []
@@ -49,8 +51,28 @@ def database_facts(store: Store) -> DatabaseFacts:
     )
 
 
+def _server_facts(store: Store) -> DatabaseFacts:
+    """PostgreSQL: the version from tickwork_meta, the size from the server; the server checks
+    its own pages (data checksums), so integrity is what it reports: ok if it answers."""
+    rows = store.query("SELECT value FROM tickwork_meta WHERE key = 'schema_version'")
+    size = store.query("SELECT pg_database_size(current_database())")[0][0]
+    return DatabaseFacts(
+        location=store.location,
+        schema_version=int(rows[0][0]) if rows else 0,
+        latest_version=latest_version(),
+        integrity="ok",
+        size_bytes=int(size),
+        wal_bytes=None,
+        local_clock=False,
+    )
+
+
 def server_time(store: Store) -> datetime:
     """The database's idea of now (SQLite: this machine's clock; PostgreSQL: the server's)."""
+    if store.dialect.native_times:
+        now = parse_iso(str(store.query("SELECT clock_timestamp()")[0][0]))
+        assert now is not None
+        return now
     text = str(store.query("SELECT strftime('%Y-%m-%dT%H:%M:%f', 'now')")[0][0])
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 

@@ -4,7 +4,6 @@ runner died. The claim protocol that starts them is in store.claims."""
 from __future__ import annotations
 
 import random
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -14,6 +13,7 @@ from tickwork.domain import spec
 from tickwork.domain.runs import FAILED_STATUSES, Run, RunnerLease
 from tickwork.domain.timeutil import iso_ms, parse_iso
 from tickwork.store.claims import UNREADABLE
+from tickwork.store.dialect import Conn
 from tickwork.store.failures import record_fire
 from tickwork.store.rows import SELECT_SCHEDULE, from_row
 from tickwork.store.runs import RUN_FIELDS, insert_run, run_from_row
@@ -50,6 +50,7 @@ def finish(store: Store, run: Run, outcome: OutcomeLike, now: datetime) -> Run |
     outcome recorded, but the retry decision taken then stands: no second retry.
     """
     with store.write() as conn:
+        store.dialect.lock_schedule(conn, run.schedule_id)  # first, as every writer of it does
         row = conn.execute("SELECT status FROM runs WHERE id = ?", (run.id,)).fetchone()
         if row is None:  # its schedule was deleted meanwhile
             return None
@@ -77,7 +78,7 @@ def finish(store: Store, run: Run, outcome: OutcomeLike, now: datetime) -> Run |
         return retry
 
 
-def _maybe_retry(conn: sqlite3.Connection, run: Run, status: str, now: datetime) -> Run | None:
+def _maybe_retry(conn: Conn, run: Run, status: str, now: datetime) -> Run | None:
     if status not in FAILED_STATUSES:
         return None
     row = conn.execute(f"{SELECT_SCHEDULE} WHERE id = ?", (run.schedule_id,)).fetchone()
@@ -137,7 +138,7 @@ def abandon_dead(
             "w.heartbeat_at, w.expires_at FROM runs r "
             "LEFT JOIN schedules s ON s.id = r.schedule_id "
             "LEFT JOIN runners w ON w.id = r.runner_id "
-            "WHERE r.status = 'running' AND r.runner_id IS NOT ? "
+            "WHERE r.status = 'running' AND r.runner_id IS DISTINCT FROM ? "
             "AND (w.id IS NULL OR w.expires_at <= ?)",
             (exclude_runner, iso_ms(now)),
         ).fetchall()
@@ -147,12 +148,16 @@ def abandon_dead(
             if lease is not None and alive is not None and lease.host == host and alive(lease):
                 out.spared.append((run, lease))
                 continue
+            if not _lock_or_skip(store, conn, run.schedule_id):
+                continue  # another runner holds its schedule: the next sweep looks again
             error = f"abandoned: its runner ({run.host or '?'} {run.runner_id}) stopped"
-            conn.execute(
+            cur = conn.execute(
                 "UPDATE runs SET status = 'abandoned', finished_at = ?, error = ? "
                 "WHERE id = ? AND status = 'running'",
                 (iso_ms(now), error, run.id),
             )
+            if cur.rowcount != 1:  # finished or abandoned since the first look
+                continue
             conn.execute(
                 "UPDATE schedules SET last_status = 'abandoned' WHERE id = ?", (run.schedule_id,)
             )
@@ -162,6 +167,12 @@ def abandon_dead(
                 (replace(run, status="abandoned", error=error, finished_at=now), retry)
             )
     return out
+
+
+def _lock_or_skip(store: Store, conn: Conn, schedule_id: str) -> bool:
+    """Lock a schedule's row unless another transaction holds it (SQLite: always there)."""
+    sql = f"SELECT 1 FROM schedules WHERE id = ?{store.dialect.skip_locked}"
+    return conn.execute(sql, (schedule_id,)).fetchone() is not None
 
 
 def _lease(cols: tuple[object, ...]) -> RunnerLease | None:

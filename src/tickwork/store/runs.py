@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tickwork.domain.runs import Run, RunnerLease
 from tickwork.domain.timeutil import iso, iso_ms, parse_iso
+from tickwork.store.dialect import Conn
 
 if TYPE_CHECKING:
     from tickwork.store.schedules import Store
@@ -69,7 +69,7 @@ def run_to_row(run: Run) -> dict[str, Any]:
     return out
 
 
-def insert_run(conn: sqlite3.Connection, run: Run) -> None:
+def insert_run(conn: Conn, run: Run) -> None:
     row = run_to_row(run)
     cols = ", ".join(RUN_COLUMNS)
     marks = ", ".join("?" for _ in RUN_COLUMNS)
@@ -232,7 +232,7 @@ class LeaseStore:
         )
         return renewed, not held
 
-    def holds(self, conn: sqlite3.Connection, lease: RunnerLease, now: datetime) -> bool:
+    def holds(self, conn: Conn, lease: RunnerLease, now: datetime) -> bool:
         """Inside a write transaction: whether `lease` is still this runner's (fencing)."""
         row = conn.execute("SELECT expires_at FROM runners WHERE id = ?", (lease.id,)).fetchone()
         return row is not None and (parse_iso(row[0]) or now) > now

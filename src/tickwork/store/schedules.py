@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,8 +15,10 @@ from tickwork.domain.errors import NotAllowed, ScheduleNotFound
 from tickwork.domain.masked_input import restore_secrets
 from tickwork.domain.model import Schedule
 from tickwork.domain.timeutil import Clock, floor_second, iso, utcnow
-from tickwork.store.db import BUSY_TIMEOUT_MS, connect, default_db_path, verify
-from tickwork.store.faults import StoreError, describe, is_busy
+from tickwork.store.db import default_target, open_dialect
+from tickwork.store.dialect import Conn, Dialect
+from tickwork.store.faults import CONFLICTS, StoreError
+from tickwork.store.location import Target, parse_target
 from tickwork.store.rows import SCHEDULE_COLUMNS, SELECT_SCHEDULE, from_row, to_row
 from tickwork.store.runs import LeaseStore, RunStore
 
@@ -54,55 +54,58 @@ class Changes:
 
 
 class Store:
-    """One SQLite file. Thread-safe: calls are serialised on one connection."""
+    """One database (an SQLite file or a PostgreSQL database, see store.dialect). Thread-safe."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, clock: Clock = utcnow) -> None:
-        self.conn = conn
-        self.path = path
+    def __init__(self, dialect: Dialect, clock: Clock = utcnow) -> None:
+        self.dialect = dialect
         self.clock = clock
-        self.lock = threading.RLock()
+        self.lock = dialect.lock
         self.runs = RunStore(self)
         self.leases = LeaseStore(self)
-        self._verified = False  # PRAGMA quick_check passed (done before the first write)
 
     @classmethod
-    def open(cls, path: Path | str | None = None, *, clock: Clock = utcnow) -> Store:
-        p = Path(path).expanduser() if path is not None else default_db_path()
-        return cls(connect(p), p, clock)
+    def open(cls, path: Target | None = None, *, clock: Clock = utcnow) -> Store:
+        """Open a file path or a postgresql:// URL ($TICKWORK_DB, else the default file)."""
+        target = parse_target(path) if path is not None else default_target()
+        assert target is not None
+        return cls(open_dialect(target), clock)
+
+    @property
+    def path(self) -> Path:
+        """The database file (SQLite only; a PostgreSQL store raises StoreError)."""
+        return self.dialect.path
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The SQLite connection (tests and SQLite-only tools)."""
+        conn = getattr(self.dialect, "conn", None)
+        if not isinstance(conn, sqlite3.Connection):
+            raise StoreError(f"{self.location} is a PostgreSQL database, not a file")
+        return conn
+
+    @property
+    def target(self) -> Target:
+        """What Store.open takes to open this database again (another connection)."""
+        return self.dialect.target
+
+    @property
+    def location(self) -> str:
+        """The path, or the URL without its password: what messages and the UI show."""
+        return self.dialect.location
 
     def close(self) -> None:
-        with self.lock:
-            self.conn.close()
+        self.dialect.close()
 
     def verify_file(self) -> None:
-        """PRAGMA quick_check of the file as it is on disk now, through a connection of its own
-        (this one's page cache may hold pages since damaged); raises StoreError if damaged."""
-        try:
-            uri = self.path.absolute().as_uri() + "?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-        except sqlite3.Error as exc:
-            raise self._fault(exc) from None
-        try:
-            verify(conn, self.path)
-        finally:
-            conn.close()
+        """Check the database as it is on disk now (SQLite: PRAGMA quick_check through a
+        connection of its own); raises StoreError if damaged. A server checks its own pages."""
+        self.dialect.verify_file()
 
     def owns(self, other: Path | str) -> bool:
         """Whether `other` is this database file (or its WAL or SHM), by inode (os.stat, never
         open): such a file must not be read or written outside SQLite (closing a descriptor of
         it drops this process's locks, and replacing it destroys the database)."""
-        try:
-            theirs = os.stat(Path(other).expanduser())
-        except OSError:
-            return False
-        for suffix in ("", "-wal", "-shm"):
-            try:
-                mine = os.stat(f"{self.path}{suffix}")
-            except OSError:
-                continue
-            if (mine.st_dev, mine.st_ino) == (theirs.st_dev, theirs.st_ino):
-                return True
-        return False
+        return self.dialect.owns(other)
 
     def __enter__(self) -> Store:
         return self
@@ -110,74 +113,35 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def write(self) -> AbstractContextManager[Conn]:
+        """One write transaction: all or nothing (see Dialect.write)."""
+        return self.dialect.write()
+
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE): all or nothing.
-
-        The first write of a Store checks the file (PRAGMA quick_check): nothing is ever written
-        to a damaged database. Errors of the file (damaged, read-only, disk full, I/O) become a
-        StoreError saying so; a lock held by another process stays an sqlite3 busy error, for the
-        caller to wait out.
-        """
-        with self.lock:
-            conn = self.conn
-            try:
-                if not self._verified:
-                    verify(conn, self.path)
-                    self._verified = True
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise self._fault(exc) from None
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException as exc:
-                if conn.in_transaction:  # SQLite may have rolled back already (disk full)
-                    try:
-                        conn.execute("ROLLBACK")
-                    except sqlite3.Error as again:
-                        raise self._fault(again) from None
-                if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
-                    raise
-                if isinstance(exc, sqlite3.Error):
-                    raise self._fault(exc) from None
-                raise
-
-    def _fault(self, exc: sqlite3.Error) -> sqlite3.Error | StoreError:
-        """A busy error as it is (wait it out); any other as a StoreError naming the fault."""
-        return exc if is_busy(exc) else describe(self.path, exc)
+    def edit(self) -> Iterator[Conn]:
+        """A write transaction that edits schedules (or asks a runner for something): at commit,
+        every runner and UI listening is told (PostgreSQL's NOTIFY; SQLite's readers poll)."""
+        with self.write() as conn:
+            self.dialect.notify(conn)
+            yield conn
 
     def query(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
-        with self.lock:
-            try:
-                return self.conn.execute(sql, params).fetchall()
-            except (sqlite3.IntegrityError, sqlite3.ProgrammingError):
-                raise
-            except sqlite3.Error as exc:
-                raise self._fault(exc) from None
+        return self.dialect.query(sql, params)
 
     def stream(
         self, sql: str, params: tuple[Any, ...] | list[Any] = (), *, chunk: int = 500
     ) -> Iterator[tuple[Any, ...]]:
         """The rows of a read as they come, `chunk` at a time, for reads too big to hold at once
-        (the CLI's list and next). The statement stays open while the caller iterates: use it
-        where nothing else writes on this connection meanwhile."""
-        with self.lock:
-            cursor = self.conn.execute(sql, params)
-        while True:
-            with self.lock:
-                rows = cursor.fetchmany(chunk)
-            if not rows:
-                return
-            yield from rows
+        (the CLI's list and next)."""
+        return self.dialect.stream(sql, params, chunk=chunk)
 
     def data_version(self) -> int:
-        """Changes when another connection commits (PRAGMA data_version): cheap change detection."""
-        return int(self.query("PRAGMA data_version")[0][0])
+        """Changes when another connection commits: cheap change detection."""
+        return self.dialect.data_version()
 
     def content_version(self) -> int:
         """Moves on every change to schedules or runs (by any connection), not on heartbeats."""
-        return int(self.query("SELECT value FROM change_counter WHERE id = 1")[0][0])
+        return self.dialect.content_version()
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -325,7 +289,7 @@ class Store:
 
     # --- writes ----------------------------------------------------------------------------
 
-    def _insert(self, conn: sqlite3.Connection, s: Schedule) -> None:
+    def _insert(self, conn: Conn, s: Schedule) -> None:
         row = to_row(s)
         cols = ", ".join(SCHEDULE_COLUMNS)
         marks = ", ".join("?" for _ in SCHEDULE_COLUMNS)
@@ -333,7 +297,7 @@ class Store:
             f"INSERT INTO schedules ({cols}) VALUES ({marks})", [row[c] for c in SCHEDULE_COLUMNS]
         )
 
-    def _replace(self, conn: sqlite3.Connection, s: Schedule) -> None:
+    def _replace(self, conn: Conn, s: Schedule) -> None:
         row = to_row(s)
         sets = ", ".join(f"{c} = ?" for c in SCHEDULE_COLUMNS if c != "id")
         conn.execute(
@@ -341,8 +305,10 @@ class Store:
             [row[c] for c in SCHEDULE_COLUMNS if c != "id"] + [s.id],
         )
 
-    def _find_in(self, conn: sqlite3.Connection, schedule_id: str) -> Schedule:
-        row = conn.execute(f"{SELECT_SCHEDULE} WHERE id = ?", (schedule_id,)).fetchone()
+    def _find_in(self, conn: Conn, schedule_id: str) -> Schedule:
+        row = conn.execute(
+            f"{SELECT_SCHEDULE} WHERE id = ?{self.dialect.row_lock}", (schedule_id,)
+        ).fetchone()
         if row is None:
             raise ScheduleNotFound(f"schedule {schedule_id!r} no longer exists")
         return from_row(row)
@@ -357,10 +323,11 @@ class Store:
         """Validate and insert; an existing deduplication_key updates that schedule instead."""
         now = self.clock()
         fresh = spec.build(data, now, type=type, declared_in=declared_in, keep_masks=True)
-        with self.write() as conn:
+        with self.edit() as conn:
             if fresh.deduplication_key is not None:
                 row = conn.execute(
-                    f"{SELECT_SCHEDULE} WHERE deduplication_key = ?", (fresh.deduplication_key,)
+                    f"{SELECT_SCHEDULE} WHERE deduplication_key = ?{self.dialect.row_lock}",
+                    (fresh.deduplication_key,),
                 ).fetchone()
                 if row is not None:
                     existing = from_row(row)
@@ -377,7 +344,7 @@ class Store:
     def update(self, schedule_id: str, data: Mapping[str, Any], *, sync: bool = False) -> Schedule:
         """PATCH: the given fields change, the others stay. `sync` may change DECLARATIVE ones."""
         now = self.clock()
-        with self.write() as conn:
+        with self.edit() as conn:
             current = self._find_in(conn, schedule_id)
             if current.type == "DECLARATIVE" and not sync:
                 raise NotAllowed(_declarative_msg(current, "edited"))
@@ -391,7 +358,7 @@ class Store:
     ) -> tuple[Schedule, bool]:
         """Pause/resume. Returns (schedule, changed); unchanged means nothing was written."""
         now = self.clock()
-        with self.write() as conn:
+        with self.edit() as conn:
             current = self._find_in(conn, schedule_id)
             updated = spec.set_active(current, active, now, verb=verb)
             if updated is current:
@@ -401,7 +368,7 @@ class Store:
 
     def delete(self, schedule_id: str, *, sync: bool = False, force: bool = False) -> Schedule:
         """Delete a schedule; a DECLARATIVE one only for its file's sync, or with ``force``."""
-        with self.write() as conn:
+        with self.edit() as conn:
             current = self._find_in(conn, schedule_id)
             if current.type == "DECLARATIVE" and not (sync or force):
                 raise NotAllowed(_declarative_msg(current, "deleted"))
@@ -412,7 +379,8 @@ class Store:
         """Compute changes inside ONE write transaction (reads see a stable database) and write
         them all, or nothing if `compute` raises or a write fails (e.g. a taken dedup key)."""
         now = floor_second(self.clock())
-        with self.write() as conn:
+        with self.edit() as conn:
+            self.dialect.lock_schedules(conn)  # the plan reads many rows: none may move
             changes = compute(now)
             try:
                 for s in changes.delete:
@@ -421,20 +389,21 @@ class Store:
                     self._replace(conn, s)
                 for s in changes.create:
                     self._insert(conn, s)
-            except sqlite3.IntegrityError as exc:
+            except CONFLICTS as exc:
                 raise NotAllowed(_integrity_msg(exc)) from None
         return changes
 
     def save(self, s: Schedule) -> None:
         """Write a whole schedule as given (used by importers and tests with prepared objects)."""
-        with self.write() as conn:
-            if conn.execute("SELECT 1 FROM schedules WHERE id = ?", (s.id,)).fetchone():
+        with self.edit() as conn:
+            found = f"SELECT 1 FROM schedules WHERE id = ?{self.dialect.row_lock}"
+            if conn.execute(found, (s.id,)).fetchone():
                 self._replace(conn, s)
             else:
                 self._insert(conn, s)
 
 
-def _integrity_msg(exc: sqlite3.IntegrityError) -> str:
+def _integrity_msg(exc: Exception) -> str:
     text = str(exc)
     if "deduplication_key" in text:
         return "a deduplication_key is already used by another schedule: nothing was written"

@@ -20,6 +20,7 @@ from textual.screen import Screen
 
 from tickwork.domain.timeutil import Clock, utcnow
 from tickwork.store import Store, StoreError
+from tickwork.store.location import Target
 from tickwork.ui.deferred import deferred
 from tickwork.ui.live import Monitor, StatusInfo
 from tickwork.ui.runner_bridge import RunnerBridge
@@ -62,7 +63,7 @@ class TickworkApp(App[None]):
         self.sync_file = sync_file
         self.clock = clock
         self.runner_enabled = runner
-        self.bridge = RunnerBridge(store.path, clock, self._runs_happened, self.set_timer)
+        self.bridge = RunnerBridge(store.target, clock, self._runs_happened, self.set_timer)
         self.monitor = Monitor(store)
         self._quitting = False
 
@@ -177,7 +178,7 @@ class TickworkApp(App[None]):
 
 
 def create_app(
-    store_path: Path,
+    store_path: Target,
     *,
     clock: Clock = utcnow,
     runner: bool = True,

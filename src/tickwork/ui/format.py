@@ -8,6 +8,7 @@ from pathlib import Path
 from tickwork.domain.humanize import duration_words, local, relative
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import FAILED_STATUSES
+from tickwork.store.location import describe_target
 
 STATE_ICON = {"active": "●", "paused": "○"}
 OUTCOME_ICON = {
@@ -91,6 +92,11 @@ def short_path(path: Path) -> str:
         return "~/" + str(path.expanduser().resolve().relative_to(Path.home().resolve()))
     except ValueError:
         return str(path)
+
+
+def shown_location(target: Path | str) -> str:
+    """A database as the status bar shows it: a short path, or a URL without its password."""
+    return describe_target(target) if isinstance(target, str) else short_path(target)
 
 
 def plural(n: int, word: str) -> str:

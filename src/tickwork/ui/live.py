@@ -8,7 +8,7 @@ from datetime import datetime
 
 from tickwork.domain.runs import FAILED_STATUSES, RunnerLease
 from tickwork.store import Store
-from tickwork.ui.format import short_path
+from tickwork.ui.format import shown_location
 
 _FAILING_SQL = "SELECT count(*) FROM schedules WHERE last_status IN ({})".format(
     ", ".join("?" for _ in FAILED_STATUSES)
@@ -88,4 +88,4 @@ class Monitor:
 
     def status(self, embedded_state: str | None, *, runner_enabled: bool) -> StatusInfo:
         kind, text = runner_status(embedded_state, self.leases, enabled=runner_enabled)
-        return StatusInfo(short_path(self.store.path), kind, text, self.counts)
+        return StatusInfo(shown_location(self.store.target), kind, text, self.counts)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tickwork.domain.timeutil import Clock
 from tickwork.store import Store
+from tickwork.store.location import Target
 
 if TYPE_CHECKING:
     from tickwork.runner import RunEvent
@@ -26,7 +26,7 @@ class RunnerBridge:
 
     def __init__(
         self,
-        store_path: Path,
+        store_path: Target,
         clock: Clock,
         deliver: Callable[[list[RunEvent]], None],
         call_later: Callable[[float, Callable[[], None]], Any],

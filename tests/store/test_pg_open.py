@@ -1,0 +1,117 @@
+"""Opening a PostgreSQL database: first-open migrations (one transaction, under an advisory lock),
+refusals in one line (another program's tables, a newer schema, no driver, an unknown scheme),
+and a URL's password never shown."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests import pg_server
+from tests.cli_helpers import run_cli
+from tickwork.store import Store, StoreError
+from tickwork.store.db import latest_version
+from tickwork.store.location import MASK, parse_target, redact, scrub
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_an_empty_database_gets_the_schema_and_the_marker(pg_admin: str) -> None:
+    with pg_server.database(pg_admin, template=None) as url:
+        Store.open(url).close()
+        with psycopg.connect(url) as conn:
+            meta = dict(conn.execute("SELECT key, value FROM tickwork_meta").fetchall())
+    assert meta == {"application": "tickwork", "schema_version": str(latest_version())}
+
+
+def test_first_opens_at_once_migrate_once(pg_admin: str) -> None:
+    """Four processes' worth of first opens race; the advisory lock lets one migrate."""
+    with pg_server.database(pg_admin, template=None) as url:
+        errors: list[BaseException] = []
+
+        def open_one() -> None:
+            try:
+                with Store.open(url) as s:
+                    s.count()
+            except BaseException as exc:  # collected: the assertion below shows it
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_one) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert errors == []
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT count(*) FROM schedules").fetchone() == (0,)
+
+
+def test_another_programs_database_is_refused_untouched(pg_admin: str) -> None:
+    with pg_server.database(pg_admin, template=None) as url:
+        with psycopg.connect(url) as conn:
+            conn.execute("CREATE TABLE invoices (id int)")
+            conn.execute("INSERT INTO invoices VALUES (7)")
+        with pytest.raises(StoreError, match="tables of another program .invoices") as err:
+            Store.open(url)
+        assert "\n" not in str(err.value) and "createdb" in str(err.value)
+        with psycopg.connect(url) as conn:
+            tables = conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            ).fetchall()
+            assert tables == [("invoices",)]
+
+
+def test_a_newer_schema_is_refused(pg_url: str) -> None:
+    with psycopg.connect(pg_url) as conn:
+        conn.execute(
+            "UPDATE tickwork_meta SET value = %s WHERE key = 'schema_version'",
+            (str(latest_version() + 1),),
+        )
+    with pytest.raises(StoreError, match="newer tickwork"):
+        Store.open(pg_url)
+
+
+def test_passwords_are_never_shown() -> None:
+    url = "postgresql://alice:s3cr%40t-pw@127.0.0.1:1/tick?sslmode=disable&password=other-pw"
+    shown = redact(url)
+    assert "s3cr" not in shown and "other-pw" not in shown
+    assert shown.startswith(f"postgresql://alice:{MASK}@127.0.0.1:1/tick")
+    assert redact("postgres://bob@host/db") == "postgres://bob@host/db"
+    assert scrub(f"failed for {url} (s3cr@t-pw)", url).count("s3cr") == 0
+    with pytest.raises(StoreError) as err:  # nothing listens on port 1
+        Store.open(url)
+    message = str(err.value)
+    assert "s3cr" not in message and "other-pw" not in message
+    assert message.startswith(f"cannot connect to postgresql://alice:{MASK}@127.0.0.1:1/tick")
+
+
+def test_targets() -> None:
+    assert parse_target(" postgresql://h/db ") == "postgresql://h/db"
+    assert parse_target("~/x.db") == Path.home() / "x.db"
+    assert parse_target(Path("a.db")) == Path("a.db")
+
+
+def test_cli_bad_urls_are_one_line(tmp_path: Path) -> None:
+    code, _, err = run_cli("mysql://u:pw@host/db", "list")
+    assert code == 1 and err.startswith("error: --db mysql://u:***@host/db: tickwork takes")
+    code, _, err = run_cli("postgresql://u:pw@127.0.0.1:1/db", "list")
+    assert code == 1 and err.startswith("error: cannot connect to postgresql://u:***@")
+    assert len(err.strip().splitlines()) == 1 and ":pw@" not in err
+
+
+def test_without_the_driver_a_url_says_what_to_install(pg_url: str) -> None:
+    code = (
+        "import sys; sys.modules['psycopg'] = None; sys.modules['psycopg_pool'] = None\n"
+        "from tickwork.cli.main import main\n"
+        "sys.argv = ['tickwork', 'list']; main()"
+    )
+    env = {"TICKWORK_DB": pg_url.replace("postgres:@", "postgres:hunter2@"), "PATH": "/usr/bin"}
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert p.returncode == 1, p.stderr
+    assert p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
+    assert "pip install 'tickwork[postgres]'" in p.stderr and "hunter2" not in p.stderr
