@@ -25,7 +25,9 @@ def test_an_empty_database_gets_the_schema_and_the_marker(pg_admin: str) -> None
     with pg_server.database(pg_admin, template=None) as url:
         Store.open(url).close()
         with psycopg.connect(url) as conn:
-            meta = dict(conn.execute("SELECT key, value FROM tickwork_meta").fetchall())
+            meta: dict[str, str] = dict(
+                conn.execute("SELECT key, value FROM tickwork_meta").fetchall()
+            )
     assert meta == {"application": "tickwork", "schema_version": str(latest_version())}
 
 
