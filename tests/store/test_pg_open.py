@@ -58,7 +58,7 @@ def test_another_programs_database_is_refused_untouched(pg_admin: str) -> None:
         with psycopg.connect(url) as conn:
             conn.execute("CREATE TABLE invoices (id int)")
             conn.execute("INSERT INTO invoices VALUES (7)")
-        with pytest.raises(StoreError, match="tables of another program .invoices") as err:
+        with pytest.raises(StoreError, match=r"tables of another program \(invoices\)") as err:
             Store.open(url)
         assert "\n" not in str(err.value) and "createdb" in str(err.value)
         with psycopg.connect(url) as conn:
