@@ -10,7 +10,7 @@ import click
 
 from tickwork import __version__
 from tickwork.cli.backfill import BACKFILL_COMMANDS
-from tickwork.cli.common import DATABASE
+from tickwork.cli.common import DATABASE, FilePath
 from tickwork.cli.doctor import DOCTOR_COMMANDS
 from tickwork.cli.errors import translate
 from tickwork.cli.io_cmds import IO_COMMANDS

@@ -139,6 +139,11 @@ class Store:
         """Changes when another connection commits: cheap change detection."""
         return self.dialect.data_version()
 
+    def on_change(self, callback: Callable[[], None]) -> bool:
+        """Call `callback` (from another thread) soon after another host or process edits
+        schedules; False if this database cannot tell (SQLite: poll content_version)."""
+        return self.dialect.subscribe(callback)
+
     def content_version(self) -> int:
         """Moves on every change to schedules or runs (by any connection), not on heartbeats."""
         return self.dialect.content_version()

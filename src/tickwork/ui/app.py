@@ -8,6 +8,7 @@ the database changed: a run, another process, our own write).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -74,6 +75,7 @@ class TickworkApp(App[None]):
         self.push_screen(SchedulesScreen(self.store, self.clock))
         self.set_interval(POLL_SECONDS, self._poll)
         self._poll(force=True)
+        self.store.on_change(self._changed_elsewhere)  # PostgreSQL: edits on other hosts
         if self.runner_enabled:
             self.run_worker(self._run_runner(), name="runner", group="runner")
         if self.sync_file is not None:
@@ -100,6 +102,12 @@ class TickworkApp(App[None]):
         """We wrote to the database: refresh the screens and the counts now."""
         self.data_generation += 1
         self._poll(force=True)
+
+    def _changed_elsewhere(self) -> None:
+        """Another host or process edited something (called from the listening thread): look
+        now rather than at the next poll."""
+        with contextlib.suppress(RuntimeError):  # the app is not running (any more)
+            self.call_from_thread(self._poll)
 
     def _poll(self, force: bool = False) -> None:
         group = "poll-forced" if force else "poll"  # a timed poll never cancels a forced one

@@ -8,7 +8,7 @@ connection, as SQLite's single connection does. Errors become the store's (postg
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -20,6 +20,7 @@ from tickwork.domain.timeutil import parse_iso
 from tickwork.store.dialect import Conn, Cursor, Dialect, Params, Row
 from tickwork.store.faults import StoreError
 from tickwork.store.location import redact
+from tickwork.store.postgres.changes import ChangeWatcher
 from tickwork.store.postgres.faults import store_error
 from tickwork.store.postgres.schema import CHANNEL, migrate
 from tickwork.store.postgres.sql import adapt_params, conninfo, register_types, translate
@@ -64,6 +65,7 @@ class PgDialect(Dialect):
         self.location = redact(url)
         self.conninfo = conninfo(url)
         self._local = threading.local()
+        self._watcher: ChangeWatcher | None = None
         try:
             with psycopg.connect(self.conninfo, autocommit=True) as conn:
                 register_types(conn)
@@ -83,7 +85,17 @@ class PgDialect(Dialect):
         )
 
     def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
         self.pool.close()
+
+    def subscribe(self, callback: Callable[[], None]) -> bool:
+        """LISTEN for edits on a connection of its own (see postgres.changes)."""
+        with self.lock:
+            if self._watcher is None:
+                self._watcher = ChangeWatcher(self.conninfo, self.location)
+        self._watcher.subscribe(callback)
+        return True
 
     def _fault(self, exc: Exception) -> Exception:
         if isinstance(exc, PoolTimeout):
