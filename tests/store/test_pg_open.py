@@ -11,12 +11,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict
 
 from tests import pg_server
 from tests.cli_helpers import run_cli
+from tests.conftest import cmd
 from tickwork.store import Store, StoreError
 from tickwork.store.db import latest_version
 from tickwork.store.location import MASK, parse_target, redact, scrub
+from tickwork.store.postgres.sql import conninfo
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -117,3 +120,41 @@ def test_without_the_driver_a_url_says_what_to_install(pg_url: str) -> None:
     assert p.returncode == 1, p.stderr
     assert p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
     assert "pip install 'tickwork[postgres]'" in p.stderr and "hunter2" not in p.stderr
+
+
+def test_sessions_are_bounded(pg_url: str) -> None:
+    """No statement, lock wait or idle transaction lasts for ever; times are UTC."""
+    with Store.open(pg_url) as s:
+        got = {
+            k: s.query(f"SHOW {k}")[0][0]
+            for k in ("lock_timeout", "statement_timeout", "idle_in_transaction_session_timeout")
+        }
+        zone = s.query("SHOW TimeZone")[0][0]
+    assert got == {
+        "lock_timeout": "5s",
+        "statement_timeout": "1min",
+        "idle_in_transaction_session_timeout": "1min",
+    }
+    assert zone == "UTC"
+    info = conninfo_to_dict(conninfo(pg_url))
+    assert (info["keepalives"], info["keepalives_idle"], info["application_name"]) == (
+        "1",
+        "10",
+        "tickwork",
+    )
+
+
+def test_a_row_held_too_long_is_a_busy_error_that_changes_nothing(pg_url: str) -> None:
+    """Another host holds the schedule's row (a long transaction): the edit waits
+    lock_timeout (here the URL's own 300 ms, which wins over tickwork's), then says so."""
+    url = f"{pg_url}&options=-c%20lock_timeout%3D300ms"
+    with Store.open(url) as s:
+        sid = s.create({"name": "held", "every": "1m", "action": cmd()}).schedule.id
+        with psycopg.connect(pg_url) as holder:
+            holder.execute("SELECT 1 FROM schedules WHERE id = %s FOR UPDATE", (sid,))
+            with pytest.raises(StoreError) as err:
+                s.set_active(sid, False)
+            assert err.value.kind == "busy" and "\n" not in str(err.value)
+            code, _, cli_err = run_cli(url, "pause", sid)
+            assert code == 1 and cli_err.startswith("error: the database is locked")
+        assert s.get(sid).active
