@@ -103,16 +103,14 @@ class Dialect(ABC):
         """Tell every listening runner and UI, at commit, that schedules were edited."""
         return None
 
-<<<<<<< HEAD
     def verify_file(self) -> None:
         """Check the stored pages as they are now (SQLite's file); a server checks its own."""
         return None
-=======
+
     def subscribe(self, callback: Callable[[], None]) -> bool:
         """Call `callback` (from another thread) soon after another connection edits something;
         False where the dialect cannot (SQLite: readers poll data_version)."""
         return False
->>>>>>> 0ae6630 (PostgreSQL: edits NOTIFY at commit; a listening thread (with a slow poll of the change count, and reconnects) tells the UI at once; the UI on a postgresql:// URL: same screens, password masked, another host's pause followed)
 
     def owns(self, other: Path | str) -> bool:
         """Whether `other` is one of this database's files (never for a server)."""
