@@ -14,7 +14,7 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from tickwork.domain.model import Schedule
@@ -26,6 +26,8 @@ from tickwork.runner.storecalls import Halted, StoreCalls
 from tickwork.store import Store, StoreError, outcomes
 
 Mode = Literal["headless", "embedded", "manual"]
+OFFSET_WARN = 1.0  # seconds between this host's clock and the database server's worth a warning
+ANCHOR_MAX_RTT = 1.0  # seconds: a heartbeat answered slower than this does not move the anchor
 Monotonic = Callable[[], float]
 log = logging.getLogger("tickwork.runner")
 
@@ -70,7 +72,10 @@ class RunnerBase:
         self.store = store
         self.mode = mode
         self.max_concurrency = max(1, max_concurrency)
-        self.clock = clock
+        self.wall = clock  # this host's clock
+        self.clock: Clock = self._now  # the runner's time: see _now
+        self._anchor: tuple[datetime, float] | None = None  # (server time, monotonic) at a beat
+        self.db_offset: float | None = None  # the database server's clock minus this host's
         self.monotonic = monotonic
         self.sleep = sleep  # for delays of the schedule's own (jitter): tests pass a fake one
         self.on_event = on_event
@@ -108,6 +113,34 @@ class RunnerBase:
         self._data_version = -1
         self._next_due: datetime | None = None
         self._once = False
+
+    def _now(self) -> datetime:
+        """This host's clock; on a database server that keeps time for every host (PostgreSQL),
+        the server's time at the last heartbeat plus the monotonic time since: a host whose
+        wall clock is wrong or jumps fires nothing early, late or twice."""
+        if self._anchor is None:
+            return self.wall()
+        at, mono = self._anchor
+        return at + timedelta(seconds=self.monotonic() - mono)
+
+    def _anchor_to(self, server: datetime, sent_wall: datetime, sent: float, got: float) -> None:
+        """A heartbeat answered with the server's time (sent at `sent`, answered at `got`,
+        monotonic): the runner's time follows it; an offset over OFFSET_WARN is logged."""
+        if self._anchor is not None and got - sent > ANCHOR_MAX_RTT:
+            return  # a slow answer (a lock, a retry) says little about when `server` was
+        mid = (sent + got) / 2
+        self._anchor = (server, mid)
+        offset = (server - sent_wall).total_seconds() - (mid - sent)
+        was = self.db_offset
+        self.db_offset = offset
+        if abs(offset) > OFFSET_WARN and (was is None or abs(was) <= OFFSET_WARN):
+            self._emit_note(
+                f"this host's clock is {abs(offset):.1f} s {'behind' if offset > 0 else 'ahead of'}"
+                " the database server's: the runner keeps the server's time (sync the clocks: "
+                "chrony or systemd-timesyncd)"
+            )
+        elif abs(offset) <= OFFSET_WARN and was is not None and abs(was) > OFFSET_WARN:
+            self._emit_note(f"this host's clock is within {OFFSET_WARN:g} s of the server's again")
 
     def _is_stopping(self) -> bool:
         return self._stopping.is_set()

@@ -18,6 +18,7 @@ import contextlib
 import sqlite3
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -46,6 +47,8 @@ class Runner(Upkeep, Execution):
         now = self.clock()
         self._once = once
         self.lease = new_lease(self.mode, now, "starting")
+        if not once:  # PostgreSQL: an edit on another host wakes this runner at once
+            self.store.on_change(self._woken_from(asyncio.get_running_loop()))
         try:
             while not self._stopping.is_set():
                 await self._guarded_cycle(once)
@@ -250,6 +253,13 @@ class Runner(Upkeep, Execution):
         if self._next_due is not None and self._next_due > now:
             wait = min(wait, (self._next_due - now).total_seconds())
         await self._rest(wait)
+
+    def _woken_from(self, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
+        def wake() -> None:  # from the store's listening thread
+            with contextlib.suppress(RuntimeError):  # the loop is closed: this runner is done
+                loop.call_soon_threadsafe(self._wake.set)
+
+        return wake
 
     async def _rest(self, seconds: float) -> None:
         """Wait `seconds` (real time), or less if woken: by a finished run, a stop, wake()."""

@@ -86,10 +86,14 @@ class Upkeep(RunnerBase):
             self._next_due = None
             self._recheck = True
         previous = self.lease
-        self.lease, lost = await self.calls(
+        sent_wall, sent = self.wall(), self.monotonic()
+        renewed, lost = await self.calls(
             self.store.leases.renew, self.lease, now, self.lease_ttl, state
         )
+        self.lease = renewed
         mono = self.monotonic()
+        if self.store.dialect.native_times:  # the lease holds the server's time: follow it
+            self._anchor_to(renewed.heartbeat_at, sent_wall, sent, mono)
         away = self._last_beat is not None and (
             mono - self._last_beat > self.lease_ttl
             or not 0 <= (now - previous.heartbeat_at).total_seconds() <= self.lease_ttl

@@ -133,6 +133,7 @@ def abandon_dead(
     """
     out = Sweep()
     with store.write() as conn:
+        now = store.dialect.server_now(conn) or now  # leases are in the server's time
         rows = conn.execute(
             f"SELECT {RUN_FIELDS}, w.id, w.host, w.pid, w.mode, w.state, w.started_at, "
             "w.heartbeat_at, w.expires_at FROM runs r "

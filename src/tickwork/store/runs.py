@@ -204,9 +204,11 @@ class LeaseStore:
         self, lease: RunnerLease, now: datetime, ttl: float, state: str
     ) -> tuple[RunnerLease, bool]:
         """Insert or refresh this runner's lease; and whether it had been lost meanwhile (gone,
-        or expired before this renewal: other runners may have taken its runs over)."""
-        expires = now + timedelta(seconds=ttl)
+        or expired before this renewal: other runners may have taken its runs over).
+        On a database server the times are the server's (the returned lease carries them)."""
         with self.store.write() as conn:
+            now = self.store.dialect.server_now(conn) or now
+            expires = now + timedelta(seconds=ttl)
             row = conn.execute(
                 "SELECT expires_at FROM runners WHERE id = ?", (lease.id,)
             ).fetchone()
@@ -234,14 +236,15 @@ class LeaseStore:
 
     def holds(self, conn: Conn, lease: RunnerLease, now: datetime) -> bool:
         """Inside a write transaction: whether `lease` is still this runner's (fencing)."""
+        now = self.store.dialect.server_now(conn) or now
         row = conn.execute("SELECT expires_at FROM runners WHERE id = ?", (lease.id,)).fetchone()
         return row is not None and (parse_iso(row[0]) or now) > now
 
     def sweep(self, now: datetime, grace: float) -> int:
         """Delete leases expired more than `grace` seconds ago whose runner has no run left
         running (those are abandoned first); returns how many."""
-        cutoff = now - timedelta(seconds=grace)
         with self.store.write() as conn:
+            cutoff = (self.store.dialect.server_now(conn) or now) - timedelta(seconds=grace)
             cur = conn.execute(
                 "DELETE FROM runners WHERE expires_at < ? AND NOT EXISTS (SELECT 1 FROM runs "
                 "WHERE runs.runner_id = runners.id AND runs.status = 'running')",
