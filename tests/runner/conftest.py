@@ -146,7 +146,7 @@ class Events:
 
 @asynccontextmanager
 async def in_process(
-    db: Path,
+    db: Path | str,
     *,
     clock: Clock = utcnow,
     grace: float = 5.0,
