@@ -25,7 +25,7 @@ from tickwork.store.postgres.faults import store_error
 from tickwork.store.postgres.schema import CHANNEL, migrate
 from tickwork.store.postgres.sql import adapt_params, conninfo, register_types, translate
 
-POOL_SIZE = 4
+POOL_SIZE = 8  # at most; one is opened up front, more only when calls overlap
 POOL_TIMEOUT = 10.0  # seconds to wait for a connection before saying the server is unreachable
 RawConnection = psycopg.Connection[Any]
 
