@@ -111,3 +111,50 @@ def test_a_claim_moves_the_content_version(store: Store, clock: FakeClock) -> No
     before = store.content_version()
     claim_due(store, s.id, s.next_run_at, s.next_run_at, lease(store, "a", clock.now))
     assert store.content_version() > before
+
+
+def test_a_dead_runners_run_is_abandoned_once(store: Store, other: Store, clock: FakeClock) -> None:
+    """Two runners sweep at once: the dead one's run is abandoned once, retried once; its own
+    late outcome is recorded without a second retry."""
+    from tickwork.store.outcomes import abandon_dead, finish
+
+    s = store.create({"name": "r", "every": "1m", "action": cmd(), "retries": 1}).schedule
+    assert s.next_run_at is not None
+    dead = RunnerLease("rnr_dead", "gone", 1, "headless", "active", clock.now, clock.now, clock.now)
+    dead = store.leases.beat(dead, clock.now, 3600, "active")
+    claim = claim_due(store, s.id, s.next_run_at, s.next_run_at, dead)
+    assert claim is not None and len(claim.start) == 1
+    store.leases.beat(dead, clock.now, 0.001, "active")  # then it dies: its lease runs out
+    later = clock.now + MINUTE
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def sweep(st: Store, me: str) -> None:
+        try:
+            results.append(len(abandon_dead(st, later, exclude_runner=me).abandoned))
+        except BaseException as exc:  # collected: asserted below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=sweep, args=(st, me)) for st, me in ((store, "a"), (other, "b"))
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == [] and sorted(results) == [0, 1]
+    runs = store.runs.list(s.id)
+    assert sorted((r.attempt, r.status) for r in runs) == [(1, "abandoned"), (2, "pending")]
+
+    class Done:
+        status, duration, output, exit_code, http_status, error = (
+            "succeeded",
+            1.0,
+            "",
+            0,
+            None,
+            None,
+        )
+
+    assert finish(store, claim.start[0], Done(), later) is None  # the retry already stands
+    assert store.runs.count(s.id) == 2
