@@ -59,6 +59,8 @@ def pg_admin() -> Iterator[str]:
     with pg_server.server() as url:
         pg_server.make_template(url)
         yield url
+        if not pg_server.private():
+            pg_server.drop_template(url)
 
 
 @pytest.fixture

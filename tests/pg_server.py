@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 ENV = "TICKWORK_TEST_PG"
-TEMPLATE = "tickwork_test_template"
+TEMPLATE = f"tickwork_test_template_{os.getpid()}"  # one per test process (xdist workers)
 
 
 def with_database(url: str, name: str) -> str:
@@ -69,6 +69,11 @@ def make_template(admin_url: str) -> None:
         conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)".encode())
         conn.execute(f"CREATE DATABASE {TEMPLATE}".encode())
     Store.open(with_database(admin_url, TEMPLATE)).close()
+
+
+def drop_template(admin_url: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)".encode())
 
 
 @contextmanager
