@@ -54,7 +54,8 @@ class Audit:
 def audit(db: Path, log: Path, ids: list[str]) -> Audit:
     out = Audit()
     lines = log.read_text().split("\n") if log.exists() else []
-    seen = Counter(line for line in lines if line)
+    wanted = set(ids)
+    seen = Counter(line for line in lines if line and line.split(" ", 1)[0] in wanted)
     out.executions = sum(seen.values())
     out.duplicates = sorted(line for line, n in seen.items() if n > 1)
     for schedule_id in ids:

@@ -9,7 +9,6 @@ process to close its connection deleted the WAL under it (the database split in 
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.runner.conftest import ROOT, cli, query, wait_until
+from tests.tmux_ui import Tmux, row_of
 from tickwork.domain.timeutil import parse_iso, utcnow
 from tickwork.store import Store
 
@@ -92,49 +92,6 @@ def test_other_processes_opening_the_file_never_split_the_database(tmp_path: Pat
         holder.wait(30)
     assert holder.returncode == 0
     assert [r["active"] for r in query(db, "SELECT active FROM schedules")] == [0]
-
-
-class Tmux:
-    """A real terminal (tmux, on a private server) running `tickwork --db DB`, the UI."""
-
-    def __init__(self, tmp: Path, db: Path) -> None:
-        self.base = ["tmux", "-S", str(tmp / "tmux.sock")]
-        command = f"{shlex.quote(sys.executable)} -m tickwork --db {shlex.quote(str(db))}"
-        command += f"; echo $? > {shlex.quote(str(tmp / 'ui.exit'))}"
-        self.exit_file = tmp / "ui.exit"
-        subprocess.run(
-            [*self.base, "new-session", "-d", "-s", "ui", "-x", "120", "-y", "40", command],
-            check=True,
-            cwd=ROOT,
-            env={**os.environ, "TERM": "xterm-256color"},
-        )
-
-    def screen(self) -> str:
-        p = subprocess.run(
-            [*self.base, "capture-pane", "-p", "-t", "ui"], capture_output=True, text=True
-        )
-        return p.stdout
-
-    def keys(self, *keys: str) -> None:
-        subprocess.run([*self.base, "send-keys", "-t", "ui", *keys], check=True)
-
-    def pid(self) -> int:
-        p = subprocess.run(
-            [*self.base, "list-panes", "-t", "ui", "-F", "#{pane_pid}"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        shell = int(p.stdout.split()[0])
-        children = Path(f"/proc/{shell}/task/{shell}/children").read_text().split()
-        return int(children[0]) if children else shell
-
-    def close(self) -> None:
-        subprocess.run([*self.base, "kill-server"], capture_output=True)
-
-
-def row_of(screen: str, name: str) -> str:
-    return next((line for line in screen.splitlines() if f" {name} " in line), "")
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux to run the UI")
