@@ -51,14 +51,31 @@ EXPECTED_PAYLOAD = {
 }
 
 
+_START_TIMES: dict[int, str] = {}
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (field 22 of /proc/PID/stat)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2 :].split()  # comm may hold spaces and parentheses
+    return fields[19] if len(fields) > 19 else None
+
+
 def gone(pid: int, within: float = 30.0) -> bool:
-    """True once the process no longer runs (absent, or a zombie nobody reaped yet)."""
+    """True once the process no longer runs (absent, a zombie nobody reaped yet, or its pid now
+    names another process: on a busy machine pids wrap around within seconds)."""
     deadline = time.monotonic() + within
     while True:
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
             return True
+        started = _START_TIMES.get(pid)
+        if started is not None and _start_time(pid) not in (started, None):
+            return True  # the pid was reused: the process we knew is gone
         try:
             status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
@@ -76,7 +93,10 @@ async def read_pid(path: Path, within: float = 30.0) -> int:
     while time.monotonic() < deadline:
         text = path.read_text().strip() if path.exists() else ""
         if text:
-            return int(text)
+            pid = int(text)
+            if (started := _start_time(pid)) is not None:
+                _START_TIMES[pid] = started  # so that gone() can tell a reused pid
+            return pid
         await asyncio.sleep(0.02)
     raise AssertionError(f"{path} was never written")
 
