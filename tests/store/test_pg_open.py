@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -16,6 +17,7 @@ from psycopg.conninfo import conninfo_to_dict
 from tests import pg_server
 from tests.cli_helpers import run_cli
 from tests.conftest import cmd
+from tickwork.domain.timeutil import parse_iso, utcnow
 from tickwork.store import Store, StoreError
 from tickwork.store.db import latest_version
 from tickwork.store.location import MASK, parse_target, redact, scrub
@@ -158,3 +160,28 @@ def test_a_row_held_too_long_is_a_busy_error_that_changes_nothing(pg_url: str) -
             code, _, cli_err = run_cli(url, "pause", sid)
             assert code == 1 and cli_err.startswith("error: the database is locked")
         assert s.get(sid).active
+
+
+def test_edits_on_a_host_with_a_wrong_clock_keep_the_servers_time(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tickwork add` on a host an hour fast: the next run is computed from the server's time
+    (else the schedule would skip an hour of fires)."""
+    import tickwork.store.dialect
+    import tickwork.store.postgres.dialect
+    import tickwork.store.schedules
+
+    def fast() -> datetime:
+        return utcnow() + timedelta(hours=1)
+
+    for module in (
+        tickwork.store.dialect,
+        tickwork.store.postgres.dialect,
+        tickwork.store.schedules,
+    ):
+        monkeypatch.setattr(module, "utcnow", fast)  # this host's clock, wherever it is read
+    with Store.open(pg_url) as s:
+        created = s.create({"name": "i", "every": "30m", "action": cmd()}).schedule
+        server = parse_iso(s.query("SELECT clock_timestamp()")[0][0])
+    assert created.next_run_at is not None and server is not None
+    assert abs((created.next_run_at - server).total_seconds() - 1800) < 60

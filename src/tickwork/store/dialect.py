@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from tickwork.domain.timeutil import Clock, utcnow
 from tickwork.store.location import Target
 
 Params = tuple[Any, ...] | list[Any]
@@ -83,6 +84,10 @@ class Dialect(ABC):
     @abstractmethod
     def content_version(self) -> int:
         """Moves on every change to schedules or runs (by anyone), not on heartbeats."""
+
+    def clock(self) -> Clock:
+        """The database's time, as a clock for a Store's edits (SQLite: this machine's)."""
+        return utcnow
 
     def server_now(self, conn: Conn) -> datetime | None:
         """The database's clock inside a transaction; None where it is this machine's."""

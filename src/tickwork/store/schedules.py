@@ -64,11 +64,14 @@ class Store:
         self.leases = LeaseStore(self)
 
     @classmethod
-    def open(cls, path: Target | None = None, *, clock: Clock = utcnow) -> Store:
-        """Open a file path or a postgresql:// URL ($TICKWORK_DB, else the default file)."""
+    def open(cls, path: Target | None = None, *, clock: Clock | None = None) -> Store:
+        """Open a file path or a postgresql:// URL ($TICKWORK_DB, else the default file).
+        `clock` is the time of edits (next runs are computed from it); by default the
+        database's: this machine's for a file, the server's for PostgreSQL."""
         target = parse_target(path) if path is not None else default_target()
         assert target is not None
-        return cls(open_dialect(target), clock)
+        dialect = open_dialect(target)
+        return cls(dialect, clock or dialect.clock())
 
     @property
     def path(self) -> Path:

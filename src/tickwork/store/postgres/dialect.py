@@ -10,13 +10,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from tickwork.domain.timeutil import parse_iso
+from tickwork.domain.timeutil import Clock, parse_iso, utcnow
 from tickwork.store.dialect import Conn, Cursor, Dialect, Params, Row
 from tickwork.store.faults import StoreError
 from tickwork.store.location import redact
@@ -161,6 +161,21 @@ class PgDialect(Dialect):
 
     def data_version(self) -> int:
         return self.content_version()
+
+    def clock(self) -> Clock:
+        """This machine's clock corrected by its offset to the server's, measured now: edits
+        made on a host whose clock is wrong compute next runs from the server's time."""
+        sent = utcnow()
+        try:
+            server = parse_iso(self.query("SELECT clock_timestamp()")[0][0])
+        except StoreError:
+            return utcnow
+        offset = server - (sent + (utcnow() - sent) / 2) if server else timedelta(0)
+
+        def server_time() -> datetime:
+            return utcnow() + offset
+
+        return server_time
 
     def server_now(self, conn: Conn) -> datetime | None:
         """The server's clock: the transaction's start (now())."""
