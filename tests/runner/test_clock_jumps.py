@@ -10,8 +10,9 @@ from pathlib import Path
 from tickwork.domain.runs import RunnerLease
 from tickwork.domain.timeutil import iso, iso_ms, parse_iso
 from tickwork.runner import Runner
-from tickwork.store import Store, claims
+from tickwork.store import Store
 from tickwork.store.claims import enqueue_manual
+from tickwork.store.clock_steps import rewind
 
 from ..conftest import FIXED_NOW, FakeClock
 from .conftest import (
@@ -127,7 +128,7 @@ async def test_a_backward_step_rejudges_what_was_only_judged_ahead(
             (iso(later + timedelta(seconds=30)), s.id),
         )
     now = FIXED_NOW + timedelta(seconds=5)
-    moved = claims.rewind(store, now, timedelta(hours=1))
+    moved = rewind(store, now, timedelta(hours=1))
     assert [(m.id, t) for m, t in moved] == [(s.id, FIXED_NOW + timedelta(seconds=10))]
     left = {r["id"]: r for r in runs_of(store.path, s.id)}
     assert sorted(left) == ["run_retry", "run_succeeded"]

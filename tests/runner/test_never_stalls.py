@@ -20,6 +20,7 @@ from tickwork.domain.timeutil import iso, iso_ms
 from tickwork.runner import RunEvent, Runner
 from tickwork.store import Store, claims
 from tickwork.store.claims import enqueue_manual
+from tickwork.store.waiting import claim_pending
 
 from ..conftest import FIXED_NOW, FakeClock
 from .conftest import (
@@ -189,9 +190,11 @@ async def test_a_claim_with_a_lost_lease_claims_nothing(store: Store, clock: Fak
     assert s.next_run_at is not None
     with pytest.raises(claims.LeaseLost):
         claims.claim_due(store, s.id, s.next_run_at, clock.now, lease)
+    with pytest.raises(claims.LeaseLost):
+        claims.claim_batch(store, clock.now, lease)
     manual = enqueue_manual(store, s.id, clock.now)
     with pytest.raises(claims.LeaseLost):
-        claims.claim_pending(store, clock.now, lease, 5)
+        claim_pending(store, clock.now, lease, 5)
     assert [(r["id"], r["status"]) for r in runs_of(store.path, s.id)] == [(manual.id, "pending")]
     assert schedule_row(store.path, s.id)["next_run_at"] == iso(s.next_run_at)
     renewed, lost = store.leases.renew(lease, clock.now, 2, "active")

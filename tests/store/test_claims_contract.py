@@ -12,9 +12,11 @@ import pytest
 
 from tests.conftest import FakeClock, cmd
 from tickwork.domain.runs import RunnerLease
+from tickwork.domain.timeutil import iso, parse_iso
 from tickwork.store import Store
-from tickwork.store.claims import claim_due, claim_pending, due_ids, enqueue_manual
+from tickwork.store.claims import claim_due, enqueue_manual
 from tickwork.store.location import Target
+from tickwork.store.waiting import claim_pending
 
 MINUTE = timedelta(minutes=1)
 
@@ -37,6 +39,16 @@ def lease(store: Store, name: str, now: datetime) -> RunnerLease:
     return store.leases.beat(mine, now, 3600, "active")
 
 
+def due_ids(store: Store, now: datetime) -> list[tuple[str, datetime | None]]:
+    """(id, next_run_at) of the schedules due by `now`, oldest first."""
+    rows = store.query(
+        "SELECT id, next_run_at FROM schedules WHERE active = 1 AND next_run_at <= ? "
+        "ORDER BY next_run_at, id",
+        (iso(now),),
+    )
+    return [(sid, parse_iso(text)) for sid, text in rows]
+
+
 def test_a_due_fire_is_claimed_once(store: Store, clock: FakeClock) -> None:
     s = store.create({"name": "m", "every": "1m", "action": cmd()}).schedule
     assert s.next_run_at is not None
@@ -57,7 +69,7 @@ def test_racing_stores_claim_each_fire_once(store: Store, other: Store, clock: F
     now = clock.now + MINUTE
     won: dict[str, list[str]] = {"a": [], "b": []}
     errors: list[BaseException] = []
-    due = due_ids(store, now, 100)
+    due = due_ids(store, now)
     assert len(due) == 40
 
     def race(s: Store, name: str, order: list[tuple[str, datetime | None]]) -> None:

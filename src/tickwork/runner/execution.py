@@ -9,6 +9,7 @@ import random
 import sqlite3
 import time
 from dataclasses import replace
+from datetime import datetime
 
 from tickwork.domain import spec
 from tickwork.domain.model import Schedule
@@ -22,8 +23,10 @@ from tickwork.store import StoreError, outcomes
 
 
 class Execution(RunnerBase):
-    def _start(self, run: Run, s: Schedule) -> None:
-        task = asyncio.create_task(self._execute(run, s), name=f"tickwork-run-{run.id}")
+    def _start(self, run: Run, s: Schedule, upcoming: tuple[datetime, ...] | None = None) -> None:
+        """Run `run` of `s` as a task; `upcoming` (the payload's next fires) when the claim
+        computed them already."""
+        task = asyncio.create_task(self._execute(run, s, upcoming), name=f"tickwork-run-{run.id}")
         self.tasks[run.id] = task
         task.add_done_callback(functools.partial(self._finished, run.id))
 
@@ -34,7 +37,9 @@ class Execution(RunnerBase):
         self._recheck = True  # a slot is free: look for due and queued work now
         self._wake.set()
 
-    async def _execute(self, run: Run, s: Schedule) -> None:
+    async def _execute(
+        self, run: Run, s: Schedule, upcoming: tuple[datetime, ...] | None = None
+    ) -> None:
         started = time.monotonic()  # a measurement (the run's duration), not a timer
         slow: asyncio.TimerHandle | None = None
         try:
@@ -50,7 +55,8 @@ class Execution(RunnerBase):
                 started = time.monotonic()
             self._emit("started", run)
             slow = slow_timer(s, lambda: self._slow(run, s))  # max_duration_warning
-            upcoming = tuple(spec.upcoming(s, self.clock(), 5)) if s.active else ()
+            if upcoming is None:
+                upcoming = tuple(spec.upcoming(s, self.clock(), 5)) if s.active else ()
             ctx = context_for(s, run, upcoming=upcoming, inherit_env=self.inherit_env)
 
             loop = asyncio.get_running_loop()

@@ -32,6 +32,7 @@ from tickwork.runner.storecalls import Halted
 from tickwork.runner.upkeep import Upkeep
 from tickwork.store import StoreError, claims
 from tickwork.store.faults import describe
+from tickwork.store.waiting import claim_pending
 
 __all__ = ["Mode", "RunEvent", "Runner"]
 
@@ -74,7 +75,7 @@ class Runner(Upkeep, Execution):
             beat = self._beating()
             try:
                 runs = await self.calls(
-                    claims.claim_pending, self.store, now, self.lease, 1, run_id=run_id
+                    claim_pending, self.store, now, self.lease, 1, run_id=run_id
                 )
                 await self._start_waiting(runs)
                 while self.tasks:
@@ -166,30 +167,21 @@ class Runner(Upkeep, Execution):
         assert self.lease is not None
         self._recheck = False
         while not self._stopping.is_set():
-            room = self.max_concurrency - len(self.tasks)
+            room = min(self.max_concurrency - len(self.tasks), claims.BATCH)
             if room <= 0:
                 break
-            ready = await self.calls(claims.due_ids, self.store, due_by, room)
-            if not ready:
-                break
-            for schedule_id, expected in ready:
-                try:
-                    if expected is None:
-                        raise ValueError("next_run_at is not a time")
-                    at = self.clock()
-                    began = time.perf_counter()  # the claim transaction, timed for metrics
-                    claim = await self.calls(
-                        claims.claim_due, self.store, schedule_id, expected, at, self.lease
-                    )
-                    if self.observe_claim is not None:
-                        self.observe_claim(time.perf_counter() - began)
-                except claims.UNREADABLE as exc:  # one bad row must not stop the others
-                    await self.calls(claims.disable_invalid, self.store, schedule_id, str(exc))
-                    self._emit_note(f"schedule {schedule_id} deactivated: invalid: {exc}")
-                    continue
-                if claim is not None:
-                    self._apply(claim, claim.previous or claim.schedule)
-            if len(ready) < room:
+            at = self.clock()
+            began = time.perf_counter()  # the claim transaction, timed for metrics
+            claimed, invalid = await self.calls(
+                claims.claim_batch, self.store, at, self.lease, due_by=due_by, limit=room
+            )
+            if self.observe_claim is not None:
+                self.observe_claim(time.perf_counter() - began)
+            for bad in invalid:  # one bad row must not stop the others
+                self._emit_note(f"schedule {bad.schedule_id} deactivated: invalid: {bad.error}")
+            for claim in claimed:
+                self._apply(claim, claim.previous or claim.schedule)
+            if len(claimed) + len(invalid) < room:
                 break
         room = self.max_concurrency - len(self.tasks)
         if room > 0 and not self._stopping.is_set():
@@ -197,7 +189,7 @@ class Runner(Upkeep, Execution):
             # --once starts what it queued itself (and retries due meanwhile), not only what
             # waited at its start: nothing it claimed is left pending behind it.
             waiting = await self.calls(
-                claims.claim_pending,
+                claim_pending,
                 self.store,
                 now,
                 self.lease,
@@ -240,7 +232,7 @@ class Runner(Upkeep, Execution):
             self._cancel(run_id, "cancelled: replaced by a newer run (overlap=replace)")
         for run in claim.start:
             self._emit("claimed", run)
-            self._start(run, before)
+            self._start(run, before, claim.upcoming)
 
     async def _sleep(self) -> None:
         """Until the next due time, a finished run or a stop; at most `tick` (to notice other

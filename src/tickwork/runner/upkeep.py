@@ -15,7 +15,8 @@ from tickwork.runner.base import RunnerBase
 from tickwork.runner.liveness import runner_alive
 from tickwork.runner.orphans import kill_run_processes
 from tickwork.runner.storecalls import Halted
-from tickwork.store import StoreError, claims, outcomes
+from tickwork.store import StoreError, outcomes
+from tickwork.store.clock_steps import rewind
 
 CLOCK_STEP = 2.0  # seconds the wall clock may drift from the monotonic one before it is a jump
 
@@ -54,7 +55,7 @@ class Upkeep(RunnerBase):
         jump = now - last[0] - timedelta(seconds=mono - last[1])
         size = duration_words(abs(jump))
         if drift < 0:
-            moved = await self.calls(claims.rewind, self.store, now, -jump)
+            moved = await self.calls(rewind, self.store, now, -jump)
             self._emit_note(
                 f"the wall clock stepped back by {size}: {len(moved)} next run(s) recomputed; "
                 "fires already made are not made again"
