@@ -32,7 +32,7 @@ from tickwork.cron.syntax import EPOCH, CronError, Fire
 _Pending = tuple[datetime, str | None]  # (naive UTC instant, DST note)
 _MINUTE = timedelta(minutes=1)
 _PROBE = timedelta(hours=3)  # offset changes closer together than this are not expected
-_LONGEST_REPEAT = timedelta(hours=27)  # a fall-back never repeats more than a day
+_LONGEST_REPEAT = timedelta(hours=27)  # a clock reset back never repeats more than a day
 RESET_GAP = timedelta(hours=3)  # cron.c: a gap this long or longer is a clock reset
 RESET_REPEAT = timedelta(hours=3, minutes=2)  # and a repeat this long or longer
 SMALL_GAP = timedelta(minutes=4)  # cron.c: up to this, every missed minute is caught up
@@ -51,7 +51,8 @@ def _zone(name: str) -> ZoneInfo:
 def _utc_naive(moment: datetime, what: str) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{what} must be a timezone-aware datetime")
-    return min(max(moment.astimezone(UTC).replace(tzinfo=None), LOWEST), HIGHEST)
+    naive = moment.astimezone(UTC).replace(tzinfo=None)
+    return naive if LOWEST <= naive <= HIGHEST else (LOWEST if naive < LOWEST else HIGHEST)
 
 
 def _offset_at(zone: tzinfo, instant: datetime) -> timedelta:
@@ -92,12 +93,35 @@ def _resolve(t: datetime, zone: tzinfo, fixed: bool) -> list[_Pending]:
     return [(_transition(zone, t - o1, t - o0), f"moved by DST ({t:%H:%M} does not exist)")]
 
 
+@lru_cache(maxsize=4096)
+def _resets_back(zone: tzinfo, year: int) -> bool:
+    """Whether the zone's offset drops by more than 3 hours at once (a clock reset back) in
+    this year or early the next; probed every 3 hours, once per zone and year."""
+    cursor = max(datetime(year, 1, 1), LOWEST)
+    end = min(datetime(year, 12, 31) + timedelta(days=3), HIGHEST) if year < 9999 else HIGHEST
+    try:
+        before = _offset_at(zone, cursor)
+        while cursor < end:
+            cursor += _PROBE
+            now = _offset_at(zone, cursor)
+            if before - now > _PROBE:  # the 3-hour look ahead cannot see all of its repeat
+                return True
+            before = now
+    except OverflowError:  # at the ends of what datetime holds
+        pass
+    return False
+
+
 def _start(zone: tzinfo, after: datetime) -> datetime:
     """Where the wall-clock scan starts: before local(after) when an offset drop is near,
-    since the second pass of a fall-back just ahead repeats wall times already behind."""
+    since the second pass of a fall-back just ahead repeats wall times already behind. A DST
+    fall-back shows within 3 hours; a clock reset back by up to a day only a day ahead, so
+    that is looked at in the years that have one."""
     local_after = zone.fromutc(after.replace(tzinfo=zone))
     here = cast(timedelta, local_after.utcoffset())
-    ahead = min(_offset_at(zone, after + _PROBE), _offset_at(zone, after + _LONGEST_REPEAT))
+    ahead = _offset_at(zone, after + _PROBE)
+    if _resets_back(zone, after.year):
+        ahead = min(ahead, _offset_at(zone, after + _LONGEST_REPEAT))
     return local_after.replace(tzinfo=None) - max(here - ahead, timedelta(0)) - _MINUTE
 
 
@@ -130,8 +154,11 @@ def _cron_fires(comp: _Compiled, zone: tzinfo, after: datetime, count: int) -> l
                 out.append(heapq.heappop(pending))
     except OverflowError:  # at the end of what datetime holds: nothing later
         pass
-    out.extend(heapq.nsmallest(count - len(out), pending))
-    return [f for f in out if f[0] <= HIGHEST]
+    if pending and len(out) < count:
+        out.extend(heapq.nsmallest(count - len(out), pending))
+    if out and out[-1][0] > HIGHEST:
+        return [f for f in out if f[0] <= HIGHEST]
+    return out
 
 
 def _interval_fires(step: timedelta, base: datetime, after: datetime, count: int) -> list[_Pending]:

@@ -104,6 +104,10 @@ class Matcher:
         rule = self.rule
         if not rule:
             return True
+        if rule == "dow" and not self.nth:  # the common cases first, inline
+            return day.isoweekday() % 7 in self.dows
+        if rule == "dom" and not self.last:
+            return day.day in self.doms
         month_len = monthrange(day.year, day.month)[1] if self.last or self.nth else 0
         if rule == "dom":
             return self._dom_ok(day, month_len)
