@@ -64,6 +64,28 @@ def test_clock_resets_follow_cron_c(
     assert oracle.fires_between(expression, zone, after, end) == runs
 
 
+# Clock resets back at the first instant of a year (the engine looks a day ahead for those only
+# in the years that have one, so the day before must see the next year's)
+YEAR_END_RESETS = [
+    ("America/Cambridge_Bay", utc(1920, 1, 1)),  # 7 h back
+    ("America/Inuvik", utc(1953, 1, 1)),  # 8 h back
+    ("America/Rankin_Inlet", utc(1957, 1, 1)),  # 6 h back
+]
+
+
+@pytest.mark.parametrize(("zone", "reset"), YEAR_END_RESETS)
+@pytest.mark.parametrize("expression", ["15 */2 * * *", "0 17-23 31 12 *"])
+@pytest.mark.parametrize("hours_before", [1, 4, 5, 6, 26])
+def test_a_reset_back_at_new_year_repeats_as_cron_c(
+    zone: str, reset: datetime, expression: str, hours_before: int
+) -> None:
+    after = reset - timedelta(hours=hours_before)
+    end = reset + timedelta(hours=30)
+    expected = oracle.fires_between(expression, zone, after, end)
+    runs = cron.next_runs(expression, zone, after, len(expected) + 1)
+    assert [r for r in runs if r <= end] == expected
+
+
 def test_a_reset_has_no_moved_fire_and_lists_what_it_skipped() -> None:
     fires = cron.next_fires("0 12 * * *", "Pacific/Apia", utc(2011, 12, 28), 3)
     assert all(f.note is None for f in fires)
