@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
+import json
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tickwork.domain.model import CommandAction, HttpAction
 from tickwork.domain.secrets import (
     MASK,
     is_secret_name,
     mask_pairs,
     mask_text,
     mask_url,
+    may_hold_secret,
     restore_pairs,
     restore_value,
 )
@@ -98,3 +104,49 @@ def test_a_mask_comes_back_as_the_stored_value_or_not_at_all() -> None:
     )
     assert headers == {"authorization": "Bearer abc", "X-Api-Key": MASK, "Accept": "text/plain"}
     assert lost == ["X-Api-Key"]
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzTOKEN:/@?=&#._- 0123456789"),
+        max_size=60,
+    )
+)
+def test_the_fast_pass_never_skips_something_masking_would_change(text: str) -> None:
+    if not may_hold_secret(text):
+        assert mask_text(text) == text
+        assert mask_url(text) == text
+        assert mask_pairs({text: "value"}) == {text: "value"}
+
+
+_PIECES = st.text(alphabet=st.sampled_from('akeyAUTHtoKnpsſ\u212aİ:/@?=&#._- 0{}"\\é'), max_size=16)
+
+
+@given(
+    st.one_of(
+        st.builds(
+            CommandAction,
+            command=_PIECES,
+            env=st.dictionaries(_PIECES, _PIECES, max_size=3),
+        ),
+        st.builds(
+            HttpAction,
+            url=st.builds("https://{}".format, _PIECES),
+            headers=st.dictionaries(_PIECES, _PIECES, max_size=3),
+        ),
+    )
+)
+def test_the_fast_pass_over_a_stored_action_never_skips_a_secret(
+    action: CommandAction | HttpAction,
+) -> None:
+    # list --json skips masking a row whose stored action JSON the fast pass clears
+    stored = json.dumps(action.to_json(), sort_keys=True)
+    if not may_hold_secret(stored):
+        assert action.masked() == action
+
+
+def test_a_secret_name_spelt_with_the_kelvin_sign_is_masked_in_list_json_rows() -> None:
+    action = CommandAction(command="true", env={"API_\u212aEY": "hunter2"})
+    stored = json.dumps(action.to_json(), sort_keys=True)
+    assert action.masked().env == {"API_\u212aEY": MASK}
+    assert may_hold_secret(stored)

@@ -49,7 +49,10 @@ class CommandAction:
         return self.command
 
     def masked(self) -> CommandAction:
-        return replace(self, command=mask_text(self.command), env=mask_pairs(self.env))
+        command, env = mask_text(self.command), mask_pairs(self.env)
+        if command == self.command and env == self.env:
+            return self
+        return replace(self, command=command, env=env)
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,10 @@ class HttpAction:
         return f"{self.method} {self.url}"
 
     def masked(self) -> HttpAction:
-        return replace(self, url=mask_url(self.url), headers=mask_pairs(self.headers))
+        url, headers = mask_url(self.url), mask_pairs(self.headers)
+        if url == self.url and headers == self.headers:
+            return self
+        return replace(self, url=url, headers=headers)
 
 
 @dataclass(frozen=True)

@@ -31,16 +31,32 @@ SECRET_MASK_SUFFIX = "…"  # a masked signing secret: its first 10 characters, 
 _SECRET_WORDS = re.compile(
     r"auth|cookie|token|secret|key|pass|pwd|credential|signature|session|private", re.IGNORECASE
 )
+# the same words for the fast pass over ASCII text (there, lower() and IGNORECASE agree)
+_SECRET_WORDS_ASCII = tuple(_SECRET_WORDS.pattern.split("|"))
 _SECRET_QUERY_NAMES = frozenset({"sig", "code", "pw", "apikey"})
-_URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)([^/?#]*)(.*)$", re.DOTALL)
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*")
 _URL_IN_TEXT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>`]+")
 
 
+def may_hold_secret(text: str) -> bool:
+    """False when masking cannot change anything in ``text`` (no secret-looking word, no ``@``
+    or ``?`` of a URL's credentials): a fast pass for the many rows that hold no secret.
+    Text that is not plain ASCII, or holds a JSON escape, always takes the full pass: ignoring
+    case, the regex finds ``key`` in a name spelt with the Kelvin sign, and its JSON escape
+    (backslash u212a) holds no such word."""
+    if "@" in text or "?" in text or "\\" in text or not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in _SECRET_WORDS_ASCII)
+
+
+@functools.lru_cache(maxsize=1024)
 def is_secret_name(name: str) -> bool:
     """Whether a header, env variable or query parameter NAME holds a secret."""
     return bool(_SECRET_WORDS.search(name))
 
 
+@functools.lru_cache(maxsize=1024)
 def _secret_query_name(name: str) -> bool:
     plain = unquote_plus(name)
     return is_secret_name(plain) or plain.lower() in _SECRET_QUERY_NAMES
@@ -55,16 +71,24 @@ def _mask_param(param: str) -> str:
 
 def mask_url(url: str) -> str:
     """The URL with its credentials masked; everything else exactly as written."""
-    match = _URL.match(url)
-    if not match:
+    if "@" not in url and "?" not in url:
+        return url  # no user, no query: nothing to mask (the common case, kept fast)
+    colon = url.find("://")
+    if colon <= 0 or not _SCHEME.fullmatch(url, 0, colon):
         return url
-    scheme, authority, rest = match.groups()
+    start = colon + 3
+    end = len(url)
+    for stop in "/?#":
+        at = url.find(stop, start, end)
+        if at != -1:
+            end = at
+    authority, rest = url[start:end], url[end:]
     if "@" in authority:
         userinfo, _, hostport = authority.rpartition("@")
-        user, colon, password = userinfo.partition(":")
-        if colon and password:
+        user, colon_, password = userinfo.partition(":")
+        if colon_ and password:
             userinfo = f"{user}:{MASK}"
-        elif not colon and user:
+        elif not colon_ and user:
             userinfo = MASK  # https://TOKEN@host
         authority = f"{userinfo}@{hostport}"
     path, qmark, tail = rest.partition("?")
@@ -72,7 +96,7 @@ def mask_url(url: str) -> str:
         query, hash_, fragment = tail.partition("#")
         query = "&".join(_mask_param(p) for p in query.split("&"))
         rest = f"{path}?{query}{hash_}{fragment}"
-    return scheme + authority + rest
+    return url[:start] + authority + rest
 
 
 def mask_text(text: str) -> str:
@@ -84,7 +108,9 @@ def mask_text(text: str) -> str:
 
 def mask_value(name: str, value: str) -> str:
     """A header or env value: all of it for a secret NAME, else only its URLs' credentials."""
-    if value and is_secret_name(name):
+    if not value:
+        return value
+    if is_secret_name(name):
         return MASK
     return mask_text(value)
 

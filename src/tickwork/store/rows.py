@@ -8,7 +8,7 @@ from typing import Any
 
 from tickwork.describe import describe
 from tickwork.domain.model import Generator, Policies, Schedule, action_from_json
-from tickwork.domain.secrets import mask_secret, mask_text
+from tickwork.domain.secrets import mask_secret, mask_text, may_hold_secret
 from tickwork.domain.timeutil import iso, parse_iso
 
 SCHEDULE_COLUMNS = (
@@ -188,6 +188,11 @@ def _masked_hook(value: str | None) -> str | None:
     return mask_text(value) if value else value
 
 
+def _masked_action(text: str) -> dict[str, Any]:
+    action = action_from_json(_loads(text))
+    return (action.masked() if may_hold_secret(text) else action).to_json()
+
+
 def json_from_row(row: tuple[Any, ...]) -> dict[str, Any]:
     """`from_row(row).to_json()` (secrets masked), the same keys in the same order, without
     making the Schedule and its datetimes on the way (`list --json` at 100,000 rows). The tests
@@ -215,7 +220,7 @@ def json_from_row(row: tuple[Any, ...]) -> dict[str, Any]:
         "end_at": _time_json(row[c["end_at"]]),
         "deduplication_key": row[c["deduplication_key"]],
         "external_id": row[c["external_id"]],
-        "action": action_from_json(_loads(row[c["action"]])).masked().to_json(),
+        "action": _masked_action(row[c["action"]]),
         "timeout_seconds": _num(row[c["timeout_seconds"]]),
         "retries": row[c["retries"]],
         "retry_backoff_seconds": _num(row[c["retry_backoff_seconds"]]),
