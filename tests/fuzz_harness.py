@@ -33,13 +33,14 @@ class Figures:
     hangs: int = 0
     changed: int = 0
     slowest: float = 0.0
+    slowest_case: str = ""
     failures: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         return (
             f"{self.cases} cases ({self.refused} refused): {self.tracebacks} tracebacks, "
             f"{self.hangs} over {HANG:g} s, {self.changed} databases changed by a refused "
-            f"input; slowest {self.slowest:.2f} s"
+            f"input; slowest {self.slowest:.2f} s ({self.slowest_case})"
         )
 
 
@@ -61,8 +62,9 @@ def _judge(
     figures: Figures, case: Case, code: int | None, text: str, seconds: float, changed: bool
 ) -> None:
     figures.cases += 1
-    figures.slowest = max(figures.slowest, seconds)
     what = f"{case.label}: {[a[:60] for a in case.args]!r}"
+    if seconds > figures.slowest:
+        figures.slowest, figures.slowest_case = seconds, what[:120]
     refused = code not in (0, None)
     figures.refused += refused
     if code not in (0, 1, 2) or "Traceback" in text:
