@@ -34,7 +34,8 @@ from tickwork.runner.output import CappedOutput
 from tickwork.runner.payload import RunContext, base_env, build_payload, command_env
 from tickwork.runner.signing import sign
 
-Status = Literal["succeeded", "failed", "timed_out", "cancelled"]
+# "abandoned": the runner stopped the action because it could not keep its lease (fenced).
+Status = Literal["succeeded", "failed", "timed_out", "cancelled", "abandoned"]
 T = TypeVar("T")
 
 DEFAULT_OUTPUT_CAP = 32 * 1024

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run, RunnerLease
 from tickwork.domain.timeutil import Clock, iso_ms, utcnow
+from tickwork.runner.actions import Status
 from tickwork.runner.failure_policies import paused_by, slow_detail
 from tickwork.runner.notify import notify, notify_event, record_notify_error
 from tickwork.runner.storecalls import Halted, StoreCalls
@@ -98,11 +99,15 @@ class RunnerBase:
         self.calls = StoreCalls(self._emit_note, monotonic, asyncio.sleep, self._is_stopping)
         self._background: set[asyncio.Task[None]] = set()  # hooks of abandoned runs, pruning
         self._recording: set[str] = set()  # runs whose action ended: never cancelled now
-        self._cancel_reasons: dict[str, str] = {}
+        self._cancel_reasons: dict[str, tuple[Status, str]] = {}  # run id -> (status, reason)
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
         self._leased = False  # the lease was written once (a later "lost" means fenced)
         self._last_beat: float | None = None  # monotonic times; None: never
+        self._renewed: float | None = None  # when the last renewal that worked was sent
+        self._fence_from: float | None = None  # the lease's window starts (see Upkeep._guard)
+        self._beat_lock = asyncio.Lock()  # one renewal at a time (the cycle's, the guard's)
+        self.fenced = False  # could not renew its lease in time: claims and actions stopped
         self._last_sweep: float | None = None
         self._sweep_after: float | None = None  # after a long absence, others get to beat
         self._last_prune: float | None = None
@@ -150,10 +155,11 @@ class RunnerBase:
         for run_id in await self.calls(outcomes.cancel_requested, self.store, self.lease.id):
             self._cancel(run_id, "cancelled: replaced by a newer run (overlap=replace)")
 
-    def _cancel(self, run_id: str, reason: str) -> None:
+    def _cancel(self, run_id: str, reason: str, status: Status = "cancelled") -> None:
+        """Stop a run's action; it is recorded with `status` and `reason`."""
         task = self.tasks.get(run_id)
         if task is not None and not task.done() and run_id not in self._recording:
-            self._cancel_reasons[run_id] = reason
+            self._cancel_reasons.setdefault(run_id, (status, reason))
             task.cancel()
 
     def _halt(self, exc: Halted) -> None:

@@ -76,8 +76,8 @@ class Execution(RunnerBase):
                 on_start=on_start,
             )
         except asyncio.CancelledError:
-            reason = self._cancel_reasons.pop(run.id, "cancelled")
-            outcome = Outcome("cancelled", time.monotonic() - started, error=reason)
+            status, reason = self._cancel_reasons.pop(run.id, ("cancelled", "cancelled"))
+            outcome = Outcome(status, time.monotonic() - started, error=reason)
         if slow is not None:
             slow.cancel()
         self._recording.add(run.id)  # the action ended: from now on only its record matters

@@ -50,6 +50,10 @@ class Runner(Upkeep, Execution):
         self.lease = new_lease(self.mode, now, "starting")
         if not once:  # PostgreSQL: an edit on another host wakes this runner at once
             self.store.on_change(self._woken_from(asyncio.get_running_loop()))
+        guard: asyncio.Task[None] | None = None
+        if not once and self.store.dialect.shared_hosts:
+            guard = asyncio.create_task(self._guard(), name="tickwork-guard")
+            guard.add_done_callback(lambda t: self._look_at(t, "the lease guard"))
         try:
             while not self._stopping.is_set():
                 await self._guarded_cycle(once)
@@ -64,6 +68,9 @@ class Runner(Upkeep, Execution):
         except sqlite3.Error as exc:  # --once: one line, not a traceback
             raise describe(self.store.path, exc) from None
         finally:
+            if guard is not None:
+                guard.cancel()
+                await asyncio.gather(guard, return_exceptions=True)
             await self._shutdown()
 
     async def run_one(self, run_id: str) -> None:
@@ -136,7 +143,7 @@ class Runner(Upkeep, Execution):
         await self._watch_clock(now, mono)
         if due(self._last_beat, self.heartbeat, mono) or self._clock_moved(now):
             await self._beat(now)
-        if self.state != "active":
+        if self.state != "active" or self.fenced:
             return
         sweep_every = max(1.0, self.lease_ttl / 2)
         if due(self._last_sweep, sweep_every, mono) and (

@@ -11,7 +11,7 @@ from tickwork.domain.humanize import duration_words
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import RunnerLease
 from tickwork.domain.timeutil import iso_ms
-from tickwork.runner.base import RunnerBase
+from tickwork.runner.base import RunnerBase, due
 from tickwork.runner.liveness import runner_alive
 from tickwork.runner.orphans import kill_run_processes
 from tickwork.runner.storecalls import Halted
@@ -19,6 +19,9 @@ from tickwork.store import StoreError, outcomes
 from tickwork.store.clock_steps import rewind
 
 CLOCK_STEP = 2.0  # seconds the wall clock may drift from the monotonic one before it is a jump
+FENCE_MARGIN = 0.2  # of the lease's TTL: a runner fences itself this long before it expires
+GUARD_POLL = 0.25  # seconds between the guard's looks at the lease
+SUSPEND_GAP = 2.0  # seconds between two looks that mean this process was stopped or suspended
 
 
 class Upkeep(RunnerBase):
@@ -72,6 +75,10 @@ class Upkeep(RunnerBase):
         """Refresh this runner's lease; without `state`, decide between active and standby.
         A lease found lost (expired while this runner was stopped or suspended) fences it:
         runs another runner took over are stopped here, and claims wait for the new lease."""
+        async with self._beat_lock:  # the cycle's beat and the guard's: one at a time
+            await self._renew(now, state)
+
+    async def _renew(self, now: datetime, state: str | None) -> None:
         assert self.lease is not None
         if state is None:
             state = "active"
@@ -92,6 +99,10 @@ class Upkeep(RunnerBase):
             self.store.leases.renew, self.lease, now, self.lease_ttl, state
         )
         self.lease = renewed
+        self._renewed = sent
+        if self.fenced:
+            self.fenced = False
+            self._emit_note("this runner renewed its lease: it claims again")
         mono = self.monotonic()
         if self.store.dialect.native_times:  # the lease holds the server's time: follow it
             self._anchor_to(renewed.heartbeat_at, sent_wall, sent, mono)
@@ -108,6 +119,61 @@ class Upkeep(RunnerBase):
         if lost and self._leased:
             await self._fenced(previous)
         self._leased = True
+
+    async def _guard(self) -> None:
+        """The lease's own task, on a database shared by hosts (PostgreSQL): it renews the lease
+        when the cycle is held up (a sweep waiting on a row lock must not let it expire), and
+        once the lease went unrenewed for its TTL minus a margin (this host's monotonic time)
+        the runner fences itself: it stops claiming and stops its actions, which it records as
+        abandoned when the database answers again (their retry policy applies once; a runner
+        that took them over meanwhile decided it already). A stopped or suspended process
+        (a long gap between two looks) gets a new window to renew first: on renewal, _fenced
+        stops only the runs another runner took over."""
+        beat: asyncio.Task[None] | None = None
+        seen = self.monotonic()
+        while True:
+            await asyncio.sleep(GUARD_POLL)
+            mono = self.monotonic()
+            if mono - seen > SUSPEND_GAP or self._fence_from is None:
+                self._fence_from = mono  # woke up (or first look): the next beat decides
+            seen = mono
+            if self._renewed is None or self._stopping.is_set():
+                continue
+            start = max(self._renewed, self._fence_from)
+            overdue = mono - start
+            if overdue >= self.lease_ttl * (1 - FENCE_MARGIN):
+                self._fence(mono - self._renewed)
+            idle = due(self._last_beat, self.heartbeat * 1.5, mono)  # the cycle is held up
+            if (beat is None or beat.done()) and idle:
+                beat = asyncio.create_task(self._guard_beat(), name="tickwork-lease-guard")
+
+    async def _guard_beat(self) -> None:
+        try:
+            await self._beat(self.clock())
+        except Halted as exc:
+            self._halt(exc)
+        except (StoreError, sqlite3.Error) as exc:
+            self.calls.report("lease", f"could not renew this runner's lease: {exc}")
+        else:
+            self.calls.recovered("lease")
+
+    def _fence(self, unrenewed: float) -> None:
+        """Stop claiming and stop every action (see _guard)."""
+        running = [r for r in self.tasks if r not in self._recording]
+        if not self.fenced:
+            self.fenced = True
+            self._emit_note(
+                f"this runner could not renew its lease for {unrenewed:.1f} s (the database "
+                f"is unreachable or held up): it fenced itself; {len(running)} running action(s) "
+                "stopped, recorded as abandoned when the database answers; no claims until "
+                "the lease is renewed"
+            )
+        reason = (
+            "abandoned: its runner fenced itself (it could not renew its lease, so another "
+            "runner may take this run over)"
+        )
+        for run_id in running:
+            self._cancel(run_id, reason, "abandoned")
 
     async def _fenced(self, previous: RunnerLease) -> None:
         gone = await self.calls(outcomes.taken_over, self.store, list(self.tasks))

@@ -56,6 +56,9 @@ class Dialect(ABC):
     # Times are stored in the database's own type (timestamptz), so every stored time is
     # canonical and compares as a time; SQLite stores ISO text.
     native_times: bool = False
+    # Runners on other hosts share it: one whose lease expired may have its runs taken over by
+    # a runner that cannot see its process, so a runner that cannot renew fences itself.
+    shared_hosts: bool = False
 
     def __init__(self) -> None:
         self.lock = threading.RLock()

@@ -57,6 +57,7 @@ class PgDialect(Dialect):
     row_lock = " FOR NO KEY UPDATE"
     skip_locked = " FOR NO KEY UPDATE SKIP LOCKED"
     native_times = True
+    shared_hosts = True
 
     def __init__(self, url: str) -> None:
         super().__init__()
