@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from tests.runner.conftest import add, command, query
 from tickwork.domain.timeutil import parse_iso
@@ -25,7 +26,7 @@ def logged(log: Path) -> str:
     return f'echo "$TICKWORK_SCHEDULE_ID $TICKWORK_SCHEDULED_FOR $TICKWORK_ATTEMPT" >> {log}'
 
 
-def make_schedules(db: Path, log: Path, count: int, **fields: object) -> list[str]:
+def make_schedules(db: Path | str, log: Path, count: int, **fields: object) -> list[str]:
     with Store.open(db) as store:
         return [
             add(store, f"chaos-{i:03}", action=command(logged(log)), **fields).id
@@ -41,45 +42,73 @@ class Audit:
     gaps: list[str] = field(default_factory=list)  # an instant with no run row
     stuck: list[str] = field(default_factory=list)  # runs still running or waiting
     unexecuted: list[str] = field(default_factory=list)  # succeeded but not in the log
+    unretried: list[str] = field(default_factory=list)  # abandoned, no later attempt
     statuses: Counter[str] = field(default_factory=Counter)
+    lags: list[float] = field(default_factory=list)  # first attempts: start - scheduled (s)
+
+    def lag(self, q: float) -> float:
+        if not self.lags:
+            return float("nan")
+        ordered = sorted(self.lags)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
     def figures(self) -> str:
         return (
             f"fires {self.fires}, executions {self.executions}, duplicates "
             f"{len(self.duplicates)}, gaps {len(self.gaps)}, stuck {len(self.stuck)}, "
-            f"statuses {dict(self.statuses)}"
+            f"unretried {len(self.unretried)}, start lag p50 {self.lag(0.5) * 1000:.0f} ms "
+            f"p99 {self.lag(0.99) * 1000:.0f} ms, statuses {dict(self.statuses)}"
         )
 
 
-def audit(db: Path, log: Path, ids: list[str]) -> Audit:
+def rows(db: Path | str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Rows as tuples, from an SQLite file (a connection of its own) or a PostgreSQL URL."""
+    if isinstance(db, Path):
+        return [tuple(r) for r in query(db, sql, params)]
+    with Store.open(db) as store:
+        return store.query(sql, params)
+
+
+def audit(db: Path | str, log: Path, ids: list[str]) -> Audit:
     out = Audit()
     lines = log.read_text().split("\n") if log.exists() else []
     wanted = set(ids)
     seen = Counter(line for line in lines if line and line.split(" ", 1)[0] in wanted)
     out.executions = sum(seen.values())
     out.duplicates = sorted(line for line, n in seen.items() if n > 1)
+    runs: dict[str, list[tuple[Any, ...]]] = {schedule_id: [] for schedule_id in ids}
+    for row in rows(
+        db,
+        "SELECT schedule_id, scheduled_for, attempt, status, started_at, created_at FROM runs "
+        "ORDER BY schedule_id, scheduled_for, attempt",
+    ):
+        if row[0] in runs:
+            runs[row[0]].append(row[1:])
+    nexts = dict(rows(db, "SELECT id, next_run_at FROM schedules"))
     for schedule_id in ids:
-        rows = query(
-            db,
-            "SELECT scheduled_for, attempt, status, started_at FROM runs WHERE schedule_id = ? "
-            "ORDER BY scheduled_for, attempt",
-            (schedule_id,),
-        )
-        [sched] = query(db, "SELECT next_run_at FROM schedules WHERE id = ?", (schedule_id,))
         times: list[datetime] = []
-        for r in rows:
-            out.statuses[r["status"]] += 1
-            if r["status"] in ("running", "pending"):
-                out.stuck.append(f"{schedule_id} {r['scheduled_for']} {r['status']}")
-            at = parse_iso(r["scheduled_for"])
+        attempts: dict[datetime, dict[int, str]] = {}
+        for scheduled_for, attempt, status, started, created in runs[schedule_id]:
+            out.statuses[status] += 1
+            if status in ("running", "pending"):
+                out.stuck.append(f"{schedule_id} {scheduled_for} {status}")
+            at = parse_iso(scheduled_for)
             assert at is not None
-            if r["attempt"] == 1:
+            if attempt == 1:
                 times.append(at)
-            key = f"{schedule_id} {at.isoformat(timespec='seconds')} {r['attempt']}"
-            if r["status"] == "succeeded" and key not in seen:
+                begun = parse_iso(started or created)
+                if begun is not None and status != "missed":
+                    out.lags.append((begun - at).total_seconds())
+            attempts.setdefault(at, {})[attempt] = status
+            key = f"{schedule_id} {at.isoformat(timespec='seconds')} {attempt}"
+            if status == "succeeded" and key not in seen:
                 out.unexecuted.append(key)
+        for at, tries in attempts.items():  # an abandoned attempt is followed by its retry
+            for attempt, status in tries.items():
+                if status == "abandoned" and attempt + 1 not in tries:
+                    out.unretried.append(f"{schedule_id} {at.isoformat()} {attempt}")
         out.fires += len(times)
-        nxt = parse_iso(sched["next_run_at"])
+        nxt = parse_iso(nexts[schedule_id])
         if times and nxt is not None:  # every instant from the first fire to the next one
             expected = times[0]
             have = set(times)

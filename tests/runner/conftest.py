@@ -189,9 +189,11 @@ async def step(runner: Runner, clock: FakeClock, seconds: float = 1.0, cycles: i
 class RunnerProcess:
     """`python -m tickwork run` in a subprocess, its stdout in a file."""
 
-    def __init__(self, db: Path, log: Path, *args: str) -> None:
+    def __init__(
+        self, db: Path | str, log: Path, *args: str, env: dict[str, str] | None = None
+    ) -> None:
         self.log = log
-        env = {**os.environ, "TICKWORK_DB": str(db), "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "TICKWORK_DB": str(db), "PYTHONUNBUFFERED": "1", **(env or {})}
         self.out = log.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tickwork", "run", "--db", str(db), *args],
@@ -227,8 +229,8 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., RunnerProcess]]:
     """Start runner subprocesses; any left running at the end are killed."""
     started: list[RunnerProcess] = []
 
-    def start(db: Path, *args: str) -> RunnerProcess:
-        p = RunnerProcess(db, tmp_path / f"runner{len(started) + 1}.log", *args)
+    def start(db: Path | str, *args: str, env: dict[str, str] | None = None) -> RunnerProcess:
+        p = RunnerProcess(db, tmp_path / f"runner{len(started) + 1}.log", *args, env=env)
         started.append(p)
         return p
 
@@ -239,7 +241,7 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., RunnerProcess]]:
         p.out.close()
 
 
-def cli(db: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def cli(db: Path | str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """`python -m tickwork ARGS` as a real process."""
     env = {**os.environ, "TICKWORK_DB": str(db)}
     return subprocess.run(

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 from pathlib import Path
 
 from tickwork.domain.runs import Run
+from tickwork.runner.liveness import this_host
 
 PROC = Path("/proc")
 
@@ -33,7 +33,7 @@ def _pids_of_run(run_id: str) -> list[int]:
 
 def kill_run_processes(run: Run) -> int:
     """SIGKILL every process still carrying this run's id, on this host. Returns how many."""
-    if run.host not in (None, socket.gethostname()) or run.id == "-":
+    if run.host not in (None, this_host()) or run.id == "-":
         return 0
     killed = 0
     for pid in _pids_of_run(run.id):
