@@ -16,7 +16,11 @@ from tests.runner.conftest import (
     in_process,
     process_gone,
 )
+from tickwork.domain import spec
+from tickwork.domain.runs import Run
+from tickwork.domain.timeutil import utcnow
 from tickwork.store import Store
+from tickwork.store.runs import insert_run
 
 
 async def test_a_runner_that_cannot_renew_its_lease_fences_itself(
@@ -88,3 +92,46 @@ async def test_a_runner_that_cannot_renew_its_lease_fences_itself(
         assert any("renewed its lease" in n for n in events.notes()), events.notes()
     assert log.read_text().split() == ["1", "2"]  # each attempt ran once
     assert retry["attempt"] == 2
+
+
+async def test_a_claim_whose_reply_was_lost_is_started_by_its_runner(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """A claim that committed while its reply was lost (the connection dropped at COMMIT)
+    leaves a run `running` under the runner's lease that the runner does not know about: the
+    runner finds it at its next sweep and runs it, once."""
+    log = tmp_path / "executions.log"
+    with Store.open(pg_url) as store:
+        daily = store.create(
+            {
+                "name": "daily",
+                "cron": "0 3 * * *",
+                "action": command(f'echo "$TICKWORK_ATTEMPT" >> {log}'),
+            }
+        ).schedule
+        async with in_process(pg_url, lease_ttl=2.0, heartbeat=0.4) as (runner, events):
+            assert await async_wait_until(lambda: runner.cycles > 2, 60)
+            assert runner.lease is not None
+            now = utcnow()
+            lost = Run(
+                id=spec.new_id("run_"),
+                schedule_id=daily.id,
+                scheduled_for=now.replace(microsecond=0),
+                attempt=1,
+                trigger="schedule",
+                status="running",
+                created_at=now,
+                started_at=now,
+                runner_id=runner.lease.id,
+                host=runner.lease.host,
+            )
+            with store.write() as conn:  # what the lost claim's commit left
+                insert_run(conn, lost)
+
+            def status() -> str | None:
+                found = store.runs.get(lost.id)
+                return found.status if found else None
+
+            assert await async_wait_until(lambda: status() == "succeeded", 60), events.notes()
+        assert any("reply was lost" in n for n in events.notes()), events.notes()
+    assert log.read_text().split() == ["1"]

@@ -30,7 +30,7 @@ from tickwork.runner.execution import Execution
 from tickwork.runner.liveness import new_lease
 from tickwork.runner.storecalls import Halted
 from tickwork.runner.upkeep import Upkeep
-from tickwork.store import StoreError, claims
+from tickwork.store import StoreError, claims, outcomes
 from tickwork.store.faults import describe
 from tickwork.store.waiting import claim_pending
 
@@ -151,6 +151,7 @@ class Runner(Upkeep, Execution):
         ):
             self._last_sweep = mono
             await self._sweep(now)
+            await self._reconcile()
         version = await self.calls(self.store.data_version)
         changed = version != self._data_version
         self._data_version = version
@@ -205,6 +206,20 @@ class Runner(Upkeep, Execution):
             )
             await self._start_waiting(waiting)
         self._next_due = await self.calls(self._next_wake)
+
+    async def _reconcile(self) -> None:
+        """Start the runs this runner claimed without knowing it: the claim committed, its reply
+        was lost with the connection. No claim is in flight here (the cycle makes them)."""
+        assert self.lease is not None
+        lost = await self.calls(
+            outcomes.unstarted_claims, self.store, self.lease.id, set(self.tasks)
+        )
+        if lost:
+            self._emit_note(
+                f"{len(lost)} run(s) claimed while the database's reply was lost (a dropped "
+                "connection): started now"
+            )
+            await self._start_waiting(lost)
 
     async def _start_waiting(self, runs: list[Run]) -> None:
         """Start runs claimed from the waiting list; each is told when its schedule last ran

@@ -4,7 +4,7 @@ runner died. The claim protocol that starts them is in store.claims."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -16,7 +16,7 @@ from tickwork.store.claims import UNREADABLE
 from tickwork.store.dialect import Conn
 from tickwork.store.failures import record_fire
 from tickwork.store.rows import SELECT_SCHEDULE, from_row
-from tickwork.store.runs import RUN_FIELDS, insert_run, run_from_row
+from tickwork.store.runs import RUN_FIELDS, SELECT_RUN, insert_run, run_from_row
 
 if TYPE_CHECKING:
     from tickwork.store.schedules import Store
@@ -198,6 +198,13 @@ def taken_over(store: Store, run_ids: list[str]) -> list[str]:
         f"SELECT id FROM runs WHERE id IN ({marks}) AND status != 'running'", tuple(run_ids)
     )
     return [r[0] for r in rows]
+
+
+def unstarted_claims(store: Store, runner_id: str, known: Collection[str]) -> list[Run]:
+    """Runs of this runner the database holds as running that it does not run (not in `known`):
+    claims that committed while their reply was lost (the connection dropped at the commit)."""
+    rows = store.query(f"{SELECT_RUN} WHERE r.status = 'running' AND r.runner_id = ?", (runner_id,))
+    return [run for run in map(run_from_row, rows) if run.id not in known]
 
 
 def cancel_requested(store: Store, runner_id: str) -> list[str]:
