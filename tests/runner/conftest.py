@@ -190,13 +190,20 @@ class RunnerProcess:
     """`python -m tickwork run` in a subprocess, its stdout in a file."""
 
     def __init__(
-        self, db: Path | str, log: Path, *args: str, env: dict[str, str] | None = None
+        self,
+        db: Path | str,
+        log: Path,
+        *args: str,
+        env: dict[str, str] | None = None,
+        prefix: tuple[str, ...] = (),
     ) -> None:
+        """`env` is added to this process's environment; `prefix` runs before the runner's
+        command line (e.g. a namespace)."""
         self.log = log
         env = {**os.environ, "TICKWORK_DB": str(db), "PYTHONUNBUFFERED": "1", **(env or {})}
         self.out = log.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tickwork", "run", "--db", str(db), *args],
+            [*prefix, sys.executable, "-m", "tickwork", "run", "--db", str(db), *args],
             cwd=ROOT,
             env=env,
             stdout=self.out,
@@ -229,8 +236,8 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., RunnerProcess]]:
     """Start runner subprocesses; any left running at the end are killed."""
     started: list[RunnerProcess] = []
 
-    def start(db: Path | str, *args: str, env: dict[str, str] | None = None) -> RunnerProcess:
-        p = RunnerProcess(db, tmp_path / f"runner{len(started) + 1}.log", *args, env=env)
+    def start(db: Path | str, *args: str, **options: Any) -> RunnerProcess:
+        p = RunnerProcess(db, tmp_path / f"runner{len(started) + 1}.log", *args, **options)
         started.append(p)
         return p
 
