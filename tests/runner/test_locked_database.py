@@ -29,11 +29,11 @@ HOLD = 7.0  # seconds, longer than the 5 s busy timeout
 
 LOCKER = textwrap.dedent(
     """
-    import sqlite3, sys, time
+    import sqlite3, sys
     conn = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)
     conn.execute("BEGIN IMMEDIATE")
     print("locked", flush=True)
-    time.sleep(float(sys.argv[2]))
+    sys.stdin.readline()  # held until the test lets go
     conn.execute("COMMIT")
     """
 )
@@ -47,13 +47,22 @@ async def test_a_held_write_lock_delays_fires_but_loses_none(db_path: Path) -> N
     async with in_process(db_path, lease_ttl=3.0, heartbeat=0.5) as (_runner, events):
         assert await async_wait_until(lambda: all(runs_of(db_path, s.id) for s in made), 30)
         locker = subprocess.Popen(
-            [sys.executable, "-c", LOCKER, str(db_path), str(HOLD)],
+            [sys.executable, "-c", LOCKER, str(db_path)],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
-        assert locker.stdout is not None
+        assert locker.stdin is not None and locker.stdout is not None
         assert await asyncio.to_thread(locker.stdout.readline) == "locked\n"
         locked_at = utcnow()
+        # Held until the runner met it and HOLD passed: SQLite counts its busy timeout in
+        # requested sleeps, which a loaded machine stretches past any fixed hold.
+        assert await async_wait_until(
+            lambda: any("database busy" in n for n in events.notes()), 120
+        )
+        await async_wait_until(lambda: utcnow() - locked_at >= timedelta(seconds=HOLD), 60)
+        locker.stdin.write("\n")
+        locker.stdin.close()
         assert await asyncio.to_thread(locker.wait, 30) == 0
         released_at = utcnow()
 
