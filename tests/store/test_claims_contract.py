@@ -127,7 +127,7 @@ def test_a_claim_moves_the_content_version(store: Store, clock: FakeClock) -> No
 
 def test_a_dead_runners_run_is_abandoned_once(store: Store, other: Store, clock: FakeClock) -> None:
     """Two runners sweep at once: the dead one's run is abandoned once, retried once; its own
-    late outcome is recorded without a second retry."""
+    late outcome is recorded without a second retry, and leaves the schedule's last status."""
     from tickwork.store.outcomes import abandon_dead, finish
 
     s = store.create({"name": "r", "every": "1m", "action": cmd(), "retries": 1}).schedule
@@ -170,3 +170,6 @@ def test_a_dead_runners_run_is_abandoned_once(store: Store, other: Store, clock:
 
     assert finish(store, claim.start[0], Done(), later) is None  # the retry already stands
     assert store.runs.count(s.id) == 2
+    # The late outcome is the run's, not the schedule's last word: its retry may have ended
+    # since (a fenced runner recorded "cancelled" over a retry's success).
+    assert store.get(s.id).last_status == "abandoned"

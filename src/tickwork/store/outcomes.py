@@ -47,7 +47,8 @@ def finish(store: Store, run: Run, outcome: OutcomeLike, now: datetime) -> Run |
     """Record a run's outcome; returns the retry run it scheduled, if any.
 
     A run already judged abandoned (its runner looked dead to another one) still gets its real
-    outcome recorded, but the retry decision taken then stands: no second retry.
+    outcome recorded, but the retry decision taken then stands: no second retry, and the
+    schedule's last status is left to the runs after it (a retry may have ended since).
     """
     with store.write() as conn:
         store.dialect.lock_schedule(conn, run.schedule_id)  # first, as every writer of it does
@@ -68,11 +69,11 @@ def finish(store: Store, run: Run, outcome: OutcomeLike, now: datetime) -> Run |
                 run.id,
             ),
         )
+        if row[0] != "running":
+            return None
         conn.execute(
             "UPDATE schedules SET last_status = ? WHERE id = ?", (outcome.status, run.schedule_id)
         )
-        if row[0] != "running":
-            return None
         retry = _maybe_retry(conn, run, outcome.status, now)
         record_fire(conn, run, outcome.status, now, final=retry is None)
         return retry
