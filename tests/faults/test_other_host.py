@@ -1,8 +1,8 @@
 """A runner of another host frozen past its lease (a paused VM, a frozen container: the runner
 and its command stop together), then thawed, while a runner of this host goes on.
 
-The other host is this machine with another hostname (a UTS namespace: `unshare --uts`, root
-only; skipped where it is refused): the lease and the runs say "other-host", so this host's
+The other host is this machine under another name (TICKWORK_HOSTNAME=other-host, as containers
+sharing a hostname are told apart): the lease and the runs say "other-host", so this host's
 runner cannot look at its process and must take a missed lease for a dead runner. What is
 required: the fire is run again only because retries say so (attempt 2); the frozen runner, on
 waking, sees that its lease is gone, stops its attempt before that attempt does anything more,
@@ -15,12 +15,8 @@ from __future__ import annotations
 import functools
 import os
 import signal
-import socket
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from tests.runner.conftest import (
     RunnerProcess,
@@ -30,20 +26,11 @@ from tests.runner.conftest import (
     query,
     wait_until,
 )
+from tickwork.runner.liveness import HOSTNAME_ENV, this_host
 from tickwork.store import Store
 
 from .chaos import audit, logged, make_schedules
 from .test_runner_faults import claims_by, drain, lease_of
-
-OTHER_HOST = ("unshare", "--uts", "sh", "-c", 'hostname other-host && exec "$@"', "sh")
-
-
-def other_hosts_allowed() -> bool:
-    try:
-        done = subprocess.run([*OTHER_HOST, "hostname"], capture_output=True, text=True, timeout=30)
-    except OSError:
-        return False
-    return done.returncode == 0 and done.stdout.strip() == "other-host"
 
 
 def busier(runner: RunnerProcess, busy: int) -> bool:
@@ -57,7 +44,6 @@ def freeze(pid: int, job: int, sig: signal.Signals) -> None:
     os.killpg(job, sig)
 
 
-@pytest.mark.skipif(not other_hosts_allowed(), reason="needs `unshare --uts` (root)")
 def test_a_frozen_runner_of_another_host_is_retried_once_and_stops_its_attempt_on_waking(
     tmp_path: Path, spawn: Callable[..., RunnerProcess]
 ) -> None:
@@ -73,7 +59,7 @@ def test_a_frozen_runner_of_another_host_is_retried_once_and_stops_its_attempt_o
             retry_backoff_seconds=0,
             action=command(f'{logged(log)}; {waits}; echo "done $TICKWORK_ATTEMPT" >> {log}'),
         )
-    frozen = spawn(db, "--lease-ttl", "2", prefix=OTHER_HOST)
+    frozen = spawn(db, "--lease-ttl", "2", env={HOSTNAME_ENV: "other-host"})
 
     def long_runs() -> list[tuple[int, str, str | None]]:
         rows = query(
@@ -108,10 +94,10 @@ def test_a_frozen_runner_of_another_host_is_retried_once_and_stops_its_attempt_o
         assert wait_until(lambda: "database busy" not in here.text()[-500:], 30)
     # This host's runner took the frozen one for dead: attempt 1 abandoned, attempt 2 (the
     # schedule's one retry) runs here.
-    this_host = socket.gethostname()
+    here_host = this_host()
     assert wait_until(
         lambda: (
-            long_runs() == [(1, "abandoned", "other-host"), (2, "running", this_host)]
+            long_runs() == [(1, "abandoned", "other-host"), (2, "running", here_host)]
             and job_of(2) is not None
         ),
         60,

@@ -190,20 +190,13 @@ class RunnerProcess:
     """`python -m tickwork run` in a subprocess, its stdout in a file."""
 
     def __init__(
-        self,
-        db: Path | str,
-        log: Path,
-        *args: str,
-        env: dict[str, str] | None = None,
-        prefix: tuple[str, ...] = (),
+        self, db: Path | str, log: Path, *args: str, env: dict[str, str] | None = None
     ) -> None:
-        """`env` is added to this process's environment; `prefix` runs before the runner's
-        command line (e.g. a namespace)."""
         self.log = log
         env = {**os.environ, "TICKWORK_DB": str(db), "PYTHONUNBUFFERED": "1", **(env or {})}
         self.out = log.open("wb")
         self.proc = subprocess.Popen(
-            [*prefix, sys.executable, "-m", "tickwork", "run", "--db", str(db), *args],
+            [sys.executable, "-m", "tickwork", "run", "--db", str(db), *args],
             cwd=ROOT,
             env=env,
             stdout=self.out,
