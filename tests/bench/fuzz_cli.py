@@ -4,9 +4,9 @@ Run: uv run python tests/bench/fuzz_cli.py [--cases 10000] [--seeds 11,12] [--pr
 
 Each seed runs `--cases` cases in process (click's runner) on a fresh database, then up to
 `--processes` of another seed's cases through real `python -m tickwork` processes (real argv
-bytes, real stdin). It prints, per seed and kind of case, the cases run, how many were refused,
-and the failures the suite checks: tracebacks, runs over 10 s, databases changed by a refused
-input. It exits 1 when there is any failure, printing the first ones.
+bytes, real stdin). It prints, per seed and kind of case, the cases run, how many were
+refused, and the failures the suite checks: tracebacks, hangs (10 s of CPU, 60 s), databases
+changed by a refused input. It exits 1 when there is any failure, printing the first ones.
 """
 
 from __future__ import annotations
