@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from itertools import takewhile
 from typing import Any
 
 from tickwork.domain import spec
@@ -75,6 +76,7 @@ DEMO_SCHEDULES: list[tuple[dict[str, Any], bool]] = [
             "timezone": "America/Los_Angeles",
             "action": _cmd("sleep 2; echo checked"),
             "overlap": "queue",
+            "timeout_seconds": 30,
         },
         False,
     ),
@@ -161,56 +163,89 @@ def build_demo(store: Store, *, history: bool = False) -> list[Schedule]:
     return made
 
 
-def _outcome(s: Schedule, k: int) -> tuple[str, int | None, str | None]:
+HISTORY_RUNS = 60  # finished fires per schedule: enough for the 50-run outcome strip
+# What each demo action takes, in seconds (the runs' durations vary around it).
+TYPICAL_SECONDS = {
+    "heartbeat": 0.01,
+    "fast poll": 0.005,
+    "sync cache": 2.0,
+    "flaky export": 0.02,
+    "webhook ping": 0.003,
+    "quarter-hour check": 2.0,
+    "hourly rollup": 0.008,
+    "nightly backup": 0.02,
+    "standup reminder": 0.01,
+    "weekend report": 0.01,
+    "month-end invoices": 0.05,
+}
+
+
+def _outcome(s: Schedule, k: int) -> tuple[str, int | None, str | None, float | None]:
+    """(status, exit code, error, duration) of the k-th past fire, as the runner records them."""
+    typical = TYPICAL_SECONDS.get(s.name, 0.01)
+    took = round(typical * (0.8 + 0.1 * ((k * 7) % 5)) + 0.0005 * (k % 3), 4)
     if s.name == "flaky export":
-        return "failed", 3, "exit status 3"
+        return "failed", 3, "exit status 3", took
     if s.name == "webhook ping":
-        return "failed", None, "connection refused: 127.0.0.1:9"
-    if s.name == "quarter-hour check" and k == 1:
-        return "timed_out", None, "killed after 5s"
-    return "succeeded", 0, None
+        return "failed", None, "connection refused: 127.0.0.1:9", took
+    if s.name == "quarter-hour check" and k % 9 == 4:
+        timeout = s.policies.timeout_seconds
+        return "timed_out", None, f"timed out after {timeout:g}s", timeout
+    if s.name == "sync cache" and k % 13 == 6:  # the previous sync was still running
+        return "skipped", None, "overlap=skip: the previous run was still running", None
+    if s.name == "hourly rollup" and k % 11 == 3:
+        return "succeeded", 0, None, round(took * 40, 3)  # a slow one now and then
+    return "succeeded", 0, None, took
 
 
 def _add_history(store: Store, s: Schedule, now: datetime) -> Schedule:
-    """The last (up to) five fires before `now` as finished runs, and the schedule's run fields."""
+    """The last (up to) HISTORY_RUNS fires before `now` as finished runs (a failed attempt of
+    a schedule with retries followed by its retry), and the schedule's run fields."""
     if not s.active:
         return s
     fires: list[datetime] = []
-    for window in (timedelta(minutes=10), timedelta(hours=1), timedelta(hours=6)):
-        fires = [t for t in spec.upcoming(s, now - window, 100) if t < now][-5:]
-        if len(fires) == 5:
+    for window in (timedelta(hours=1), timedelta(days=1), timedelta(days=14)):
+        fires = list(takewhile(lambda t: t < now, spec.iter_upcoming(s, now - window)))
+        fires = fires[-HISTORY_RUNS:]
+        if len(fires) == HISTORY_RUNS:
             break
     if not fires:
         return s
     runs: list[Run] = []
     for k, at in enumerate(fires):
-        status, code, error = _outcome(s, k)
-        started = at + timedelta(milliseconds=40)
-        runs.append(
-            Run(
-                id=f"run_{s.id}_{k:02d}",
-                schedule_id=s.id,
-                scheduled_for=at,
-                attempt=1,
-                trigger="schedule",
-                status=status,
-                created_at=at,
-                host="demo-host",
-                pid=4242,
-                started_at=started,
-                finished_at=started + timedelta(seconds=1.5),
-                duration=1.5,
-                exit_code=code,
-                output="ok\n" if status == "succeeded" else "exporting\n",
-                error=error,
+        status, code, error, took = _outcome(s, k)
+        attempts = 1 + (s.policies.retries if status in FAILED_STATUSES else 0)
+        for attempt in range(1, attempts + 1):
+            due = at + timedelta(seconds=s.policies.retry_backoff_seconds * (attempt - 1))
+            if due >= now:
+                break
+            started = None if took is None else due + timedelta(milliseconds=40)
+            runs.append(
+                Run(
+                    id=f"run_{s.id}_{k:02d}_{attempt}",
+                    schedule_id=s.id,
+                    scheduled_for=at,
+                    attempt=attempt,
+                    trigger="schedule" if attempt == 1 else "retry",
+                    status=status,
+                    created_at=due,
+                    runner_id="rnr_demo",
+                    host="demo-host",
+                    pid=None if started is None else 4242 + len(runs),
+                    started_at=started,
+                    finished_at=None if started is None else started + timedelta(seconds=took or 0),
+                    duration=took,
+                    exit_code=code,
+                    output=None if started is None else _output(s, status),
+                    error=error,
+                )
             )
-        )
     last = runs[-1]
     updated = replace(
         s,
         last_run_at=last.scheduled_for,
         last_status=last.status,
-        run_count=len(runs),
+        run_count=len(fires),
         status_reason=last.error if last.status in FAILED_STATUSES else None,
     )
     with store.write() as conn:
@@ -218,3 +253,11 @@ def _add_history(store: Store, s: Schedule, now: datetime) -> Schedule:
             insert_run(conn, run)
     store.save(updated)
     return updated
+
+
+def _output(s: Schedule, status: str) -> str:
+    if s.name == "flaky export":
+        return "exporting\n"
+    if status == "succeeded":
+        return "ok\n"
+    return ""

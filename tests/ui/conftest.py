@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -12,10 +13,12 @@ import pytest
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
+from textual.worker import WorkerCancelled
 
 from tests.conftest import FakeClock
 from tickwork.store import Store
 from tickwork.ui.app import TickworkApp, create_app
+from tickwork.ui.widgets.schedules.detail import DetailPane
 
 SIZE = (120, 40)
 AppFactory = Callable[..., TickworkApp]
@@ -102,10 +105,18 @@ def other_store(db_path: Path, clock: FakeClock) -> Iterator[Store]:
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Let workers (store reads in threads) finish and the screen repaint."""
+    """Let workers (store reads in threads) finish, a screen that builds in steps (the form)
+    finish building, and the screen repaint."""
+    for _ in range(200):
+        building = getattr(pilot.app.screen, "keys_on_hold", False)
+        loading = any(p.waiting for s in pilot.app.screen_stack for p in s.query(DetailPane))
+        if not building and not loading:
+            break
+        await pilot.pause(0.05)
     for _ in range(3):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        with contextlib.suppress(WorkerCancelled):  # replaced by a newer one (exclusive)
+            await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 

@@ -141,7 +141,7 @@ def test_queries_page_and_filter(store: Store) -> None:
 
 def test_formatting() -> None:
     assert status_label("timed_out") == "◷ timed out"
-    assert duration_label(0.42) == "0.4s" and duration_label(192) == "3m 12s"
+    assert duration_label(0.42) == "0.42s" and duration_label(192) == "3m 12s"
     assert duration_label(None) == "-"
     assert first_line("\n  boom  \nmore") == "boom"
 
@@ -158,12 +158,12 @@ async def test_shows_finished_runs_newest_first(store: Store, clock: FrozenClock
         assert row_text(table, 0)[:2] == ["▶ running", "ping-api"]
         failed = row_text(table, 1)
         assert failed[0] == "✗ failed"
-        assert failed[2] == "2026-03-02 11:55:00"
+        assert failed[2] == "2026-03-02 11:55:00 UTC"  # in its schedule's zone, named
         assert failed[3] == "11:55:00"  # same day: the time only
-        assert failed[4] == "1.2s"
-        assert failed[5:] == ["1", "schedule", "HTTP 503", "HTTP 503 Service Unavailable"]
+        assert failed[4] == "1.25s"
+        assert failed[5:] == ["1", "◆ schedule", "HTTP 503", "HTTP 503 Service Unavailable"]
         ok = row_text(table, 2)
-        assert ok[:3] == ["✓ succeeded", "backup-db", "2026-03-02 11:50:00"]
+        assert ok[:3] == ["✓ succeeded", "backup-db", "2026-03-02 11:50:00 UTC"]
         assert ok[7] == "exit 0"
         assert row_text(table, 4)[8] == "pg_dump: connection refused"  # the first line
         assert "32 of 32 runs" in status_text(pilot)
@@ -271,7 +271,7 @@ async def test_enter_opens_the_run_with_its_output(store: Store, clock: FrozenCl
         assert "HTTP 503 Service Unavailable" in fields
         assert "webhook https://hooks.test/ timed out" in fields
         assert "2026-03-02 11:55:00.120 UTC" in fields  # started
-        assert "Attempt" in fields and "Trigger        schedule" in fields
+        assert "Attempt" in fields and "Trigger        ◆ schedule" in fields
         output = screen.query_one("#run-output", TextArea)
         assert output.read_only
         assert output.text == "\n".join(["<html>busy</html>"] * 3)

@@ -192,7 +192,7 @@ async def test_runs_are_drawn_left_of_now(
         a = line(view, 0)
         assert a[view.column_for(NOW - timedelta(minutes=50) + started)] == "✓"
         assert a[view.column_for(NOW - timedelta(minutes=30) + started)] == "✗"
-        assert line(view, 1)[view.column_for(NOW - timedelta(minutes=60))] == "○"
+        assert line(view, 1)[view.column_for(NOW - timedelta(minutes=60))] == "◌"  # missed
         c = line(view, 2)
         live_x = view.column_for(NOW - timedelta(minutes=5) + started)
         assert c[live_x] == "▶"
@@ -224,7 +224,7 @@ async def test_cursor_shows_the_fire_time_in_zone_and_utc(
         assert "failed" in detail(pilot) and "enter: details" in detail(pilot)
         await pilot.press("down")  # b-hourly: the missed run is the nearest marker
         assert view.cursor_row == 1
-        assert "b-hourly: missed" in detail(pilot)
+        assert "b-hourly: ◌ missed" in detail(pilot)
         await pilot.press("j")
         assert view.cursor_row == 2
         await pilot.press("k", "up", "up")

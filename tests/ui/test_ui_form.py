@@ -26,7 +26,10 @@ def field(pilot: Pilot[Any], key: str) -> Input:
 
 
 def error_text(pilot: Pilot[Any], key: str) -> str:
-    return str(pilot.app.screen.query_one(f"#err-{key}", Static).content)
+    """The message under a field ("" when it has none: the line is made on first use)."""
+    lines = pilot.app.screen.query(f"#err-{key}").results(Static)
+    line = next(lines, None)
+    return str(line.content) if line is not None and line.has_class("-shown") else ""
 
 
 async def type_into(pilot: Pilot[Any], key: str, text: str) -> None:
@@ -45,13 +48,23 @@ async def fill(pilot: Pilot[Any], **values: str) -> None:
     await pilot.pause(0.2)
 
 
-async def open_new(pilot: Pilot[Any]) -> EditScreen:
+async def open_form(pilot: Pilot[Any], key: str = "n") -> EditScreen:
+    """Press `key` (n, e, enter, c) and wait until every field of the form is there."""
     await settle(pilot)
-    await pilot.press("n")
+    await pilot.press(key)
     await pilot.pause()
     screen = pilot.app.screen
     assert isinstance(screen, EditScreen)
+    for _ in range(100):
+        if screen.form.complete:
+            break
+        await pilot.pause(0.05)
+    assert screen.form.complete
     return screen
+
+
+async def open_new(pilot: Pilot[Any]) -> EditScreen:
+    return await open_form(pilot, "n")
 
 
 async def save(pilot: Pilot[Any]) -> None:
@@ -188,11 +201,8 @@ async def test_declarative_opens_read_only(make_app: AppFactory, other_store: St
     app = make_app()
     notes = record_notifications(app)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("e")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, EditScreen) and screen.read_only
+        screen = await open_form(pilot, "e")
+        assert screen.read_only
         assert "ops/jobs.toml" in str(screen.query_one("#readonly-banner", Static).content)
         assert field(pilot, "name").disabled
         await pilot.press("ctrl+s")
@@ -217,9 +227,7 @@ async def test_clone_prefills_a_copy(make_app: AppFactory, other_store: Store) -
     )
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("c")
-        await pilot.pause()
+        await open_form(pilot, "c")
         assert field(pilot, "name").value == "report (copy)"
         assert field(pilot, "deduplication_key").value == ""  # a copy must not update the original
         assert field(pilot, "retries").value == "2"
@@ -247,10 +255,7 @@ async def test_edit_patches_only_what_changed(make_app: AppFactory, other_store:
 
     app.store.update = recording_update  # type: ignore[method-assign,assignment]
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, EditScreen)
+        await open_form(pilot, "enter")
         await fill(pilot, name="job renamed", max_runs="10")
         await save(pilot)
         assert patches == [{"name": "job renamed", "max_runs": "10"}]
@@ -267,8 +272,37 @@ async def test_timezone_completes_from_the_iana_list(make_app: AppFactory) -> No
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_new(pilot)
-        field(pilot, "timezone").focus()
-        await fill(pilot, timezone="america/new_y")
-        await pilot.press("right")  # accept the suggestion
+        await type_into(pilot, "timezone", "america/new_y")
+        await pilot.press("right")  # → accepts the suggestion (and fixes the case)
         await pilot.pause()
         assert field(pilot, "timezone").value == "America/New_York"
+
+
+async def test_tab_accepts_the_zone_completion_also_after_coming_back(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_new(pilot)
+        zone = field(pilot, "timezone")
+        await type_into(pilot, "timezone", "europe/lond")
+        await pilot.press("tab")  # accepts; the focus stays to check what was taken
+        await settle(pilot)
+        assert zone.value == "Europe/London"
+        assert app.focused is zone
+        await pilot.press("tab")  # nothing left to complete: moves on
+        await settle(pilot)
+        assert app.focused is not zone
+
+        zone.focus()
+        zone.value = ""
+        await pilot.press(*"asia/tok")
+        await pilot.press("shift+tab")  # leave with the completion still pending
+        await settle(pilot)
+        assert app.focused is not zone and zone.value == "asia/tok"
+        await pilot.press("tab")  # back into the field: the completion is offered again
+        await settle(pilot)
+        assert app.focused is zone
+        await pilot.press("tab")
+        await settle(pilot)
+        assert zone.value == "Asia/Tokyo"

@@ -1,4 +1,5 @@
-"""Snapshots (pytest-textual-snapshot) of the demo database under a frozen clock.
+"""Snapshots (pytest-textual-snapshot) of every screen at 80x24 and at 200x60: the demo database
+under a frozen clock, the machine's zone pinned to UTC, text cursors that do not blink.
 
 Regenerate after an intended change: `uv run pytest tests/ui/test_ui_snapshots.py --snapshot-update`
 and look at the SVGs in tests/ui/__snapshots__/test_ui_snapshots/ before committing them.
@@ -6,6 +7,7 @@ and look at the SVGs in tests/ui/__snapshots__/test_ui_snapshots/ before committ
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +16,14 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tests.conftest import FakeClock
-from tests.ui.conftest import settle
+from tests.ui.conftest import SnapCompare, settle
 from tickwork.store import Store
 from tickwork.ui.app import TickworkApp, create_app
 from tickwork.ui.screens.edit import EditScreen
+from tickwork.ui.screens.secret import SecretScreen
 
-TERMINAL = (120, 36)
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((200, 60), id="200x60")]
+Steps = Callable[[Pilot[Any]], Awaitable[None]]
 
 
 @pytest.fixture
@@ -28,52 +32,73 @@ def demo_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TickworkApp:
     return create_app(Path("demo.db"), clock=FakeClock(), runner=False, demo=True)
 
 
-def test_home_screen(snap_compare: Any, demo_app: TickworkApp) -> None:
-    async def run_before(pilot: Pilot[Any]) -> None:
+def keys(*pressed: str) -> Steps:
+    async def steps(pilot: Pilot[Any]) -> None:
         await settle(pilot)
-        await pilot.press("j", "j", "j")  # "flaky export": a failing one in the detail pane
-        await settle(pilot)
+        for key in pressed:
+            await pilot.press(key)
+            await settle(pilot)
 
-    assert snap_compare(demo_app, terminal_size=TERMINAL, run_before=run_before)
-
-
-def test_edit_form_new(snap_compare: Any, demo_app: TickworkApp) -> None:
-    async def run_before(pilot: Pilot[Any]) -> None:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-
-    assert snap_compare(demo_app, terminal_size=TERMINAL, run_before=run_before)
+    return steps
 
 
-def test_edit_form_with_an_error(snap_compare: Any, demo_app: TickworkApp) -> None:
-    async def run_before(pilot: Pilot[Any]) -> None:
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        screen = pilot.app.screen
-        assert isinstance(screen, EditScreen)
-        screen.query_one("#f-name", Input).value = "hourly report"
-        screen.query_one("#f-cron", Input).value = "0 25 * * *"
-        screen.query_one("#f-command", Input).value = "echo report"
-        await pilot.pause(0.2)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-
-    assert snap_compare(demo_app, terminal_size=TERMINAL, run_before=run_before)
+async def form_with_an_error(pilot: Pilot[Any]) -> None:
+    await keys("n")(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, EditScreen)
+    screen.query_one("#f-name", Input).value = "hourly report"
+    screen.query_one("#f-cron", Input).value = "0 25 * * *"
+    screen.query_one("#f-command", Input).value = "echo report"
+    await pilot.pause(0.2)
+    await pilot.press("ctrl+s")
+    await settle(pilot)
 
 
-def test_keys_help(snap_compare: Any, demo_app: TickworkApp) -> None:
-    async def run_before(pilot: Pilot[Any]) -> None:
-        await settle(pilot)
-        await pilot.press("question_mark")
-        await settle(pilot)
+async def secret_shown_once(pilot: Pilot[Any]) -> None:
+    await keys("n")(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, EditScreen)
+    screen.query_one("#f-name", Input).value = "signed hook"
+    screen.query_one("#f-cron", Input).value = "0 * * * *"
+    screen.query_one("#f-command", Input).value = "echo signed"
+    screen.query_one("#f-signing_secret", Input).value = "whsec_" + "A" * 32  # 24 bytes
+    await pilot.pause(0.2)
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, SecretScreen)
 
-    assert snap_compare(demo_app, terminal_size=TERMINAL, run_before=run_before)
+
+SCREENS: dict[str, Steps] = {
+    "schedules": keys("j", "j", "j"),  # "flaky export": a failing one in the detail pane
+    "schedules-local-time": keys("j", "z"),  # the clock switched to this machine's
+    "filter": keys("slash", "r", "e", "p"),
+    "form-new": keys("n"),
+    "form-error": form_with_an_error,
+    "form-existing": keys("j", "j", "e"),
+    "secret-shown-once": secret_shown_once,
+    "delete-asks": keys("j", "d"),
+    "keys-help": keys("question_mark"),
+    "palette": keys("ctrl+p"),
+    "timeline": keys("t"),
+    "history": keys("H"),
+    "run-detail": keys("H", "o", "enter"),
+    # nightly backup (02:30 in New York): 2026-03-08 has no 02:30, the fire moves to 03:00
+    "calendar-month": keys("slash", *"nightly", "enter", "m"),
+    "calendar-week": keys("slash", *"nightly", "enter", "m", "w"),
+}
 
 
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_screen(
+    snap_compare: SnapCompare, demo_app: TickworkApp, screen: str, size: tuple[int, int]
+) -> None:
+    assert snap_compare(demo_app, terminal_size=size, run_before=SCREENS[screen])
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_declarative_schedule_opens_read_only(
-    snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    snap_compare: SnapCompare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: Any
 ) -> None:
     monkeypatch.chdir(tmp_path)
     clock = FakeClock()
@@ -89,19 +114,4 @@ def test_declarative_schedule_opens_read_only(
             declared_in="/srv/tickwork.toml",
         )
     app = create_app(Path("decl.db"), clock=clock, runner=False)
-
-    async def run_before(pilot: Pilot[Any]) -> None:
-        await settle(pilot)
-        await pilot.press("e")
-        await settle(pilot)
-
-    assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
-
-
-def test_delete_asks_first(snap_compare: Any, demo_app: TickworkApp) -> None:
-    async def run_before(pilot: Pilot[Any]) -> None:
-        await settle(pilot)
-        await pilot.press("j", "d")
-        await settle(pilot)
-
-    assert snap_compare(demo_app, terminal_size=TERMINAL, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=keys("e"))

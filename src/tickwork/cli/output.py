@@ -7,6 +7,7 @@ from datetime import datetime
 
 from tickwork.domain.humanize import format_local, relative
 from tickwork.domain.model import Schedule
+from tickwork.domain.status import look
 
 
 def _cut(text: str, width: int) -> str:
@@ -85,7 +86,7 @@ def detail(s: Schedule, upcoming: Sequence[datetime], now: datetime) -> str:
     if s.signing_secret:
         lines.append(f"  signing     {s.signing_secret} (Standard Webhooks)")
     if s.last_status:
-        lines.append(f"  last status {s.last_status}")
+        lines.append(f"  last status {look(s.last_status).text()}")
     lines.append(
         f"  policies    timeout {p.timeout_seconds}s, retries {p.retries} "
         f"(backoff {p.retry_backoff_seconds}s), overlap {p.overlap}, catchup {p.catchup}, "

@@ -19,22 +19,11 @@ from tickwork.cli.common import FilePath, db_option, echo_json, open_store
 from tickwork.cli.errors import CliError
 from tickwork.domain.runs import RUN_STATUSES, Run, RunnerLease
 from tickwork.domain.secrets import mask_text
+from tickwork.domain.status import RunStatus, look
 from tickwork.domain.timeutil import iso_ms, utcnow
 
 if TYPE_CHECKING:
     from tickwork.store import Store
-
-STATUS_ICONS = {
-    "succeeded": "✓",
-    "failed": "✗",
-    "timed_out": "⏱",
-    "running": "▶",
-    "pending": "…",
-    "skipped": "↷",
-    "missed": "○",
-    "abandoned": "☠",
-    "cancelled": "⊘",
-}
 
 
 def event_line(event: object, fmt: str) -> str:
@@ -330,7 +319,7 @@ def trigger_cmd(ctx: click.Context, ref: str, wait: bool, as_json: bool, db: Pat
                 "(tickwork run, or the UI)"
             )
         return
-    if final is None or final.status == "pending":  # no runner, or it went away meanwhile
+    if final is None or final.status == RunStatus.PENDING:  # no runner, or it went away meanwhile
         if not as_json:
             click.echo(f"running {s.name!r} now ({run.id})")
         import asyncio
@@ -347,7 +336,7 @@ def trigger_cmd(ctx: click.Context, ref: str, wait: bool, as_json: bool, db: Pat
         click.echo(run_summary(final))
         if final.output:
             click.echo(final.output.rstrip())
-    if final.status not in ("succeeded", "pending", "running"):
+    if final.status not in (RunStatus.SUCCEEDED, RunStatus.PENDING, RunStatus.RUNNING):
         raise CliError(f"run {final.id} {final.status}: {final.error or ''}".rstrip(": "))
 
 
@@ -369,26 +358,22 @@ def _wait_for(store: Store, run_id: str, timeout: float = 24 * 3600) -> Run:
             raise CliError(f"run {run_id} disappeared (was its schedule deleted?)")
         if run.finished or time.monotonic() > deadline:
             return run
-        if run.status == "pending" and live_runner(store) is None:
+        if run.status == RunStatus.PENDING and live_runner(store) is None:
             return run
         time.sleep(0.2)
 
 
 def run_summary(r: Run) -> str:
-    icon = STATUS_ICONS.get(r.status, "?")
-    took = f" in {duration_words_s(r.duration)}" if r.duration is not None else ""
+    """'✗ failed in 1.52s exit 3 - ValueError: boom' (icon and words from the status table)."""
+    from tickwork.domain.humanize import seconds_words
+
+    took = f" in {seconds_words(r.duration)}" if r.duration is not None else ""
     code = f" exit {r.exit_code}" if r.exit_code is not None else ""
     code += f" HTTP {r.http_status}" if r.http_status is not None else ""
-    err = f" - {r.error.splitlines()[0]}" if r.error else ""
-    return f"{icon} {r.status}{took}{code}{err}"
+    from tickwork.domain.humanize import error_headline
 
-
-def duration_words_s(seconds: float) -> str:
-    from tickwork.domain.humanize import duration_words
-
-    if seconds < 10:
-        return f"{seconds:.2f}s"
-    return duration_words(timedelta(seconds=seconds))
+    err = f" - {error_headline(r.error)}" if r.error else ""
+    return f"{look(r.status).text()}{took}{code}{err}"
 
 
 @click.command("runs")

@@ -4,35 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
+from tickwork.domain.status import (
+    FAILED_STATUSES,
+    OPEN_STATUSES,
+    RunStatus,
+    Trigger,
+)
 from tickwork.domain.timeutil import iso, iso_ms
 
-RunStatus = Literal[
-    "pending",  # waiting: a queued fire (overlap=queue, catchup=all) or a retry's backoff
-    "running",
-    "succeeded",
-    "failed",
-    "timed_out",
-    "skipped",  # overlap=skip while the previous run still ran
-    "missed",  # not fired: downtime, catch-up policy
-    "abandoned",  # its runner died
-    "cancelled",  # overlap=replace, or stopped at shutdown
+__all__ = [
+    "FAILED_STATUSES",
+    "OPEN_STATUSES",
+    "RUN_STATUSES",
+    "Run",
+    "RunStatus",
+    "RunnerLease",
+    "Trigger",
 ]
-Trigger = Literal["schedule", "manual", "catchup", "retry", "backfill"]
-OPEN_STATUSES = frozenset({"pending", "running"})
-FAILED_STATUSES = frozenset({"failed", "timed_out", "abandoned"})
-RUN_STATUSES: tuple[str, ...] = (
-    "pending",
-    "running",
-    "succeeded",
-    "failed",
-    "timed_out",
-    "skipped",
-    "missed",
-    "abandoned",
-    "cancelled",
-)
+
+# The statuses and triggers, and how they look, live in tickwork.domain.status (one table).
+RUN_STATUSES: tuple[str, ...] = tuple(s.value for s in RunStatus)
 
 
 @dataclass(frozen=True)

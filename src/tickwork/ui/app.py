@@ -11,31 +11,39 @@ import asyncio
 import contextlib
 import sqlite3
 from collections.abc import Iterable
+from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from tickwork.domain.status import RunStatus, look
 from tickwork.domain.timeutil import Clock, utcnow
 from tickwork.store import Store, StoreError
 from tickwork.store.location import Target
 from tickwork.ui.deferred import deferred
+from tickwork.ui.keys import OrderedKeysApp
 from tickwork.ui.live import Monitor, StatusInfo
 from tickwork.ui.runner_bridge import RunnerBridge
+from tickwork.ui.screens.help import bindings_of
+from tickwork.ui.times import Times, TimeShown
 
 if TYPE_CHECKING:
     from tickwork.runner import RunEvent
 
 POLL_SECONDS = 1.0
 STOP_GRACE = 10.0
-FAILED_KINDS = ("failed", "timed_out")
+FAILED_KINDS = (RunStatus.FAILED, RunStatus.TIMED_OUT)
 
 
-class TickworkApp(App[None]):
+class TickworkApp(OrderedKeysApp):
     CSS_PATH = "app.tcss"
+    # Classes on every screen by terminal size, for layouts from 80x24 up to 250x70.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (160, "-wide")]  # noqa: RUF012
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]  # noqa: RUF012
     TITLE = "tickwork"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -46,10 +54,18 @@ class TickworkApp(App[None]):
             tooltip="Find any action by name (also themes)",
         ),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding(
+            "z",
+            "cycle_times",
+            "Times",
+            show=False,
+            tooltip="Show times in each schedule's zone, this machine's, or UTC",
+        ),
     ]
 
     status: reactive[StatusInfo] = reactive(StatusInfo, always_update=False)
     data_generation: reactive[int] = reactive(0)
+    time_shown: reactive[TimeShown] = reactive(TimeShown.SCHEDULE)
 
     def __init__(
         self,
@@ -58,8 +74,10 @@ class TickworkApp(App[None]):
         clock: Clock = utcnow,
         runner: bool = True,
         sync_file: Path | None = None,
+        local_zone: tzinfo | None = None,
     ) -> None:
         super().__init__()
+        self.local_zone = local_zone  # None: the system's
         self.store = store
         self.sync_file = sync_file
         self.clock = clock
@@ -96,6 +114,19 @@ class TickworkApp(App[None]):
             self.notify(result.summary(), title="Synced")
             self.data_changed()
 
+    # --- the clock times are shown on ------------------------------------------------------
+
+    @property
+    def times(self) -> Times:
+        return Times(self.time_shown, self.local_zone)
+
+    def action_cycle_times(self) -> None:
+        self.time_shown = self.time_shown.following
+        self.notify(f"Times shown: {self.times.words}", timeout=2)
+
+    def watch_time_shown(self) -> None:
+        self._show_status()
+
     # --- live data -------------------------------------------------------------------------
 
     def data_changed(self) -> None:
@@ -125,7 +156,7 @@ class TickworkApp(App[None]):
 
     def _show_status(self) -> None:
         self.status = self.monitor.status(
-            self.bridge.runner_state, runner_enabled=self.runner_enabled
+            self.bridge.runner_state, runner_enabled=self.runner_enabled, times=self.times.words
         )
 
     # --- the embedded runner ---------------------------------------------------------------
@@ -157,7 +188,7 @@ class TickworkApp(App[None]):
             why = e.run.error or (
                 f"exit {e.run.exit_code}" if e.run.exit_code is not None else e.kind
             )
-            verb = "timed out" if e.kind == "timed_out" else "failed"
+            verb = look(e.kind).label
             self.notify(f"{e.schedule_name} {verb}: {why}", severity="error", timeout=6)
 
     async def action_quit(self) -> None:
@@ -179,10 +210,15 @@ class TickworkApp(App[None]):
     # --- command palette -------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        """Textual's commands, then the screen's; a title the screen has is listed once (ours:
+        `Keys` is our keys help, `Quit` stops the runner first)."""
         commands = getattr(screen, "palette_commands", None)
-        if callable(commands):
-            yield from commands()
+        own = list(commands()) if callable(commands) else []
+        times = next(b for b in bindings_of(self.BINDINGS) if b.action == "cycle_times")
+        own.append(SystemCommand(times.description, times.tooltip, self.action_cycle_times))
+        titles = {c.title for c in own}
+        yield from (c for c in super().get_system_commands(screen) if c.title not in titles)
+        yield from own
 
 
 def create_app(
@@ -192,11 +228,15 @@ def create_app(
     runner: bool = True,
     demo: bool = False,
     sync_file: Path | None = None,
+    local_zone: tzinfo | None = None,
 ) -> TickworkApp:
-    """THE factory: open the store (filling it with demo schedules if asked and empty)."""
+    """THE factory: open the store (filling it with demo schedules if asked and empty).
+    `local_zone` pins "this machine's zone" (tests, screenshots); None is the system's."""
     store = Store.open(store_path, clock=clock)
     if demo and store.count() == 0:
         from tickwork.demo import build_demo
 
         build_demo(store, history=True)
-    return TickworkApp(store, clock=clock, runner=runner, sync_file=sync_file)
+    return TickworkApp(
+        store, clock=clock, runner=runner, sync_file=sync_file, local_zone=local_zone
+    )

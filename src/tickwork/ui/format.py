@@ -5,44 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from tickwork.domain.humanize import duration_words, local, relative
+from tickwork.domain.humanize import duration_words, relative
 from tickwork.domain.model import Schedule
-from tickwork.domain.runs import FAILED_STATUSES
+from tickwork.domain.status import is_failure, look
 from tickwork.store.location import describe_target
+from tickwork.ui.times import Times
 
 STATE_ICON = {"active": "●", "paused": "○"}
-OUTCOME_ICON = {
-    "succeeded": "✓",
-    "failed": "✗",
-    "timed_out": "✗",
-    "abandoned": "✗",
-    "running": "▶",
-    "pending": "…",
-    "skipped": "↷",
-    "missed": "-",
-    "cancelled": "-",
-}
-
-
-def outcome_kind(status: str | None) -> str:
-    """'ok', 'failed', 'running' or 'muted': which theme colour an outcome gets."""
-    if status is None:
-        return "muted"
-    if status == "succeeded":
-        return "ok"
-    if status in FAILED_STATUSES:
-        return "failed"
-    if status in ("running", "pending"):
-        return "running"
-    return "muted"
-
-
-def outcome_icon(status: str | None) -> str:
-    return OUTCOME_ICON.get(status or "", " ")
-
-
-def status_words(status: str | None) -> str:
-    return (status or "never run").replace("_", " ")
 
 
 def schedule_text(s: Schedule) -> str:
@@ -50,12 +19,15 @@ def schedule_text(s: Schedule) -> str:
     return f"{s.expression}  {s.generator.description}"
 
 
-def next_run_when(s: Schedule, now: datetime) -> str:
-    """The next run in the schedule's zone: '03-02 13:00' this year, else '2027-01-05'."""
+def next_run_when(s: Schedule, now: datetime, times: Times | None = None) -> str:
+    """The next run on the chosen clock: '03-02 13:00' this year, else '2027-01-05'; an @every
+    schedule's with seconds (they are the point of a 10s interval)."""
     if s.next_run_at is None:
         return "paused" if not s.active else (s.status_reason or "-")
-    at = local(s.next_run_at, s.timezone)
-    return at.strftime("%m-%d %H:%M") if at.year == now.year else at.strftime("%Y-%m-%d")
+    at = (times or Times()).at(s.next_run_at, s.timezone)
+    if at.year != now.year:
+        return at.strftime("%Y-%m-%d")
+    return at.strftime("%m-%d %H:%M:%S" if s.generator.type == "INTERVAL" else "%m-%d %H:%M")
 
 
 def ago(dt: datetime, now: datetime) -> str:
@@ -75,7 +47,7 @@ def countdown(s: Schedule, now: datetime) -> str:
 def last_run_text(s: Schedule, now: datetime) -> str:
     if s.last_run_at is None:
         return "never"
-    return f"{outcome_icon(s.last_status)} {ago(s.last_run_at, now)}"
+    return f"{look(s.last_status).icon} {ago(s.last_run_at, now)}"
 
 
 def runs_text(s: Schedule) -> str:
@@ -83,7 +55,7 @@ def runs_text(s: Schedule) -> str:
 
 
 def is_failing(s: Schedule) -> bool:
-    return s.last_status in FAILED_STATUSES
+    return is_failure(s.last_status)
 
 
 def short_path(path: Path) -> str:

@@ -15,6 +15,17 @@ _FAILING_SQL = "SELECT count(*) FROM schedules WHERE last_status IN ({})".format
 )
 
 
+# What the status bar says of the runner when it is narrow.
+SHORT_RUNNER = {
+    "active": "runner active",
+    "standby": "runner standby",
+    "starting": "runner starting",
+    "headless": "headless runner",
+    "off": "no runner",
+    "stopped": "runner stopped",
+}
+
+
 @dataclass(frozen=True)
 class Counts:
     active: int = 0
@@ -30,6 +41,8 @@ class StatusInfo:
     runner_kind: str = "off"  # active | standby | starting | headless | off | stopped
     runner_text: str = "no runner"
     counts: Counts = field(default_factory=Counts)
+    times: str = "schedule zone"  # the clock times are shown on (z changes it)
+    runner_short: str = "no runner"
 
 
 def read_counts(store: Store) -> Counts:
@@ -86,6 +99,9 @@ class Monitor:
         self.version = version
         return changed
 
-    def status(self, embedded_state: str | None, *, runner_enabled: bool) -> StatusInfo:
+    def status(
+        self, embedded_state: str | None, *, runner_enabled: bool, times: str = "schedule zone"
+    ) -> StatusInfo:
         kind, text = runner_status(embedded_state, self.leases, enabled=runner_enabled)
-        return StatusInfo(shown_location(self.store.target), kind, text, self.counts)
+        short = SHORT_RUNNER.get(kind, text)
+        return StatusInfo(shown_location(self.store.target), kind, text, self.counts, times, short)

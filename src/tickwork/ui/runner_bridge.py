@@ -1,12 +1,18 @@
-"""The embedded runner inside the UI: started with the app, stopped on quit, events coalesced.
+"""The embedded runner inside the UI, on its OWN thread with its OWN event loop.
 
-The runner gets its OWN Store connection. Its on_event callback runs on the app's event loop;
-events are batched (a burst of 50 fires becomes one message) and handed to `deliver`.
+Nothing the runner does (its /proc scans, a user's `async def` action that never awaits, a
+database wait) can delay a keystroke: the UI's event loop only ever receives the runner's events,
+batched (a burst of 50 fires becomes one delivery) and handed to `deliver` on the UI loop.
+
+The runner gets its own Store connection, opened and closed on the runner thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
+import contextvars
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -16,13 +22,15 @@ from tickwork.store import Store
 from tickwork.store.location import Target
 
 if TYPE_CHECKING:
-    from tickwork.runner import RunEvent
+    from tickwork.runner import RunEvent, Runner
 
 BATCH_DELAY = 0.25  # seconds: events arriving within this window are delivered together
+CANCEL_GRACE = 2.0  # seconds running jobs get when the UI is torn down without a quit
+THREAD_NAME = "tickwork-embedded-runner"
 
 
 class RunnerBridge:
-    """Owns the embedded runner; `deliver(events)` is called on the loop with each batch."""
+    """Owns the embedded runner thread; `deliver(events)` is called on the UI loop per batch."""
 
     def __init__(
         self,
@@ -36,56 +44,105 @@ class RunnerBridge:
         self.deliver = deliver
         self.call_later = call_later
         self.state: str | None = None  # None until started, "stopped" at the end
-        self._runner: Any = None
-        self._store: Store | None = None
+        self._runner: Runner | None = None
+        self._runner_loop: asyncio.AbstractEventLoop | None = None
+        self._ui_loop: asyncio.AbstractEventLoop | None = None
+        self._ui_context: contextvars.Context | None = None  # the app's context (active_app)
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()  # the runner exists (or failed to start)
+        self._finished: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._pending: list[RunEvent] = []
         self._flush_scheduled = False
-        self._loop_thread = threading.get_ident()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._done = asyncio.Event()
+
+    # --- the UI side ------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Run the runner until stop() (call it as a worker)."""
-        self._loop_thread = threading.get_ident()
-        self._loop = asyncio.get_running_loop()
-        from tickwork.runner import Runner
-
+        """Start the runner thread and wait until it ends (call it as a worker). A crash of the
+        runner is raised here; cancelling this stops the runner (briefly) and waits for it."""
+        self._ui_loop = asyncio.get_running_loop()
+        self._ui_context = contextvars.copy_context()
         self.state = "starting"
-        self._store = await asyncio.to_thread(Store.open, self.store_path, clock=self.clock)
-        self._runner = Runner(self._store, mode="embedded", clock=self.clock, on_event=self._event)
+        self._thread = threading.Thread(target=self._thread_main, name=THREAD_NAME, daemon=True)
+        self._thread.start()
         try:
-            await self._runner.run()
-        finally:
-            self.state = "stopped"
-            self._close_store()
-            self._done.set()
+            await asyncio.wrap_future(self._finished)
+        except asyncio.CancelledError:
+            await self._stop_from_ui(CANCEL_GRACE)
+            raise
 
     @property
     def runner_state(self) -> str | None:
-        if self._runner is not None and self.state != "stopped":
-            return str(self._runner.state)
+        runner = self._runner
+        if runner is not None and self.state != "stopped":
+            return str(runner.state)
         return self.state
 
     @property
     def running(self) -> bool:
         return self._runner is not None and self.state != "stopped"
 
+    @property
+    def thread_id(self) -> int | None:
+        """The runner thread's id (None before start): never the UI loop's thread."""
+        return self._thread.ident if self._thread is not None else None
+
     async def stop(self, grace: float) -> None:
         """Ask the runner to stop and wait until it has (running jobs get `grace` seconds)."""
-        if self._runner is None or self.state == "stopped":
+        if self._thread is None or self.state == "stopped":
             return
-        await self._runner.stop(grace=grace)
-        await self._done.wait()
+        await self._stop_from_ui(grace)
 
-    def _close_store(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+    async def _stop_from_ui(self, grace: float) -> None:
+        await asyncio.to_thread(self._ready.wait)
+        runner, loop = self._runner, self._runner_loop
+        if runner is not None and loop is not None and not loop.is_closed():
+            # RuntimeError: the loop closed meanwhile, so the runner has stopped already
+            with contextlib.suppress(RuntimeError):
+                asyncio.run_coroutine_threadsafe(runner.stop(grace=grace), loop)
+        await asyncio.shield(asyncio.wrap_future(self._finished))
+
+    # --- the runner thread ------------------------------------------------------------------
+
+    def _thread_main(self) -> None:
+        try:
+            asyncio.run(self._serve())
+        except BaseException as exc:  # handed to the UI, which says so
+            if not self._finished.done():
+                self._finished.set_exception(exc)
+        else:
+            if not self._finished.done():
+                self._finished.set_result(None)
+        finally:
+            self.state = "stopped"
+            self._ready.set()
+
+    async def _serve(self) -> None:
+        from tickwork.runner import Runner
+
+        self._runner_loop = asyncio.get_running_loop()
+        try:
+            store = await asyncio.to_thread(Store.open, self.store_path, clock=self.clock)
+            runner = Runner(store, mode="embedded", clock=self.clock, on_event=self._event)
+            self._runner = runner
+        finally:
+            self._ready.set()
+        try:
+            await runner.run()
+        finally:
+            self.state = "stopped"
+            store.close()
 
     def _event(self, event: RunEvent) -> None:
-        if threading.get_ident() != self._loop_thread and self._loop is not None:
-            self._loop.call_soon_threadsafe(self._event, event)  # the API says loop-side; be safe
+        """Called on the runner thread: hand the event to the UI loop."""
+        loop = self._ui_loop
+        if loop is None or loop.is_closed():
             return
+        with contextlib.suppress(RuntimeError):  # the UI loop is closing: nobody is left to tell
+            loop.call_soon_threadsafe(self._queue, event, context=self._ui_context)
+
+    # --- back on the UI loop ----------------------------------------------------------------
+
+    def _queue(self, event: RunEvent) -> None:
         self._pending.append(event)
         if not self._flush_scheduled:
             self._flush_scheduled = True

@@ -1,4 +1,6 @@
-"""Make screenshots/*.svg of every screen from the demo database under a frozen clock.
+"""Make screenshots/*.svg of every screen from the demo database under a frozen clock, with the
+embedded runner running, as a user sees the app (it fires nothing: under a frozen clock nothing
+becomes due).
 
 uv run python -m tickwork.ui.screenshots [--out screenshots]
 """
@@ -7,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -15,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from tickwork.ui.app import TickworkApp, create_app
 
@@ -25,9 +29,20 @@ Steps = Callable[[Pilot[Any]], Awaitable[None]]
 
 
 async def _settle(pilot: Pilot[Any]) -> None:
+    """Workers done (all but the runner's, which runs on), a building form built."""
+    from tickwork.ui.widgets.schedules.detail import DetailPane
+
+    for _ in range(100):
+        building = getattr(pilot.app.screen, "keys_on_hold", False)
+        loading = any(p.waiting for s in pilot.app.screen_stack for p in s.query(DetailPane))
+        if not building and not loading:
+            break
+        await pilot.pause(0.05)
     for _ in range(3):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        for worker in [w for w in pilot.app.workers if w.group != "runner" and w.is_running]:
+            with contextlib.suppress(TimeoutError, WorkerCancelled, WorkerFailed):
+                await asyncio.wait_for(worker.wait(), 10)
     await pilot.pause(0.3)
 
 
@@ -56,6 +71,11 @@ async def _form_with_error(pilot: Pilot[Any]) -> None:
 
 SHOTS: list[tuple[str, str, Steps]] = [
     ("schedules", "Schedules: table, detail pane, status bar", _keys("j", "j", "j")),
+    (
+        "calendar",
+        "When a schedule fires: a month, DST marked",
+        _keys("slash", *"nightly", "enter", "m"),
+    ),
     ("filter", "Filtering with /", _keys("slash", "r", "e", "p", "o", "r", "t")),
     ("edit-new", "New schedule form with live preview", _keys("n")),
     ("edit-error", "Validation beside the field", _form_with_error),
@@ -74,12 +94,24 @@ class _Clock:
         return FROZEN
 
 
-async def _shoot(db: Path, name: str, steps: Steps, out: Path) -> None:
-    app: TickworkApp = create_app(db, clock=_Clock(), runner=False, demo=True)
-    async with app.run_test(size=SIZE) as pilot:
+async def _runner_active(app: TickworkApp) -> None:
+    for _ in range(300):
+        if app.status.runner_kind == "active":
+            return
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"the embedded runner did not start: {app.status.runner_text}")
+
+
+async def _shoot(
+    db: Path, name: str, steps: Steps, out: Path, size: tuple[int, int] = SIZE
+) -> None:
+    app: TickworkApp = create_app(db, clock=_Clock(), runner=True, demo=True)
+    async with app.run_test(size=size) as pilot:
+        await _runner_active(app)
         await _settle(pilot)
         await steps(pilot)
         app.save_screenshot(filename=f"{name}.svg", path=str(out))
+        await app.bridge.stop(grace=1.0)
 
 
 async def main_async(out: Path) -> None:
@@ -88,9 +120,12 @@ async def main_async(out: Path) -> None:
         cwd = Path.cwd()
         os.chdir(tmp)  # the status bar shows the database path: keep it short and stable
         try:
+            target = out if out.is_absolute() else cwd / out
             for name, _title, steps in SHOTS:
-                await _shoot(Path("demo.db"), name, steps, out if out.is_absolute() else cwd / out)
+                await _shoot(Path("demo.db"), name, steps, target)
                 print(f"wrote {out / (name + '.svg')}")
+            await _shoot(Path("demo.db"), "schedules-80x24", _keys("j", "j", "j"), target, (80, 24))
+            print(f"wrote {out / 'schedules-80x24.svg'}")
         finally:
             os.chdir(cwd)
 

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from typing import ClassVar
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
+from textual.worker import Worker, WorkerState
 
 from tickwork.domain.errors import FieldError, InvalidSchedule, NotAllowed, ScheduleNotFound
 from tickwork.domain.model import Schedule
@@ -26,10 +30,13 @@ from tickwork.domain.timeutil import Clock
 from tickwork.store import Store, StoreError
 from tickwork.ui.deferred import deferred
 from tickwork.ui.screens.confirm import ConfirmScreen
-from tickwork.ui.widgets.form.preview import PreviewPanel
+from tickwork.ui.screens.help import bindings_of
+from tickwork.ui.screens.secret import SecretScreen
+from tickwork.ui.widgets.common.footer import FittingFooter
+from tickwork.ui.widgets.form.preview import PreviewPanel, preview_lines
 from tickwork.ui.widgets.form.schedule_form import ScheduleForm
 from tickwork.ui.widgets.form.values import (
-    TIMING_KEYS,
+    GENERATE,
     FormValues,
     check,
     create_data,
@@ -39,9 +46,25 @@ from tickwork.ui.widgets.form.values import (
     preview,
 )
 
-VALIDATE_DELAY = 0.12
-_TIMING_INPUTS = {"timing", *(k for keys in TIMING_KEYS.values() for k in keys)}
 WRITE_ERRORS = (NotAllowed, ScheduleNotFound, StoreError, sqlite3.Error)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the checks said about one set of values (computed off the UI loop)."""
+
+    values: FormValues
+    errors: list[FieldError]
+    preview: list[str]
+
+
+def judge(
+    values: FormValues, initial: FormValues, original: Schedule | None, now: datetime
+) -> Verdict:
+    """Check the values like the CLI does and draw the preview (blocking: call it in a thread)."""
+    _, errors = check(values, initial, original, now)
+    candidate, preview_errors = preview(values, initial, original, now)
+    return Verdict(values, errors, preview_lines(candidate, preview_errors, now))
 
 
 class EditScreen(ModalScreen[Schedule | None]):
@@ -71,7 +94,8 @@ class EditScreen(ModalScreen[Schedule | None]):
             self.heading = f"Edit {schedule.name}"
         self.save_tried = False
         self.errors: dict[str, str] = {}  # what is shown beside the fields
-        self._timer: Timer | None = None
+        self._judging = False  # a check runs in a thread
+        self._judged: FormValues | None = None  # the values the shown messages are about
         self._saving = False
 
     def compose(self) -> ComposeResult:
@@ -86,52 +110,84 @@ class EditScreen(ModalScreen[Schedule | None]):
                     markup=False,
                 )
             with Horizontal(id="edit-body"):
-                yield ScheduleForm(self.initial, read_only=self.read_only)
+                stored = self.original.signing_secret if self.original is not None else None
+                yield ScheduleForm(self.initial, read_only=self.read_only, stored_secret=stored)
                 yield PreviewPanel(id="preview")
             with Horizontal(classes="buttons"):
                 yield Button("Save  ctrl+s", id="save", variant="primary", disabled=self.read_only)
                 yield Button("Close  esc" if self.read_only else "Cancel  esc", id="cancel")
-        yield Footer()
+        yield FittingFooter()
+
+    def palette_commands(self) -> Iterator[SystemCommand]:
+        for binding in bindings_of(self.BINDINGS):
+            yield SystemCommand(
+                binding.description,
+                binding.tooltip or binding.description,
+                partial(self.run_action, binding.action),
+            )
 
     @property
     def form(self) -> ScheduleForm:
         return self.query_one(ScheduleForm)
 
+    @property
+    def keys_on_hold(self) -> bool:
+        """Only typing goes through until every field is mounted (see tickwork.ui.keys)."""
+        forms = self.query(ScheduleForm)
+        return not forms or not forms.first().complete
+
     def on_mount(self) -> None:
-        self.validate_now()
+        self.validate()
         if self.read_only:
             self.query_one("#cancel").focus()
 
-    # --- validation ------------------------------------------------------------------------
+    # --- validation: off the UI loop, a verdict about text that changed since is dropped ----
 
     @on(ScheduleForm.Edited)
     def _edited(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(VALIDATE_DELAY, self.validate_now)
+        if self._judged is not None:
+            changed = self._judged.changed_keys(self.form.values())
+            self.form.mark_stale(changed)
+        self.validate()
 
-    def validate_now(self) -> list[FieldError]:
-        """Check the form now; show errors of touched fields (all of them after a save)."""
-        self._timer = None
+    def validate(self) -> None:
+        """Check the form as it is now (again when it changes while a check runs)."""
+        if self._judging:
+            return  # the running check's verdict is stale when it lands: it starts another
+        self._judging = True
         values = self.form.values()
-        now = self.clock()
-        _, errors = check(values, self.initial, self.original, now)
-        touched = self.initial.changed_keys(values)
+        self.run_worker(
+            partial(judge, values, self.initial, self.original, self.clock()),
+            thread=True,
+            group="validate",
+        )
+
+    @on(Worker.StateChanged)
+    def _worker_done(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "validate" or event.state not in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+        ):
+            return
+        self._judging = False
+        verdict = worker.result
+        if not isinstance(verdict, Verdict) or verdict.values != self.form.values():
+            self.validate()  # stale (or failed): judge what is there now
+            return
+        self._show_verdict(verdict)
+
+    def _show_verdict(self, verdict: Verdict) -> None:
+        self._judged = verdict.values
+        touched = self.initial.changed_keys(verdict.values)
         shown: dict[str, str] = {}
-        for e in errors:
+        for e in verdict.errors:
             key = error_field(e)
-            visible = (
-                self.save_tried
-                or key in touched
-                or (key in _TIMING_INPUTS and bool(touched & _TIMING_INPUTS))
-            )
-            if visible:
+            if self.save_tried or key in touched:  # untouched fields are not shouted at
                 shown.setdefault(key, e.message)
         self.errors = shown
         self.form.show_errors(shown)
-        candidate, preview_errors = preview(values, self.initial, self.original, now)
-        self.query_one(PreviewPanel).show(candidate, preview_errors, now)
-        return errors
+        self.query_one(PreviewPanel).show_lines(verdict.preview)
 
     @property
     def dirty(self) -> bool:
@@ -146,17 +202,23 @@ class EditScreen(ModalScreen[Schedule | None]):
         if self._saving:
             return
         self.save_tried = True
-        errors = self.validate_now()
-        if errors:
-            self._refuse(errors)
+        self._saving = True
+        self.run_worker(deferred(self._save, self.form.values()), group="save", exclusive=True)
+
+    async def _save(self, values: FormValues) -> None:
+        now = self.clock()
+        verdict = await asyncio.to_thread(judge, values, self.initial, self.original, now)
+        if verdict.values == self.form.values():
+            self._show_verdict(verdict)
+        if verdict.errors:
+            self._saving = False
+            self._refuse(verdict.errors)
             return
-        values = self.form.values()
         if self.original is not None and not patch_data(self.initial, values):
             self.notify("No changes to save", timeout=2)
             self.dismiss(None)
             return
-        self._saving = True
-        self.run_worker(deferred(self._write, values), group="save", exclusive=True)
+        await self._write(values)
 
     def _refuse(self, errors: list[FieldError]) -> None:
         n = len({error_field(e) for e in errors})
@@ -177,14 +239,20 @@ class EditScreen(ModalScreen[Schedule | None]):
         return next((w for w in control.query("*") if w.focusable), None)
 
     async def _write(self, values: FormValues) -> None:
+        new_secret = None
+        if values.signing_secret.strip().lower() == GENERATE:
+            from tickwork.runner.signing import generate_secret
+
+            new_secret = generate_secret()
         try:
             if self.original is None:
-                result = await asyncio.to_thread(self.store.create, create_data(values))
+                data = create_data(values, new_secret)
+                result = await asyncio.to_thread(self.store.create, data)
                 saved = result.schedule
                 verb = "Created" if result.created else "Updated (same dedup key)"
             else:
-                patch = patch_data(self.initial, values)
-                saved = await asyncio.to_thread(self.store.update, self.original.id, patch)
+                data = patch_data(self.initial, values, new_secret)
+                saved = await asyncio.to_thread(self.store.update, self.original.id, data)
                 verb = "Saved"
         except InvalidSchedule as exc:
             self._saving = False
@@ -200,6 +268,10 @@ class EditScreen(ModalScreen[Schedule | None]):
             self.notify(str(exc), title="Not saved", severity="error")
             return
         self.notify(f"{verb} {saved.name!r}", timeout=2)
+        secret = data.get("signing_secret")
+        if isinstance(secret, str) and secret:
+            self.app.push_screen(SecretScreen(saved.name, secret), lambda _: self.dismiss(saved))
+            return
         self.dismiss(saved)
 
     # --- leaving ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import tzinfo
 from typing import ClassVar
@@ -11,15 +12,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker, get_current_worker
 
 from tickwork.domain.runs import Run
 from tickwork.domain.timeutil import Clock
 from tickwork.store import Store
+from tickwork.ui.screens.commands import KEYS_HELP, ScreenCommands
 from tickwork.ui.screens.run_detail import RunDetailScreen
+from tickwork.ui.widgets.common.footer import FittingFooter
 from tickwork.ui.widgets.common.status_bar import StatusBar
+from tickwork.ui.widgets.pictures.widgets import RunsSummary
 from tickwork.ui.widgets.runs import (
     PAGE_SIZE,
     RunPage,
@@ -30,13 +34,15 @@ from tickwork.ui.widgets.runs import (
     next_outcome,
 )
 
+SHORT = 34  # lines: below this the histogram is one line tall
 MORE_MARGIN = 5  # load the next page when the cursor comes this close to the last row
 
 
-class RunsScreen(Screen[None]):
+class RunsScreen(ScreenCommands):
     """Runs newest first; `o` cycles the outcome filter, `/` filters on the schedule name."""
 
     CSS_PATH = "runs.tcss"
+    KEYS_TITLE = "Run history"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", tooltip="Leave the filter, then the history"),
         Binding(
@@ -48,7 +54,11 @@ class RunsScreen(Screen[None]):
         Binding(
             "slash", "filter", "Filter names", tooltip="Only runs of schedules named like this"
         ),
+        KEYS_HELP,
     ]
+
+    def widget_keys(self) -> Sequence[tuple[str, Widget, Sequence[BindingType]]]:
+        return [("Moving in the list", self.table, RunsTable.BINDINGS)]
 
     def __init__(
         self,
@@ -81,14 +91,19 @@ class RunsScreen(Screen[None]):
         with Horizontal(id="runs-bar"):
             yield Input(placeholder="/ filter by schedule name", id="runs-filter")
             yield Static(Content(self._outcome_text()), id="runs-outcome")
+        yield RunsSummary(id="runs-summary")
         yield RunsTable(self.clock, zone=self.local_zone, id="runs-table")
         yield Static(Content("loading…"), id="runs-status")
         yield StatusBar()
-        yield Footer()
+        yield FittingFooter()
 
     @property
     def table(self) -> RunsTable:
         return self.query_one(RunsTable)
+
+    def on_resize(self) -> None:
+        """A short terminal gets a one-line histogram (the table needs the rows)."""
+        self.query_one(RunsSummary).bar_height = 1 if self.size.height < SHORT else 3
 
     def on_mount(self) -> None:
         self.table.focus()
@@ -121,7 +136,9 @@ class RunsScreen(Screen[None]):
         self._version = page.version
         self.total = page.total
         self.table.slow_after = page.slow_after
+        self.table.zones = page.zones
         self.table.show(page.runs, keep=self.table.selected_run_id)
+        self.query_one(RunsSummary).show(list(self.table.runs.values()))
         self._update_status()
 
     @work(thread=True, group="runs-more")
@@ -132,6 +149,7 @@ class RunsScreen(Screen[None]):
     def _append(self, query: RunQuery, runs: list[Run]) -> None:
         if query == self.run_query:
             self.table.append(runs)
+            self.query_one(RunsSummary).show(list(self.table.runs.values()))
             self._update_status()
 
     def _poll(self) -> None:

@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
-from textual.app import ComposeResult, SystemCommand
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label
+from textual.widget import Widget
+from textual.widgets import Input, Label
 
 from tickwork.domain.errors import InvalidSchedule, NotAllowed, ScheduleNotFound
 from tickwork.domain.model import Schedule
 from tickwork.domain.timeutil import Clock
 from tickwork.store import Store, StoreError
 from tickwork.ui.format import plural
+from tickwork.ui.screens.commands import KEYS_HELP, ScreenCommands
 from tickwork.ui.screens.confirm import ConfirmScreen
-from tickwork.ui.screens.help import KeysHelpScreen, bindings_of
+from tickwork.ui.widgets.common.footer import FittingFooter
 from tickwork.ui.widgets.common.status_bar import StatusBar
 from tickwork.ui.widgets.schedules.detail import DetailPane
 from tickwork.ui.widgets.schedules.pager import ORDER_LABELS, ORDERS, Query
@@ -35,8 +36,9 @@ FILTER_DEBOUNCE = 0.1
 ACTION_ERRORS = (NotAllowed, ScheduleNotFound, InvalidSchedule, StoreError, sqlite3.Error)
 
 
-class SchedulesScreen(Screen[None]):
+class SchedulesScreen(ScreenCommands):
     CSS_PATH = "schedules.tcss"
+    KEYS_TITLE = "Schedules"
     AUTO_FOCUS = "ScheduleTable"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new", "New", tooltip="Add a schedule in the form"),
@@ -57,7 +59,14 @@ class SchedulesScreen(Screen[None]):
         Binding("t", "timeline", "Timeline", tooltip="Runs past and coming, on a time axis"),
         Binding("h", "history", "History", tooltip="Run history of the highlighted schedule"),
         Binding("H", "all_history", "All runs", show=False, tooltip="Run history of everything"),
-        Binding("question_mark", "keys_help", "Keys", tooltip="List every key"),
+        Binding(
+            "m",
+            "calendar",
+            "Calendar",
+            show=False,
+            tooltip="When it fires: a month of days or a week of hours, DST marked",
+        ),
+        KEYS_HELP,
         Binding("escape", "escape", "Clear filter", show=False, tooltip="Clear the filter"),
         Binding("q", "app.quit", "Quit", tooltip="Quit (stops the embedded runner)"),
     ]
@@ -81,13 +90,14 @@ class SchedulesScreen(Screen[None]):
             with Horizontal(id="list-bar"):
                 yield Label("Schedules", id="list-title")
                 yield Input(
-                    placeholder="/ filter: name, expression, external id, dedup key",
+                    placeholder="/ filter",
+                    tooltip="Name, expression, external id or dedup key containing the text",
                     id="filter",
                 )
             yield ScheduleTable(self.store, self.clock, id="schedules")
             yield DetailPane(self.store, self.clock, id="detail")
         yield StatusBar()
-        yield Footer(compact=True)
+        yield FittingFooter()
 
     @property
     def table(self) -> ScheduleTable:
@@ -97,6 +107,12 @@ class SchedulesScreen(Screen[None]):
         self.table.set_query(Query())
         self.set_interval(1.0, self.table.tick)
         self.watch(self.app, "data_generation", self._data_changed, init=False)
+        if hasattr(self.app, "time_shown"):
+            self.watch(self.app, "time_shown", self._clock_changed, init=False)
+
+    def _clock_changed(self, _shown: object) -> None:
+        self.table.refresh()
+        self.query_one(DetailPane).refresh_detail()
 
     def _data_changed(self, _generation: int) -> None:
         self.table.reload()
@@ -201,7 +217,10 @@ class SchedulesScreen(Screen[None]):
 
     async def _set_active(self, schedule: Schedule, active: bool) -> None:
         try:
-            updated, changed = await asyncio.to_thread(self.store.set_active, schedule.id, active)
+            verb = "resumed" if active else "paused"  # a DECLARATIVE one: "cannot be paused"
+            updated, changed = await asyncio.to_thread(
+                self.store.set_active, schedule.id, active, verb=verb
+            )
         except ACTION_ERRORS as exc:
             self.notify(str(exc), title="Not changed", severity="error")
             return
@@ -299,6 +318,12 @@ class SchedulesScreen(Screen[None]):
         search = self.table.shown_query.search
         self.app.push_screen(TimelineScreen(self.store, self.clock, search=search))
 
+    def action_calendar(self) -> None:
+        from tickwork.ui.screens.calendar import CalendarScreen
+
+        if (current := self._current()) is not None:
+            self.app.push_screen(CalendarScreen(current, self.clock))
+
     def action_history(self) -> None:
         current = self.table.current
         self._open_runs(current.id if current is not None else None)
@@ -316,18 +341,5 @@ class SchedulesScreen(Screen[None]):
             return
         self.app.push_screen(RunsScreen(self.store, self.clock, schedule_id=schedule_id))
 
-    def action_keys_help(self) -> None:
-        sections = [
-            ("Schedules", bindings_of(self.BINDINGS)),
-            ("Moving in the list", bindings_of(ScheduleTable.BINDINGS)),
-            ("Everywhere", bindings_of(self.app.BINDINGS)),
-        ]
-        self.app.push_screen(KeysHelpScreen(sections))
-
-    def palette_commands(self) -> Iterator[SystemCommand]:
-        """Every binding of this screen, for the command palette (title, help, action)."""
-        for binding in bindings_of(self.BINDINGS):
-            action = binding.action
-            yield SystemCommand(
-                binding.description, binding.tooltip, partial(self.run_action, action)
-            )
+    def widget_keys(self) -> Sequence[tuple[str, Widget, Sequence[BindingType]]]:
+        return [("Moving in the list", self.table, ScheduleTable.BINDINGS)]

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from collections.abc import Sequence
+from datetime import UTC, tzinfo
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widget import Widget
+from textual.widgets import Static
 
+from tickwork.domain.status import LOOKS, RunStatus
 from tickwork.domain.timeutil import Clock
 from tickwork.store import Store
+from tickwork.ui.screens.commands import KEYS_HELP, ScreenCommands
 from tickwork.ui.screens.run_detail import RunDetailScreen
+from tickwork.ui.times import TimeShown, times_of
+from tickwork.ui.widgets.common.footer import FittingFooter
 from tickwork.ui.widgets.common.status_bar import StatusBar
 from tickwork.ui.widgets.timeline import TimelineSource, TimelineView
-from tickwork.ui.widgets.timeline.cells import DENSE_GLYPH, FIRE_GLYPH, RUN_GLYPHS
+from tickwork.ui.widgets.timeline.cells import DENSE_GLYPH, FIRE_GLYPH
 
+LEGEND_STATUSES = (
+    RunStatus.SUCCEEDED,
+    RunStatus.FAILED,
+    RunStatus.TIMED_OUT,
+    RunStatus.MISSED,
+    RunStatus.SKIPPED,
+    RunStatus.RUNNING,
+)
 LEGEND = Content.assemble(
     (FIRE_GLYPH, "$primary"),
     " fire  ",
@@ -26,28 +39,28 @@ LEGEND = Content.assemble(
     " 2-9 fires  ",
     (DENSE_GLYPH, "$primary"),
     " 10+ fires  ",
-    (RUN_GLYPHS["succeeded"], "$success"),
-    " succeeded  ",
-    (RUN_GLYPHS["failed"], "$error"),
-    " failed  ",
-    (RUN_GLYPHS["missed"], "$warning"),
-    " missed  ",
-    (RUN_GLYPHS["skipped"], "$foreground-muted"),
-    " skipped  ",
-    (RUN_GLYPHS["running"], "$text-accent on $accent-muted"),
-    " running  ",
+    *(
+        part
+        for status in LEGEND_STATUSES
+        for part in ((LOOKS[status].icon, LOOKS[status].markup), f" {LOOKS[status].label}  ")
+    ),
     ("│", "$warning"),
     " now",
 )
 
 
-class TimelineScreen(Screen[None]):
+class TimelineScreen(ScreenCommands):
     """Fires ahead (from spec.upcoming) and runs behind, one row per active schedule."""
 
     CSS_PATH = "timeline.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,t", "back", "Back", tooltip="Back to the schedules"),
+        KEYS_HELP,
     ]
+    KEYS_TITLE = "Timeline"
+
+    def widget_keys(self) -> Sequence[tuple[str, Widget, Sequence[BindingType]]]:
+        return [("Moving and zooming", self.view, TimelineView.BINDINGS)]
 
     def __init__(
         self,
@@ -77,15 +90,24 @@ class TimelineScreen(Screen[None]):
         yield TimelineView(
             TimelineSource(self.store, self.search),
             self.clock,
-            zone=self.local_zone,
+            zone=self._axis_zone(),
             id="timeline",
         )
         yield Static(Content("loading…"), id="timeline-detail")
         yield StatusBar()
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         self.query_one(TimelineView).focus()
+        if hasattr(self.app, "time_shown"):
+            self.watch(self.app, "time_shown", self._clock_changed, init=False)
+
+    def _axis_zone(self) -> tzinfo | None:
+        """The axis is on one clock for all rows: UTC if chosen, else this machine's."""
+        return UTC if times_of(self.app).shown == TimeShown.UTC else self.local_zone
+
+    def _clock_changed(self, _shown: object) -> None:
+        self.query_one(TimelineView).set_zone(self._axis_zone())
 
     @property
     def view(self) -> TimelineView:

@@ -55,7 +55,5 @@ class PreviewPanel(Vertical):
         yield Label("Preview", classes="panel-title")
         yield Static(id="preview-text")
 
-    def show(self, candidate: Schedule | None, errors: list[FieldError], now: datetime) -> None:
-        self.query_one("#preview-text", Static).update(
-            "\n".join(preview_lines(candidate, errors, now))
-        )
+    def show_lines(self, lines: list[str]) -> None:
+        self.query_one("#preview-text", Static).update("\n".join(lines))

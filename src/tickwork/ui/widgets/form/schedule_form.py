@@ -1,46 +1,28 @@
-"""Every field of a schedule as form controls: build them from FormValues, read them back.
+"""The schedule form: every field of a schedule, read back as FormValues, errors beside fields.
 
-Control ids are `f-<field>` (field = the schedule input name); errors go to `err-<field>`.
+It opens fast: the first screenful (General, When) is composed at once and painted; the other
+sections, then the panes of the other timing and action kinds, are mounted one step per refresh
+after that. `complete` says when all is there (the screen holds Tab and other non-typing keys until
+then, so a Tab never skips a field that is about to appear). Control ids are `f-<field>`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.suggester import SuggestFromList
 from textual.widget import Widget
-from textual.widgets import (
-    Checkbox,
-    ContentSwitcher,
-    Input,
-    RadioButton,
-    RadioSet,
-    Select,
-    Static,
-    TextArea,
-)
+from textual.widgets import Checkbox, ContentSwitcher, Input, RadioSet, Select, Static, TextArea
 
-from tickwork.domain.model import CATCHUP_POLICIES, HTTP_METHODS, OVERLAP_POLICIES
-from tickwork.domain.timezones import all_timezones, complete_timezone
-from tickwork.ui.widgets.form.rows import FormPane, FormSection, field_row
-from tickwork.ui.widgets.form.values import FORM_KEYS, FormValues, Kind, Timing
+from tickwork.domain.timezones import complete_timezone
+from tickwork.ui.widgets.form.controls import DAY_LABELS, KINDS, TIMINGS, TZ_HINT, Controls
+from tickwork.ui.widgets.form.rows import FormSection, error_line
+from tickwork.ui.widgets.form.values import FORM_KEYS, FormValues
 
-DAY_LABELS = ((1, "Mo"), (2, "Tu"), (3, "We"), (4, "Th"), (5, "Fr"), (6, "Sa"), (0, "Su"))
-TIMINGS: tuple[tuple[Timing, str], ...] = (
-    ("cron", "Cron"),
-    ("time", "Time of day"),
-    ("every", "Interval"),
-)
-KINDS: tuple[tuple[Kind, str], ...] = (
-    ("command", "Command"),
-    ("http", "HTTP"),
-    ("python", "Python"),
-)
 TEXT_KEYS = tuple(
     k
     for k in FORM_KEYS
@@ -56,7 +38,7 @@ TEXT_KEYS = tuple(
         "catchup",
     )
 )
-TZ_HINT = "IANA name; tab or → accepts the completion"
+SELECT_KEYS = ("method", "overlap", "catchup")
 
 
 class ScheduleForm(VerticalScroll):
@@ -65,235 +47,113 @@ class ScheduleForm(VerticalScroll):
     class Edited(Message):
         """Something in the form changed."""
 
-    def __init__(self, values: FormValues, *, read_only: bool = False) -> None:
+    class Completed(Message):
+        """Every section and pane of the form is mounted."""
+
+    def __init__(
+        self, values: FormValues, *, read_only: bool = False, stored_secret: str | None = None
+    ) -> None:
         super().__init__(id="form")
         self.initial = values
         self.read_only = read_only
+        self.controls = Controls(values, read_only=read_only, stored_secret=stored_secret)
+        self.complete = False
         self._shown: dict[str, str] = {}
-
-    # --- building --------------------------------------------------------------------------
-
-    def _input(self, key: str, placeholder: str = "", **kwargs: Any) -> Input:
-        return Input(
-            getattr(self.initial, key),
-            placeholder=placeholder,
-            id=f"f-{key}",
-            compact=True,
-            disabled=self.read_only,
-            **kwargs,
-        )
-
-    def _area(self, key: str) -> TextArea:
-        return TextArea(
-            getattr(self.initial, key),
-            id=f"f-{key}",
-            compact=True,
-            soft_wrap=True,
-            read_only=self.read_only,
-            classes="form-area",
-        )
-
-    def _select(self, key: str, options: tuple[str, ...]) -> Select[str]:
-        return Select(
-            [(o, o) for o in options],
-            value=getattr(self.initial, key),
-            allow_blank=False,
-            id=f"f-{key}",
-            compact=True,
-            disabled=self.read_only,
-        )
-
-    def _radios(self, key: str, choices: tuple[tuple[str, str], ...]) -> RadioSet:
-        current = getattr(self.initial, key)
-        buttons = [
-            RadioButton(label, value=value == current, id=f"{key}-{value}", compact=True)
-            for value, label in choices
+        self._lines: dict[str, Static] = {}
+        self._steps: list[Callable[[], Widget | list[Widget]]] = [
+            self._action_section,
+            self.controls.policies,
+            self.controls.notifications,
+            self.controls.limits,
         ]
-        return RadioSet(*buttons, id=f"f-{key}", disabled=self.read_only, compact=True)
+
+    # --- building ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         v = self.initial
+        yield self.controls.general()
         yield FormSection(
-            "General",
-            FormPane(
-                *field_row(
-                    "Name", "name", self._input("name", "a short name, like nightly backup")
-                ),
-                *field_row("Description", "description", self._input("description", "free text")),
-                *field_row(
-                    "Active",
-                    "active",
-                    Checkbox(
-                        "fires on schedule",
-                        v.active,
-                        id="f-active",
-                        compact=True,
-                        disabled=self.read_only,
-                    ),
-                ),
+            "When",
+            self.controls.timing_choice(),
+            ContentSwitcher(
+                self.controls.timing_pane(v.timing),
+                initial=f"pane-{v.timing}",
+                id="timing-switcher",
             ),
-        )
-        yield FormSection("When", *self._timing_rows())
-        yield FormSection("Action", *self._action_rows())
-        yield FormSection(
-            "Policies",
-            FormPane(
-                *field_row(
-                    "Timeout (s)", "timeout_seconds", self._input("timeout_seconds", "3600")
-                ),
-                *field_row("Retries", "retries", self._input("retries", "0")),
-                *field_row(
-                    "Backoff (s)",
-                    "retry_backoff_seconds",
-                    self._input("retry_backoff_seconds", "10"),
-                ),
-                *field_row("Overlap", "overlap", self._select("overlap", OVERLAP_POLICIES)),
-                *field_row("Catch-up", "catchup", self._select("catchup", CATCHUP_POLICIES)),
-                *field_row("Jitter (s)", "jitter_seconds", self._input("jitter_seconds", "0")),
-                *field_row(
-                    "Pause after",
-                    "pause_after_failures",
-                    self._input("pause_after_failures", "never"),
-                    hint="failed fires in a row, then the schedule pauses itself",
-                ),
-                *field_row(
-                    "Slow after (s)",
-                    "max_duration_warning",
-                    self._input("max_duration_warning", "off"),
-                    hint="a warning (the run goes on; the timeout stops it)",
-                ),
-            ),
-        )
-        yield FormSection(
-            "Limits and ids",
-            FormPane(
-                *field_row("Max runs", "max_runs", self._input("max_runs", "no limit")),
-                *field_row("End at", "end_at", self._input("end_at", "2026-12-31T23:59:00+00:00")),
-                *field_row(
-                    "Dedup key",
-                    "deduplication_key",
-                    self._input("deduplication_key", "adding the same key again updates"),
-                ),
-                *field_row("External id", "external_id", self._input("external_id", "your own id")),
-            ),
+            self.controls.timezone(),
+            id="section-when",
         )
 
-    # --- switchable panes: only the shown one is built; the others on first use ------------
+    def _action_section(self) -> Widget:
+        kind = self.initial.kind
+        return FormSection(
+            "Action",
+            self.controls.kind_choice(),
+            ContentSwitcher(
+                self.controls.kind_pane(kind), initial=f"pane-{kind}", id="kind-switcher"
+            ),
+            id="section-action",
+        )
 
-    def _pane(self, value: str) -> FormPane:
-        """Build the pane for a timing or action kind (ids `pane-<value>`)."""
-        v = self.initial
-        rows: list[Widget]
-        if value == "cron":
-            rows = field_row(
-                "Cron",
-                "cron",
-                self._input("cron", "0 9 * * 1-5 or @daily"),
-                hint="minute hour day-of-month month day-of-week",
-            )
-        elif value == "time":
-            days = Horizontal(
-                *(
-                    Checkbox(
-                        label,
-                        n in v.days_of_week,
-                        id=f"day-{n}",
-                        compact=True,
-                        disabled=self.read_only,
-                    )
-                    for n, label in DAY_LABELS
-                ),
-                id="f-days_of_week",
-            )
-            rows = [
-                *field_row("At (HH:MM)", "time_of_day", self._input("time_of_day", "09:30")),
-                *field_row("Days", "days_of_week", days, hint="no day ticked = every day"),
-            ]
-        elif value == "every":
-            rows = field_row(
-                "Every",
-                "every",
-                self._input("every", "30s, 5m, 1h30m"),
-                hint="a fixed interval, immune to DST",
-            )
-        elif value == "command":
-            rows = [
-                *field_row("Command", "command", self._input("command", "echo hello")),
-                *field_row("Directory", "cwd", self._input("cwd", "working directory")),
-                *field_row("Environment", "env", self._area("env"), hint="KEY=value, one per line"),
-                *field_row(
-                    "Inherit env",
-                    "inherit_env",
-                    Checkbox(
-                        "the runner's environment, not cron's minimal one",
-                        v.inherit_env,
-                        id="f-inherit_env",
-                        compact=True,
-                        disabled=self.read_only,
-                    ),
-                ),
-            ]
-        elif value == "http":
-            rows = [
-                *field_row("URL", "url", self._input("url", "https://example.com/hook")),
-                *field_row("Method", "method", self._select("method", HTTP_METHODS)),
-                *field_row(
-                    "Headers", "headers", self._area("headers"), hint="Key: value, one per line"
-                ),
-                *field_row(
-                    "Body", "body", self._area("body"), hint="empty: a JSON payload about the run"
-                ),
-            ]
-        else:
-            rows = field_row("Target", "target", self._input("target", "package.module:function"))
-        return FormPane(*rows, id=f"pane-{value}")
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._build_step)
 
-    async def _show_pane(self, switcher_id: str, value: str) -> None:
+    async def _build_step(self) -> None:
+        """Mount the next section (one per refresh, so keys and paints go in between)."""
+        if not self.is_attached:
+            return
+        if self._steps:
+            built = self._steps.pop(0)()
+            await self.mount_all(built if isinstance(built, list) else [built])
+            self.call_after_refresh(self._build_step)
+            return
+        for switcher_id, choices in (("timing-switcher", TIMINGS), ("kind-switcher", KINDS)):
+            for value, _label in choices:
+                await self._ensure_pane(switcher_id, value)
+        self.complete = True
+        self.show_errors(self._shown, force=True)
+        self.post_message(self.Completed())
+
+    async def _ensure_pane(self, switcher_id: str, value: str) -> ContentSwitcher:
         switcher = self.query_one(f"#{switcher_id}", ContentSwitcher)
         if not switcher.query_children(f"#pane-{value}"):
-            await switcher.mount(self._pane(value))
+            make = self.controls.timing_pane if switcher_id == "timing-switcher" else None
+            pane = make(value) if make is not None else self.controls.kind_pane(value)
+            pane.display = False
+            await switcher.mount(pane)
+        return switcher
+
+    async def _show_pane(self, switcher_id: str, value: str) -> None:
+        switcher = await self._ensure_pane(switcher_id, value)
         switcher.current = f"pane-{value}"
 
-    def _timing_rows(self) -> list[Widget]:
-        v = self.initial
-        timezone = self._input(
-            "timezone", "UTC", suggester=SuggestFromList(all_timezones(), case_sensitive=False)
-        )
-        return [
-            FormPane(*field_row("Schedule", "timing", self._radios("timing", TIMINGS))),
-            ContentSwitcher(self._pane(v.timing), initial=f"pane-{v.timing}", id="timing-switcher"),
-            FormPane(*field_row("Time zone", "timezone", timezone, hint=TZ_HINT)),
-        ]
-
-    def _action_rows(self) -> list[Widget]:
-        v = self.initial
-        return [
-            FormPane(*field_row("Kind", "kind", self._radios("kind", KINDS))),
-            ContentSwitcher(self._pane(v.kind), initial=f"pane-{v.kind}", id="kind-switcher"),
-        ]
-
-    # --- reading ---------------------------------------------------------------------------
+    # --- reading ----------------------------------------------------------------------------
 
     def values(self) -> FormValues:
         """What the controls hold now (a control not mounted yet still holds its initial value)."""
+        made = self.controls.made
         data: dict[str, Any] = {}
         for key in TEXT_KEYS:
-            found = self.query(f"#f-{key}")
-            if not found:
+            widget = made.get(key)
+            if widget is None:
                 data[key] = getattr(self.initial, key)
-                continue
-            widget = found.first()
-            data[key] = widget.text if isinstance(widget, TextArea) else cast(Input, widget).value
-        for key in ("method", "overlap", "catchup"):
-            selects = self.query(f"#f-{key}").results(Select)
-            value = next((sel.value for sel in selects), None)
+            elif isinstance(widget, TextArea):
+                data[key] = widget.text
+            else:
+                data[key] = cast(Input, widget).value
+        for key in SELECT_KEYS:
+            select = made.get(key)
+            value = select.value if isinstance(select, Select) else None
             data[key] = value if isinstance(value, str) else getattr(self.initial, key)
-        data["active"] = self.query_one("#f-active", Checkbox).value
-        inherit = self.query("#f-inherit_env").results(Checkbox)
-        data["inherit_env"] = next((c.value for c in inherit), self.initial.inherit_env)
-        if self.query("#f-days_of_week"):
+        data["active"] = cast(Checkbox, made["active"]).value
+        inherit = made.get("inherit_env")
+        data["inherit_env"] = (
+            inherit.value if isinstance(inherit, Checkbox) else self.initial.inherit_env
+        )
+        days = made.get("days_of_week")
+        if days is not None:
             data["days_of_week"] = tuple(
-                sorted(n for n, _ in DAY_LABELS if self.query_one(f"#day-{n}", Checkbox).value)
+                sorted(n for n, _ in DAY_LABELS if days.query_one(f"#day-{n}", Checkbox).value)
             )
         else:
             data["days_of_week"] = self.initial.days_of_week
@@ -302,35 +162,75 @@ class ScheduleForm(VerticalScroll):
         return FormValues(**data)
 
     def _pressed(self, key: str, default: str) -> Any:
-        button = self.query_one(f"#f-{key}", RadioSet).pressed_button
+        radios = self.controls.made.get(key)
+        button = radios.pressed_button if isinstance(radios, RadioSet) else None
         if button is None or button.id is None:
             return default
         return button.id.removeprefix(f"{key}-")
 
-    # --- showing ---------------------------------------------------------------------------
+    def control(self, field: str) -> Widget | None:
+        return self.controls.made.get(field)
 
-    def show_errors(self, errors: Mapping[str, str]) -> None:
-        """Put each message beside its field; clear the others (only what changed is touched)."""
+    # --- showing ----------------------------------------------------------------------------
+
+    def show_errors(self, errors: Mapping[str, str], *, force: bool = False) -> None:
+        """Put each message under its field; clear the others (only what changed is touched)."""
         for field in set(errors) | set(self._shown):
             message = errors.get(field, "")
-            if self._shown.get(field, "") == message:
+            line = self._lines.get(field)
+            if line is not None:
+                line.remove_class("-stale")
+            if self._shown.get(field, "") == message and not force:
                 continue
-            for line in self.query(f"#err-{field}").results(Static):
+            if line is None and message:
+                line = self._make_line(field)
+            if line is not None:
                 line.update(message)
                 line.set_class(bool(message), "-shown")
-            for label in self.query(f"#label-{field}"):
-                label.set_class(bool(message), "-invalid")
+            control = self.controls.made.get(field)
+            if control is not None and control.parent is not None:
+                label = control.parent.query_children(f"#label-{field}")
+                for found in label:
+                    found.set_class(bool(message), "-invalid")
         self._shown = dict(errors)
+
+    def _make_line(self, field: str) -> Static | None:
+        """The error line of `field`, mounted under it (after its hint) on first use."""
+        control = self.controls.made.get(field)
+        pane = control.parent if control is not None else None
+        if control is None or not isinstance(pane, Widget) or not control.is_attached:
+            return None  # not mounted yet: shown when the form is complete
+        hints = pane.query_children(f"#hint-{field}")
+        labels = pane.query_children(f"#label-{field}")
+        line = error_line(field, labels.first() if labels else None)
+        pane.mount(line, after=hints.first() if hints else control)
+        self._lines[field] = line
+        return line
+
+    def mark_stale(self, fields: set[str]) -> None:
+        """These fields changed since their message was written: hide it (keeping its space)
+        until the new verdict arrives, so no message ever speaks of text that is gone."""
+        for field in fields:
+            line = self._lines.get(field)
+            if line is not None and self._shown.get(field):
+                line.add_class("-stale")
+
+    @property
+    def shown_errors(self) -> dict[str, str]:
+        return dict(self._shown)
 
     def first_error_control(self, errors: Mapping[str, str]) -> Widget | None:
         for field in errors:
-            found = self.query(f"#f-{field}")
-            if found:
-                return found.first()
+            control = self.controls.made.get(field)
+            if control is not None:
+                return control
         return None
 
     def _timezone_hint(self, value: str) -> None:
-        hint = self.query_one("#hint-timezone", Static)
+        hints = self.query("#hint-timezone").results(Static)
+        hint = next(hints, None)
+        if hint is None:
+            return
         text = value.strip()
         matches = complete_timezone(text, limit=6) if text else []
         if text and matches and text not in matches:
@@ -338,7 +238,7 @@ class ScheduleForm(VerticalScroll):
         else:
             hint.update(TZ_HINT)
 
-    # --- events ----------------------------------------------------------------------------
+    # --- events -----------------------------------------------------------------------------
 
     @on(RadioSet.Changed, "#f-timing")
     async def _timing_switched(self, event: RadioSet.Changed) -> None:

@@ -15,6 +15,7 @@ from tickwork.domain import spec
 from tickwork.domain.errors import FieldError, InvalidSchedule
 from tickwork.domain.model import (
     ACTION_FIELDS,
+    HOOK_FIELDS,
     POLICY_FIELDS,
     CommandAction,
     HttpAction,
@@ -31,7 +32,18 @@ TIMING_KEYS: dict[str, tuple[str, ...]] = {
     "time": ("time_of_day", "days_of_week"),
     "every": ("every",),
 }
-CLEARABLE_KEYS = ("description", "max_runs", "end_at", "deduplication_key", "external_id")
+CLEARABLE_KEYS = (
+    "description",
+    "max_runs",
+    "end_at",
+    "deduplication_key",
+    "external_id",
+    *HOOK_FIELDS,
+)
+# The signing secret field: empty keeps what is stored (nothing, for a new schedule); GENERATE
+# makes a new random one (like `--signing-secret generate`); REMOVE clears it; else a whsec_ value.
+GENERATE = "generate"
+REMOVE = "none"
 _PREVIEW_ACTION = {"kind": "command", "command": "true"}
 
 
@@ -68,6 +80,10 @@ class FormValues:
     end_at: str = ""
     deduplication_key: str = ""
     external_id: str = ""
+    on_failure: str = ""
+    on_success: str = ""
+    on_recovery: str = ""
+    signing_secret: str = ""  # never the stored secret: see GENERATE / REMOVE
 
     def changed_keys(self, other: FormValues) -> set[str]:
         a, b = asdict(self), asdict(other)
@@ -116,6 +132,9 @@ def from_schedule(s: Schedule, *, clone: bool = False) -> FormValues:
         end_at=iso(s.end_at) or "",
         deduplication_key="" if clone else (s.deduplication_key or ""),
         external_id=s.external_id or "",
+        on_failure=s.on_failure or "",
+        on_success=s.on_success or "",
+        on_recovery=s.on_recovery or "",
     )
     if isinstance(a, CommandAction):
         env = "\n".join(f"{k}={val}" for k, val in a.env.items())
@@ -155,7 +174,22 @@ def action_data(v: FormValues) -> dict[str, Any]:
     return {"kind": "python", "target": v.target}
 
 
-def create_data(v: FormValues) -> dict[str, Any]:
+def secret_input(text: str, new_secret: str | None = None) -> tuple[bool, str | None]:
+    """(given, value) of the secret field: empty is not given; `generate` is `new_secret` (the
+    one that will be saved and shown once) or a stand-in of the same form while validating."""
+    text = text.strip()
+    if not text:
+        return False, None
+    if text.lower() == REMOVE:
+        return True, None
+    if text.lower() == GENERATE:
+        from tickwork.runner.signing import generate_secret
+
+        return True, new_secret or generate_secret()
+    return True, text
+
+
+def create_data(v: FormValues, new_secret: str | None = None) -> dict[str, Any]:
     """Input fields for store.create (what `tickwork add` would send)."""
     data: dict[str, Any] = {"name": v.name, "active": v.active, "timezone": v.timezone or None}
     if v.inherit_env:
@@ -166,10 +200,13 @@ def create_data(v: FormValues) -> dict[str, Any]:
         value = getattr(v, key).strip()
         if value:
             data[key] = value
+    given, secret = secret_input(v.signing_secret, new_secret)
+    if given and secret is not None:
+        data["signing_secret"] = secret
     return data
 
 
-def patch_data(initial: FormValues, v: FormValues) -> dict[str, Any]:
+def patch_data(initial: FormValues, v: FormValues, new_secret: str | None = None) -> dict[str, Any]:
     """Only what changed, for store.update (PATCH, like `tickwork edit`)."""
     changed = initial.changed_keys(v)
     data: dict[str, Any] = {}
@@ -191,6 +228,9 @@ def patch_data(initial: FormValues, v: FormValues) -> dict[str, Any]:
     for key in CLEARABLE_KEYS:
         if key in changed:
             data[key] = getattr(v, key).strip() or None
+    given, secret = secret_input(v.signing_secret, new_secret)
+    if given:
+        data["signing_secret"] = secret
     return data
 
 

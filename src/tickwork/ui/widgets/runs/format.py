@@ -2,72 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime
 
-from tickwork.domain.humanize import duration_words
+from tickwork.domain.humanize import duration_words, error_headline, seconds_words
 from tickwork.domain.runs import Run
-
-STATUS_ICONS: dict[str, str] = {
-    "pending": "…",
-    "running": "▶",
-    "succeeded": "✓",
-    "failed": "✗",
-    "timed_out": "◷",
-    "skipped": "»",
-    "missed": "○",
-    "abandoned": "✗",
-    "cancelled": "×",
-}
-# The component class (colour) of each status: runs-table--<group>.
-STATUS_GROUPS: dict[str, str] = {
-    "pending": "muted",
-    "running": "running",
-    "succeeded": "succeeded",
-    "failed": "failed",
-    "timed_out": "failed",
-    "abandoned": "failed",
-    "skipped": "muted",
-    "missed": "missed",
-    "cancelled": "muted",
-}
+from tickwork.domain.status import look
 
 
 def status_label(status: str) -> str:
-    """'✓ succeeded', '◷ timed out'."""
-    return f"{STATUS_ICONS.get(status, '?')} {status.replace('_', ' ')}"
-
-
-def local_time(moment: datetime | None, zone: tzinfo | None, *, date: bool = True) -> str:
-    """'2026-03-02 12:00:05' (or '12:00:05') in `zone`, the system zone when None."""
-    if moment is None:
-        return "-"
-    local = moment.astimezone(zone) if zone is not None else moment.astimezone()
-    return local.strftime("%Y-%m-%d %H:%M:%S" if date else "%H:%M:%S")
-
-
-def local_time_zoned(moment: datetime | None, zone: tzinfo | None) -> str:
-    """'2026-03-02 12:00:05.123 CET' with milliseconds and the zone's abbreviation."""
-    if moment is None:
-        return "-"
-    local = moment.astimezone(zone) if zone is not None else moment.astimezone()
-    return f"{local:%Y-%m-%d %H:%M:%S}.{local.microsecond // 1000:03d} {local:%Z}".rstrip()
-
-
-def started_label(run: Run, zone: tzinfo | None) -> str:
-    """The start time; the date only when it differs from the scheduled date."""
-    if run.started_at is None:
-        return "-"
-    same_day = local_time(run.started_at, zone)[:10] == local_time(run.scheduled_for, zone)[:10]
-    return local_time(run.started_at, zone, date=not same_day)
+    """'✓ succeeded', '◷ timed out' (from the one status table)."""
+    return look(status).text()
 
 
 def duration_label(seconds: float | None) -> str:
-    """'0.4s', '12.0s', '3m 12s', '-'."""
-    if seconds is None:
-        return "-"
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    return duration_words(timedelta(seconds=seconds))
+    """'0.42s', '12.0s', '3m 12s', '-'."""
+    return seconds_words(seconds)
 
 
 SLOW_MARK = "⚠"  # a run past its schedule's max_duration_warning
@@ -97,11 +46,5 @@ def result_label(run: Run) -> str:
 
 
 def first_line(text: str | None, limit: int = 200) -> str:
-    """The first non-empty line of `text`, cut at `limit` characters."""
-    if not text:
-        return ""
-    for line in text.splitlines():
-        if line.strip():
-            line = line.strip()
-            return line if len(line) <= limit else line[: limit - 1] + "…"
-    return ""
+    """What went wrong in one line: a traceback's exception line, else the first line."""
+    return error_headline(text, limit)

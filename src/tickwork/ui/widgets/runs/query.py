@@ -11,16 +11,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tickwork.domain.runs import Run
+from tickwork.domain.status import FAILED_STATUSES, RunStatus
 from tickwork.store import Store
 from tickwork.store.runs import SELECT_RUN, run_from_row
 
 OUTCOMES: dict[str, tuple[str, ...] | None] = {
     "all": None,
-    "failed": ("failed", "timed_out", "abandoned"),
-    "succeeded": ("succeeded",),
-    "running": ("running",),
-    "missed": ("missed",),
-    "skipped": ("skipped",),
+    "failed": tuple(sorted(FAILED_STATUSES)),
+    "succeeded": (RunStatus.SUCCEEDED,),
+    "running": (RunStatus.RUNNING,),
+    "missed": (RunStatus.MISSED,),
+    "skipped": (RunStatus.SKIPPED,),
 }
 OUTCOME_ORDER: tuple[str, ...] = tuple(OUTCOMES)
 PAGE_SIZE = 100
@@ -55,6 +56,7 @@ class RunPage:
     total: int
     version: int
     slow_after: dict[str, float] = field(default_factory=dict)  # schedule id -> seconds
+    zones: dict[str, str] = field(default_factory=dict)  # schedule id -> its time zone
 
 
 def slow_thresholds(store: Store) -> dict[str, float]:
@@ -106,4 +108,11 @@ def load_page(store: Store, query: RunQuery, *, limit: int = PAGE_SIZE) -> RunPa
     """The newest `limit` matching runs, their total and the data version they were read at."""
     version = store.content_version()
     runs = fetch_runs(store, query, limit=limit)
-    return RunPage(runs, count_runs(store, query), version, slow_thresholds(store))
+    return RunPage(
+        runs, count_runs(store, query), version, slow_thresholds(store), schedule_zones(store)
+    )
+
+
+def schedule_zones(store: Store) -> dict[str, str]:
+    """Every schedule's time zone (times in the history are shown in it, if chosen)."""
+    return {str(i): str(tz) for i, tz in store.query("SELECT id, timezone FROM schedules")}

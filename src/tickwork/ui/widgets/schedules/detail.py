@@ -8,11 +8,11 @@ import time
 from datetime import datetime
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
-from textual.css.query import NoMatches
+from textual.containers import Container, Horizontal, VerticalScroll
 from textual.markup import escape
 from textual.timer import Timer
 from textual.widgets import Static
+from textual.worker import WorkerState
 
 from tickwork.cron import CronError
 from tickwork.domain.model import Schedule
@@ -20,9 +20,14 @@ from tickwork.domain.runs import Run
 from tickwork.domain.timeutil import Clock
 from tickwork.store import Store, StoreError
 from tickwork.ui.deferred import deferred
+from tickwork.ui.times import Times, times_of
+from tickwork.ui.widgets.pictures.draw import STRIP_RUNS
+from tickwork.ui.widgets.pictures.widgets import RunStrip
 from tickwork.ui.widgets.schedules import detail_text
 
 DEBOUNCE = 0.08  # cursor held down: load the detail once it rests
+NEXT_MIN = 10
+LAST_MIN = 10
 
 
 class DetailPane(Horizontal):
@@ -39,10 +44,12 @@ class DetailPane(Horizontal):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-fields", can_focus=False):
             yield Static(id="detail-fields-text")
-        with VerticalScroll(id="detail-next", can_focus=False):
-            yield Static(id="detail-next-text")
-        with VerticalScroll(id="detail-last", can_focus=False):
-            yield Static(id="detail-last-text")
+        with Container(id="detail-runs"):  # side by side, or stacked when narrow
+            with VerticalScroll(id="detail-next", can_focus=False):
+                yield Static(id="detail-next-text")
+            with VerticalScroll(id="detail-last", can_focus=False):
+                yield RunStrip(id="detail-strip")
+                yield Static(id="detail-last-text")
 
     def show(self, schedule: Schedule | None) -> None:
         self.schedule = schedule
@@ -54,43 +61,82 @@ class DetailPane(Horizontal):
         else:
             self._load_now()
 
-    def refresh_detail(self) -> None:
-        """Load the shown schedule again (its runs changed)."""
-        self._load_now()
+    @property
+    def waiting(self) -> bool:
+        """A load is due (debounced) or under way (tests and screenshots wait for it)."""
+        busy = (WorkerState.PENDING, WorkerState.RUNNING)
+        return self._timer is not None or any(
+            w.state in busy for w in self.workers if w.group == "detail" and w.node is self
+        )
 
-    def _load_now(self) -> None:
+    def refresh_detail(self) -> None:
+        """Load the shown schedule again (it or its runs changed)."""
+        self._load_now(reread=True)
+
+    def _load_now(self, reread: bool = False) -> None:
         self._timer = None
         self._last_load = time.monotonic()
-        self.run_worker(deferred(self._load, self.schedule), group="detail", exclusive=True)
+        work = deferred(self._load, self.schedule, reread)
+        self.run_worker(work, group="detail", exclusive=True)
 
-    async def _load(self, schedule: Schedule | None) -> None:
+    def _counts(self) -> tuple[int, int]:
+        """(next runs, last runs) to list: as many as the pane has lines for, at least 10."""
+        lines = max(self.size.height - 1, 0)
+        return max(NEXT_MIN, lines), max(LAST_MIN, lines)
+
+    async def _load(self, schedule: Schedule | None, reread: bool = False) -> None:
         if schedule is None:
-            self._put(["[$text-muted]No schedule selected[/]"], [], [])
+            self._put(["[$text-muted]No schedule selected[/]"], [], [], [])
             return
         now = self.clock()
+        times = times_of(self.app)
         try:
-            runs, nexts = await asyncio.to_thread(self._gather, schedule, now)
+            found, runs, nexts = await asyncio.to_thread(self._gather, schedule, now, times, reread)
         except (StoreError, sqlite3.Error) as exc:
             self.notify(f"could not read runs: {exc}", severity="error")
             return
+        if found is None:
+            self._put(["[$text-muted]This schedule was deleted[/]"], [], [], [])
+            return
+        if found.id != (self.schedule.id if self.schedule else None):
+            return  # the cursor moved on meanwhile
+        self.schedule = found
         self._put(
-            detail_text.field_lines(schedule, now),
+            detail_text.field_lines(found, now, times, runs),
             nexts,
-            detail_text.last_lines(schedule, runs, now),
+            detail_text.last_lines(found, runs[: self._counts()[1]], now, times),
+            runs[:STRIP_RUNS],
         )
 
-    def _gather(self, schedule: Schedule, now: datetime) -> tuple[list[Run], list[str]]:
-        runs = self.store.runs.list(schedule_id=schedule.id, limit=10)
+    def _gather(
+        self, schedule: Schedule, now: datetime, times: Times, reread: bool
+    ) -> tuple[Schedule | None, list[Run], list[str]]:
+        """Blocking (a thread): the schedule as stored now, its last runs, its next runs."""
+        found = self.store.find(schedule.id) if reread else schedule
+        if found is None:
+            return None, [], []
+        next_count, last_count = self._counts()
+        runs = self.store.runs.list(schedule_id=found.id, limit=max(STRIP_RUNS, last_count))
         try:
-            nexts = detail_text.next_lines(schedule, now)
+            nexts = detail_text.next_lines(found, now, times, next_count)
         except CronError as exc:  # a stored expression this version cannot read
             nexts = ["[b]Next runs[/b]", f"[$error]{escape(str(exc))}[/]"]
-        return runs, nexts
+        return found, runs, nexts
 
-    def _put(self, fields: list[str], nexts: list[str], last: list[str]) -> None:
-        try:
-            self.query_one("#detail-fields-text", Static).update("\n".join(fields))
-            self.query_one("#detail-next-text", Static).update("\n".join(nexts))
-            self.query_one("#detail-last-text", Static).update("\n".join(last))
-        except NoMatches:  # the pane was taken down while the runs were read (the app quits)
+    def _put(
+        self, fields: list[str], nexts: list[str], last: list[str], runs: list[Run]
+    ) -> None:
+        if not self.is_attached:
+            return  # the screen went away while the store was read
+        if not self.query(RunStrip):  # not all mounted yet: once they are
+            self.call_after_refresh(self._put, fields, nexts, last, runs)
             return
+        for ident, lines in (
+            ("#detail-fields-text", fields),
+            ("#detail-next-text", nexts),
+            ("#detail-last-text", last),
+        ):
+            for static in self.query(ident).results(Static):
+                static.update("\n".join(lines))
+        for strip in self.query(RunStrip):
+            strip.show(runs)

@@ -13,14 +13,15 @@ from textual.markup import escape
 
 from tickwork import cron
 from tickwork.domain import spec
-from tickwork.domain.humanize import format_local, local, relative
+from tickwork.domain.humanize import error_headline, format_local, local, relative, seconds_words
 from tickwork.domain.model import CommandAction, HttpAction, Schedule
 from tickwork.domain.runs import Run
+from tickwork.domain.status import RunStatus, look, trigger_look
 from tickwork.ui import format as fmt
+from tickwork.ui.times import Times, TimeShown
 
 KEY_WIDTH = 13
 NEXT_COUNT = 10
-_KIND_COLOUR = {"ok": "$success", "failed": "$error", "running": "$warning", "muted": "$text-muted"}
 
 
 @dataclass(frozen=True)
@@ -54,19 +55,33 @@ def _action_rows(s: Schedule) -> list[str]:
     return rows
 
 
-def field_lines(s: Schedule, now: datetime) -> list[str]:
-    """Every field of the schedule, one per line (secrets masked: shown once, when given)."""
+def last_run_words(s: Schedule, runs: list[Run], now: datetime) -> str:
+    """'✗ failed · 2m ago'; a run still going says so ('▶ running · started 1s ago'), never
+    'never run · 1s ago' while the first run of a schedule is under way."""
+    newest = runs[0] if runs else None
+    if newest is not None and newest.status == RunStatus.RUNNING:
+        started = relative(newest.started_at or newest.created_at, now)
+        return f"{look(newest.status).text()} · started {started}"
+    if s.last_run_at is None:
+        return "never"
+    if s.last_status is None:
+        return f"started {relative(s.last_run_at, now)}"
+    return f"{look(s.last_status).text()} · {relative(s.last_run_at, now)}"
+
+
+def field_lines(
+    s: Schedule, now: datetime, times: Times | None = None, runs: list[Run] | None = None
+) -> list[str]:
+    """Every field of the schedule, one per line (times on the chosen clock, zone named;
+    secrets masked: shown once, when given)."""
     s = s.masked()
+    times = times or Times()
     p = s.policies
     state = "active" if s.active else "paused"
     if s.status_reason and s.status_reason != "paused":
         state += f" ({s.status_reason})"
     kind = s.type + (f" · declared in {s.declared_in}" if s.declared_in else "")
-    last = (
-        f"{fmt.status_words(s.last_status)} · {relative(s.last_run_at, now)}"
-        if s.last_run_at
-        else "never"
-    )
+    last = last_run_words(s, runs or [], now)
     days = ",".join(str(d) for d in s.days_of_week) if s.days_of_week else None
     return [
         f"[b $accent]{escape(s.name)}[/]  [$text-muted]{escape(s.id)}[/]",
@@ -77,10 +92,10 @@ def field_lines(s: Schedule, now: datetime) -> list[str]:
         _row("time of day", s.time_of_day) + (f"  days {escape(days)}" if days else ""),
         _row("timezone", s.timezone),
         *_action_rows(s),
-        _row("next run", format_local(s.next_run_at, s.timezone)),
+        _row("next run", times.format(s.next_run_at, s.timezone)),
         _row("last run", last),
         _row("runs", fmt.runs_text(s) + ("" if s.max_runs else " (no max_runs)")),
-        _row("end at", format_local(s.end_at, s.timezone) if s.end_at else None),
+        _row("end at", times.format(s.end_at, s.timezone) if s.end_at else None),
         _row("dedup key", s.deduplication_key),
         _row("external id", s.external_id),
         _row(
@@ -91,15 +106,29 @@ def field_lines(s: Schedule, now: datetime) -> list[str]:
             "policies",
             f"overlap {p.overlap} · catchup {p.catchup} · jitter {p.jitter_seconds:g}s",
         ),
-        _row("created", format_local(s.created_at, s.timezone), muted=True),
-        _row("updated", format_local(s.updated_at, s.timezone), muted=True),
+        *_hook_rows(s),
+        _row("created", times.format(s.created_at, s.timezone), muted=True),
+        _row("updated", times.format(s.updated_at, s.timezone), muted=True),
     ]
 
 
-def next_fires(s: Schedule, now: datetime, count: int = NEXT_COUNT) -> list[NextFire]:
-    """The next `count` runs (what the runner fires), in the schedule's zone and locally."""
-    times = spec.upcoming(s, now, count)
-    if not times:
+def _hook_rows(s: Schedule) -> list[str]:
+    rows = [
+        _row(f"on {name}", getattr(s, f"on_{name}")) for name in ("failure", "success", "recovery")
+    ]
+    if s.signing_secret:
+        rows.append(_row("signing", f"{s.signing_secret} (masked: shown once, at saving)"))
+    return rows
+
+
+def next_fires(
+    s: Schedule, now: datetime, count: int = NEXT_COUNT, times: Times | None = None
+) -> list[NextFire]:
+    """The next `count` runs (what the runner fires), in the schedule's zone and on a second
+    clock: the chosen one, or this machine's when the chosen one is the schedule's."""
+    second = second_clock(times)
+    moments = spec.upcoming(s, now, count)
+    if not moments:
         return []
     notes = {
         f.at: f.note
@@ -110,19 +139,25 @@ def next_fires(s: Schedule, now: datetime, count: int = NEXT_COUNT) -> list[Next
         NextFire(
             at=t,
             zone_text=format_local(t, s.timezone, seconds=seconds),
-            local_text=_local_text(t, s.timezone, seconds),
+            local_text=_second_text(t, s.timezone, seconds, second),
             note=notes.get(t),
         )
-        for t in times
+        for t in moments
     ]
 
 
-def _local_text(t: datetime, tz: str, seconds: bool) -> str:
-    """The same instant on this machine's clock; with the date when the day differs."""
-    here = t.astimezone()
-    there = local(t, tz)
-    fmt = "%H:%M:%S %Z" if seconds else "%H:%M %Z"
-    return here.strftime(fmt if here.date() == there.date() else "%m-%d " + fmt)
+def second_clock(times: Times | None) -> Times:
+    """Beside the schedule's own zone: the chosen clock, or local when that is the schedule's."""
+    times = times or Times()
+    if times.shown == TimeShown.SCHEDULE:
+        return Times(TimeShown.LOCAL, times.local_zone)
+    return times
+
+
+def _second_text(t: datetime, tz: str, seconds: bool, second: Times) -> str:
+    """The same instant on the second clock; with the date when the day differs."""
+    same_day = second.at(t).date() == local(t, tz).date()
+    return second.format(t, date=not same_day, year=False, seconds=seconds)
 
 
 def skipped_by_dst(s: Schedule, now: datetime, until: datetime) -> list[datetime]:
@@ -130,12 +165,15 @@ def skipped_by_dst(s: Schedule, now: datetime, until: datetime) -> list[datetime
     return cron.skipped_between(s.expression, s.timezone, now, until)
 
 
-def next_lines(s: Schedule, now: datetime) -> list[str]:
-    fires = next_fires(s, now)
+def next_lines(
+    s: Schedule, now: datetime, times: Times | None = None, count: int = NEXT_COUNT
+) -> list[str]:
+    fires = next_fires(s, now, count, times)
     head = "[b]Next runs[/b]" if s.active else "[b]Next runs[/b] [$text-muted](if resumed)[/]"
     if not fires:
         return [head, f"[$text-muted]none: {escape(s.status_reason or 'never fires again')}[/]"]
-    lines = [head + f"  [$text-muted]zone {escape(s.timezone)} · local[/]"]
+    second = "UTC" if second_clock(times).shown == TimeShown.UTC else "local"
+    lines = [head + f"  [$text-muted]{escape(s.timezone)} · {second}[/]"]
     for f in fires:
         lines.append(f"{escape(f.zone_text)}  [$text-muted]{escape(f.local_text)}[/]")
         if f.note:
@@ -148,28 +186,39 @@ def next_lines(s: Schedule, now: datetime) -> list[str]:
     return lines
 
 
-def run_line(run: Run, tz: str, now: datetime) -> str:
-    kind = fmt.outcome_kind(run.status)
-    colour = _KIND_COLOUR[kind]
-    when = format_local(run.started_at or run.scheduled_for, tz, seconds=True)[5:19]
-    took = f"{run.duration:.1f}s" if run.duration is not None else ""
+def run_line(run: Run, tz: str, now: datetime, times: Times | None = None) -> str:
+    outcome = look(run.status)
+    moment = run.started_at or run.scheduled_for
+    when = (times or Times()).format(moment, tz, year=False, seconds=True, zone=False)
+    took = seconds_words(run.duration) if run.duration is not None else ""
     detail = ""
     if run.exit_code not in (None, 0):
         detail = f"exit {run.exit_code}"
     elif run.http_status is not None:
         detail = f"HTTP {run.http_status}"
     if run.error:
-        detail = (detail + ": " if detail else "") + run.error
-    trigger = "" if run.trigger == "schedule" else f" [$text-muted]({escape(run.trigger)})[/]"
-    status = f"{fmt.outcome_icon(run.status)} {fmt.status_words(run.status)}"
+        detail = (detail + ": " if detail else "") + error_headline(run.error)
+    trigger = (
+        ""
+        if run.trigger == "schedule"
+        else f" [$text-muted]({escape(trigger_look(run.trigger).label)})[/]"
+    )
     return (
-        f"[{colour}]{escape(status):<11}[/] {escape(when)} {took:>6}"
+        f"[{outcome.markup}]{escape(outcome.text()):<12}[/] {escape(when)} {took:>6}"
         f"{trigger} [$text-muted]{escape(detail)}[/]"
     )
 
 
-def last_lines(s: Schedule, runs: list[Run], now: datetime) -> list[str]:
-    head = "[b]Last runs[/b]  [$text-muted]h: full history[/]"
+def clock_words(times: Times, tz: str) -> str:
+    """What the times of one schedule are shown in: 'Europe/Paris', 'local (CET)', 'UTC'."""
+    return tz if times.shown == TimeShown.SCHEDULE else times.words
+
+
+def last_lines(
+    s: Schedule, runs: list[Run], now: datetime, times: Times | None = None
+) -> list[str]:
+    times = times or Times()
+    head = f"[b]Last runs[/b]  [$text-muted]{escape(clock_words(times, s.timezone))} · h: all[/]"
     if not runs:
         return [head, "[$text-muted]no runs yet[/]"]
-    return [head, *(run_line(r, s.timezone, now) for r in runs)]
+    return [head, *(run_line(r, s.timezone, now, times) for r in runs)]

@@ -27,6 +27,8 @@ from tickwork.domain.model import Schedule
 from tickwork.domain.timeutil import Clock
 from tickwork.store import Store, StoreError
 from tickwork.ui.deferred import deferred
+from tickwork.ui.theme_styles import status_style
+from tickwork.ui.times import times_of
 from tickwork.ui.widgets.schedules import columns
 from tickwork.ui.widgets.schedules.pager import PageCache, Query
 
@@ -50,9 +52,6 @@ class ScheduleTable(ScrollView, can_focus=True):
         "schedule-table--active",
         "schedule-table--paused",
         "schedule-table--muted",
-        "schedule-table--ok",
-        "schedule-table--failed",
-        "schedule-table--running",
         "schedule-table--countdown",
         "schedule-table--empty",
     }
@@ -190,7 +189,12 @@ class ScheduleTable(ScrollView, can_focus=True):
         """Post Highlighted when the schedule under the cursor is not the one last announced."""
         row = self.current
         ident = row.id if row is not None else None
-        token = f"{ident}:{row.updated_at.isoformat()}:{row.last_run_at}" if row else None
+        token = (
+            f"{ident}:{row.updated_at.isoformat()}:{row.last_run_at}:{row.last_status}"
+            f":{row.run_count}"
+            if row
+            else None
+        )
         if token != self._highlighted_id:
             self._highlighted_id = token
             self.post_message(self.Highlighted(row))
@@ -275,16 +279,20 @@ class ScheduleTable(ScrollView, can_focus=True):
     # --- drawing ---------------------------------------------------------------------------
 
     def _style(self, key: str) -> Style:
+        if key.startswith("status:"):
+            return status_style(self.app, key.removeprefix("status:") or None)
         return self.get_component_rich_style(f"schedule-table--{key}", partial=True)
 
     def render_line(self, y: int) -> Strip:
         self.last_paint = time.perf_counter()
         width = self.scrollable_content_region.width
         base = self.rich_style
-        widths = columns.layout(width)
+        shape = columns.layout(width)
+        widths = dict(zip(shape.keys, shape.widths, strict=True))
+        times = times_of(self.app)
         if y == 0:
             header = base + self.get_component_rich_style("schedule-table--header")
-            return self._strip(columns.header_cells(), widths, header, width)
+            return self._strip(columns.header_cells(times, widths), shape, header, width)
         index = self._top() + y - 1
         pager = self.pager
         if index >= pager.total:
@@ -295,19 +303,19 @@ class ScheduleTable(ScrollView, can_focus=True):
         if row is None:
             values: dict[str, columns.Cell] = {"name": [("…", "muted")]}
         else:
-            values = columns.cells(row, self.clock())
+            values = columns.cells(row, self.clock(), times, widths)
             if not row.active:
                 base = base + self._style("paused-row")
         if index == self.cursor:
             name = "cursor" if self.has_focus else "cursor-blurred"
             cursor_style = self._style(name)
-            return self._strip(values, widths, base + cursor_style, width, overlay=cursor_style)
-        return self._strip(values, widths, base, width)
+            return self._strip(values, shape, base + cursor_style, width, overlay=cursor_style)
+        return self._strip(values, shape, base, width)
 
     def _strip(
         self,
         values: dict[str, columns.Cell],
-        widths: list[int],
+        shape: columns.Layout,
         base: Style,
         width: int,
         overlay: Style | None = None,
@@ -316,7 +324,7 @@ class ScheduleTable(ScrollView, can_focus=True):
             style = self._style(key)
             return style + overlay if overlay is not None else style
 
-        segments = columns.render_row(values, widths, base, style_of)
+        segments = columns.render_row(values, shape, base, style_of)
         return Strip(segments).adjust_cell_length(width, base)
 
     def _empty_line(self, width: int, base: Style) -> Strip:

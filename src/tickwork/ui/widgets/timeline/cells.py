@@ -8,18 +8,10 @@ from datetime import datetime
 from rich.segment import Segment
 from rich.style import Style
 
+from tickwork.domain.status import RunStatus, look
 from tickwork.ui.widgets.timeline.data import DENSE, FireCell, RunMark, TimelineRow
 from tickwork.ui.widgets.timeline.window import Window
 
-RUN_GLYPHS = {
-    "running": "▶",
-    "failed": "✗",
-    "missed": "○",
-    "skipped": "»",
-    "succeeded": "✓",
-    "pending": "·",
-    "cancelled": "×",
-}
 FIRE_GLYPH = "◆"
 DENSE_GLYPH = "█"
 # 2..DENSE-1 fires in a cell: a bar that grows with the count (the footer line gives the number)
@@ -30,7 +22,7 @@ RUNNING_BAR = "━"
 
 @dataclass(frozen=True)
 class CellMark:
-    """A glyph, its component class, and what it stands for."""
+    """A glyph, its component class (or `status:<status>`), and what it stands for."""
 
     glyph: str
     component: str
@@ -60,9 +52,9 @@ def cell_mark(row: TimelineRow, index: int, now_index: int, now: datetime) -> Ce
     run = row.runs.get(index)
     fire = row.fires.get(index)
     show_fire = visible_fire(fire, index, now_index, now)
-    if run is not None and (run.group == "running" or not show_fire):
+    if run is not None and (run.status == RunStatus.RUNNING or not show_fire):
         moment = run.run.started_at or run.run.scheduled_for
-        return CellMark(RUN_GLYPHS.get(run.group, "?"), f"timeline--{run.group}", moment, run=run)
+        return CellMark(look(run.status).icon, f"status:{run.status}", moment, run=run)
     if fire is not None and show_fire:
         component = "timeline--fire-dense" if fire.count >= DENSE else "timeline--fire"
         return CellMark(fire_glyph(fire.count), component, fire.first, fire=fire)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from tickwork.domain import spec
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run
+from tickwork.domain.status import RunStatus
 from tickwork.store import Store
 from tickwork.ui.widgets.timeline.window import Window
 
@@ -22,24 +23,26 @@ DENSE = 10  # a cell with this many fires or more is drawn as "dense" (count sho
 MAX_RUNS = 5000  # runs read for the past part of the window
 _TICK = timedelta(microseconds=1)
 
-# Outcome groups, in the order of precedence when several runs share a cell.
-RUN_GROUPS: dict[str, str] = {
-    "running": "running",
-    "failed": "failed",
-    "timed_out": "failed",
-    "abandoned": "failed",
-    "missed": "missed",
-    "skipped": "skipped",
-    "succeeded": "succeeded",
-    "pending": "pending",
-    "cancelled": "cancelled",
-}
-_PRECEDENCE = ("running", "failed", "missed", "skipped", "succeeded", "pending", "cancelled")
+# When several runs share a cell, the one shown: running first, then failures, ...
+PRECEDENCE: tuple[RunStatus, ...] = (
+    RunStatus.RUNNING,
+    RunStatus.FAILED,
+    RunStatus.TIMED_OUT,
+    RunStatus.ABANDONED,
+    RunStatus.MISSED,
+    RunStatus.SKIPPED,
+    RunStatus.SUCCEEDED,
+    RunStatus.PENDING,
+    RunStatus.CANCELLED,
+)
 
 
-def run_group(status: str) -> str:
-    """The display group of a run status ('timed_out' -> 'failed', ...)."""
-    return RUN_GROUPS.get(status, "cancelled")
+def precedence(status: str) -> int:
+    """Lower wins the cell (an unknown status loses to all)."""
+    try:
+        return PRECEDENCE.index(RunStatus(status))
+    except ValueError:
+        return len(PRECEDENCE)
 
 
 @dataclass(frozen=True)
@@ -54,9 +57,12 @@ class FireCell:
 class RunMark:
     """The runs of one schedule in one cell; `run` is the one whose outcome is shown."""
 
-    group: str
     run: Run
     count: int
+
+    @property
+    def status(self) -> str:
+        return self.run.status
 
 
 @dataclass
@@ -129,21 +135,21 @@ def place_runs(rows: Iterable[TimelineRow], runs: Iterable[Run], window: Window)
         if row is None:
             continue
         moment = run.started_at or run.scheduled_for
-        group = run_group(run.status)
-        if group == "running" and window.start > moment:
+        running = run.status == RunStatus.RUNNING
+        if running and window.start > moment:
             moment = window.start  # a long run that began before the window: pin it to the edge
         if not window.contains(moment):
             continue
         i = window.index(moment)
-        if group == "running":
+        if running:
             row.running_since = i if row.running_since is None else min(row.running_since, i)
         seen = row.runs.get(i)
         if seen is None:
-            row.runs[i] = RunMark(group, run, 1)
-        elif _PRECEDENCE.index(group) < _PRECEDENCE.index(seen.group):
-            row.runs[i] = RunMark(group, run, seen.count + 1)
+            row.runs[i] = RunMark(run, 1)
+        elif precedence(run.status) < precedence(seen.status):
+            row.runs[i] = RunMark(run, seen.count + 1)
         else:
-            row.runs[i] = RunMark(seen.group, seen.run, seen.count + 1)
+            row.runs[i] = RunMark(seen.run, seen.count + 1)
 
 
 FireCache = dict[str, tuple[tuple[object, ...], dict[int, FireCell], str | None]]
@@ -214,7 +220,7 @@ class TimelineSource:
         total = self.store.count("active", self.search)
         runs = self.store.runs.since(window.start, limit=MAX_RUNS)
         seen = {run.id for run in runs}
-        running = self.store.runs.list(status="running", limit=self.max_rows)
+        running = self.store.runs.list(status=RunStatus.RUNNING, limit=self.max_rows)
         runs += [run for run in running if run.id not in seen]
         rows = build_rows(schedules, runs, window, now, self.cache)
         return TimelineData(window, now, rows, max(total, len(rows)), version)

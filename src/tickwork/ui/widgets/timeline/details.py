@@ -6,19 +6,10 @@ from datetime import UTC, datetime, tzinfo
 
 from tickwork.domain.humanize import format_local, relative
 from tickwork.domain.model import Schedule
+from tickwork.domain.status import RunStatus, look
 from tickwork.ui.widgets.runs.format import duration_label
 from tickwork.ui.widgets.timeline.data import DENSE, Marker, TimelineRow
 from tickwork.ui.widgets.timeline.window import Window, to_local
-
-GROUP_WORDS = {
-    "running": "running",
-    "failed": "failed",
-    "missed": "missed",
-    "skipped": "skipped",
-    "succeeded": "succeeded",
-    "pending": "pending",
-    "cancelled": "cancelled",
-}
 
 
 def zoned_and_utc(moment: datetime, schedule: Schedule) -> str:
@@ -34,13 +25,11 @@ def describe_marker(
 ) -> str:
     """The footer line for the marker under the cursor."""
     s = marker.schedule
-    if marker.run is not None and (marker.fire is None or marker.run.group == "running"):
+    if marker.run is not None and (marker.fire is None or marker.run.status == RunStatus.RUNNING):
         mark = marker.run
         run = mark.run
         moment = run.started_at or run.scheduled_for
-        word = GROUP_WORDS.get(mark.group, mark.group)
-        status = run.status.replace("_", " ")
-        parts = [f"{s.name}: {word}" + (f" ({status})" if status != word else "")]
+        parts = [f"{s.name}: {look(run.status).text()}"]
         parts.append(f"{'started' if run.started_at else 'due'} {zoned_and_utc(moment, s)}")
         parts.append(relative(moment, now))
         if run.duration is not None:

@@ -9,6 +9,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
+from tickwork.ui.times import zone_name
 from tickwork.ui.widgets.timeline.cells import (
     NOW_GLYPH,
     RUNNING_BAR,
@@ -69,7 +70,8 @@ class Painter:
                     styles[tick.column + k] = tick_style
                 free = tick.column + len(tick.label) + 1
         else:
-            name = f"now {to_local(self.now, self.zone):%H:%M:%S}"
+            here = to_local(self.now, self.zone)
+            name = f"now {here:%H:%M:%S} {zone_name(here)}"  # the axis's clock, named
             for tick in self.ticks:
                 chars[tick.column] = "┬"
             now_col = window.column(self.now)
@@ -87,7 +89,7 @@ class Painter:
         window = self.window
         name_style = self.style("timeline--cursor-row" if on_cursor_row else "timeline--name")
         if line.error:
-            name_style += self.style_of("timeline--failed")
+            name_style += self.style_of("timeline--error")
         now_index = window.index(self.now)
         now_col = now_index - window.start_index
         chars = [" "] * window.columns

@@ -17,6 +17,7 @@ from textual.strip import Strip
 from textual.worker import Worker, get_current_worker
 
 from tickwork.domain.timeutil import Clock
+from tickwork.ui.theme_styles import status_style
 from tickwork.ui.widgets.timeline.cells import (
     CellMark,
     cell_mark,
@@ -54,13 +55,8 @@ class TimelineView(ScrollView, can_focus=True):
         "timeline--cursor",
         "timeline--fire",
         "timeline--fire-dense",
-        "timeline--succeeded",
-        "timeline--failed",
-        "timeline--missed",
-        "timeline--skipped",
         "timeline--running",
-        "timeline--pending",
-        "timeline--cancelled",
+        "timeline--error",
         "timeline--note",
     }
     DEFAULT_CSS = """
@@ -84,17 +80,12 @@ class TimelineView(ScrollView, can_focus=True):
     TimelineView > .timeline--cursor { text-style: reverse bold; }
     TimelineView > .timeline--fire { color: $primary; }
     TimelineView > .timeline--fire-dense { color: $primary; }
-    TimelineView > .timeline--succeeded { color: $success; }
-    TimelineView > .timeline--failed { color: $error; text-style: bold; }
-    TimelineView > .timeline--missed { color: $warning; }
-    TimelineView > .timeline--skipped { color: $foreground-muted; }
+    TimelineView > .timeline--error { color: $error; text-style: bold; }
     TimelineView > .timeline--running {
         color: $text-accent;
         background: $accent-muted;
         text-style: bold;
     }
-    TimelineView > .timeline--pending { color: $foreground-muted; }
-    TimelineView > .timeline--cancelled { color: $foreground-muted; }
     TimelineView > .timeline--note { color: $foreground-muted; text-style: italic; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -395,7 +386,15 @@ class TimelineView(ScrollView, can_focus=True):
         return self._ticks[1]
 
     def _style(self, name: str, *, partial: bool = False) -> Style:
+        if name.startswith("status:"):  # a run's outcome: the one status table's colour
+            return status_style(self.app, name.removeprefix("status:"))
         return self.get_component_rich_style(name, partial=partial)
+
+    def set_zone(self, zone: tzinfo | None) -> None:
+        """Draw the axis on another clock (None: this machine's)."""
+        self.zone = zone
+        self._ticks = (None, [])
+        self.refresh()
 
     def render_line(self, y: int) -> Strip:
         window = self.window
