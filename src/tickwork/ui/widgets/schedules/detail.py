@@ -123,9 +123,7 @@ class DetailPane(Horizontal):
             nexts = ["[b]Next runs[/b]", f"[$error]{escape(str(exc))}[/]"]
         return found, runs, nexts
 
-    def _put(
-        self, fields: list[str], nexts: list[str], last: list[str], runs: list[Run]
-    ) -> None:
+    def _put(self, fields: list[str], nexts: list[str], last: list[str], runs: list[Run]) -> None:
         if not self.is_attached:
             return  # the screen went away while the store was read
         if not self.query(RunStrip):  # not all mounted yet: once they are
