@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 
 from tickwork.domain.model import Schedule
 from tickwork.domain.timeutil import Clock
+from tickwork.ui.format import plural
 from tickwork.ui.screens.commands import KEYS_HELP, ScreenCommands
 from tickwork.ui.widgets.common.footer import FittingFooter
 from tickwork.ui.widgets.common.status_bar import StatusBar
@@ -93,7 +94,7 @@ class CalendarScreen(ScreenCommands):
             (f"  {s.expression} · {s.generator.description}", "$foreground-muted"),
             ("\n", ""),
             (f"{when}", "bold"),
-            (f" · {s.timezone} · {view.total} fires from now on", "$foreground-muted"),
+            (f" · {s.timezone} · {plural(view.total, 'fire')} from now on", "$foreground-muted"),
             ("" if s.active else " (paused: if resumed)", "$warning"),
         )
         self.query_one("#calendar-title", Static).update(title)
