@@ -22,7 +22,9 @@ def field(pilot: Pilot[Any], key: str) -> Input:
 
 
 def error_text(pilot: Pilot[Any], key: str) -> str:
-    return str(pilot.app.screen.query_one(f"#err-{key}", Static).content)
+    """The message under a field ("" when it has none: the line is made on first use)."""
+    line = next(pilot.app.screen.query(f"#err-{key}").results(Static), None)
+    return str(line.content) if line is not None and line.has_class("-shown") else ""
 
 
 async def fill(pilot: Pilot[Any], **values: str) -> None:
