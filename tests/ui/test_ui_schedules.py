@@ -10,11 +10,13 @@ from textual.widgets import Input, Static
 
 from tests.conftest import cmd
 from tests.ui.conftest import SIZE, AppFactory, record_notifications, settle
+from tickwork.domain.status import RunStatus
 from tickwork.store import Store
 from tickwork.ui.screens.confirm import ConfirmScreen
 from tickwork.ui.screens.edit import EditScreen
 from tickwork.ui.screens.help import KeysHelpScreen
 from tickwork.ui.screens.schedules import SchedulesScreen
+from tickwork.ui.theme_styles import status_style
 from tickwork.ui.widgets.schedules.table import ScheduleTable
 
 
@@ -248,7 +250,7 @@ async def test_palette_theme_switch_restyles_the_table(make_app: AppFactory) -> 
         assert app.theme == "textual-dark"
         table = table_of(pilot)
         header = table.get_component_rich_style("schedule-table--header")
-        ok = table.get_component_rich_style("schedule-table--ok")
+        muted = status_style(app, RunStatus.SKIPPED)  # statuses: the one table's theme colours
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"theme")
@@ -264,7 +266,7 @@ async def test_palette_theme_switch_restyles_the_table(make_app: AppFactory) -> 
         assert isinstance(app.screen, SchedulesScreen)
         light_header = table.get_component_rich_style("schedule-table--header")
         assert light_header.color != header.color and light_header.bgcolor != header.bgcolor
-        assert table.get_component_rich_style("schedule-table--ok").bgcolor != ok.bgcolor
+        assert status_style(app, RunStatus.SKIPPED).color != muted.color
 
 
 async def test_keys_help_lists_bindings(make_app: AppFactory) -> None:

@@ -40,6 +40,7 @@ class DetailPane(Horizontal):
         self.schedule: Schedule | None = None
         self._last_load = 0.0
         self._timer: Timer | None = None
+        self._listed = (0, 0)  # (next, last) runs the shown lists were read for
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-fields", can_focus=False):
@@ -60,6 +61,12 @@ class DetailPane(Horizontal):
             self._timer = self.set_timer(DEBOUNCE, self._load_now)
         else:
             self._load_now()
+
+    def on_resize(self) -> None:
+        """Taller or shorter: list as many runs as the pane now has lines for (a list read for
+        another height would leave blank lines, or a scrollbar, until the next cursor move)."""
+        if self.schedule is not None and self._counts() != self._listed:
+            self.show(self.schedule)
 
     @property
     def waiting(self) -> bool:
@@ -115,7 +122,7 @@ class DetailPane(Horizontal):
         found = self.store.find(schedule.id) if reread else schedule
         if found is None:
             return None, [], []
-        next_count, last_count = self._counts()
+        next_count, last_count = self._listed = self._counts()
         runs = self.store.runs.list(schedule_id=found.id, limit=max(STRIP_RUNS, last_count))
         try:
             nexts = detail_text.next_lines(found, now, times, next_count)
