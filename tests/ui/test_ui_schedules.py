@@ -250,7 +250,9 @@ async def test_palette_theme_switch_restyles_the_table(make_app: AppFactory) -> 
         assert app.theme == "textual-dark"
         table = table_of(pilot)
         header = table.get_component_rich_style("schedule-table--header")
-        muted = status_style(app, RunStatus.SKIPPED)  # statuses: the one table's theme colours
+        muted = status_style(
+            table.app, RunStatus.SKIPPED
+        )  # statuses: the one table's theme colours
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"theme")
@@ -266,7 +268,7 @@ async def test_palette_theme_switch_restyles_the_table(make_app: AppFactory) -> 
         assert isinstance(app.screen, SchedulesScreen)
         light_header = table.get_component_rich_style("schedule-table--header")
         assert light_header.color != header.color and light_header.bgcolor != header.bgcolor
-        assert status_style(app, RunStatus.SKIPPED).color != muted.color
+        assert status_style(table.app, RunStatus.SKIPPED).color != muted.color
 
 
 async def test_keys_help_lists_bindings(make_app: AppFactory) -> None:
