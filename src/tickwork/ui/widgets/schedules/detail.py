@@ -28,6 +28,7 @@ from tickwork.ui.widgets.schedules import detail_text
 DEBOUNCE = 0.08  # cursor held down: load the detail once it rests
 NEXT_MIN = 10
 LAST_MIN = 10
+STRIP_LINES = 4  # the outcome strip and sparkline above the last runs (3 lines and a margin)
 
 
 class DetailPane(Horizontal):
@@ -87,9 +88,10 @@ class DetailPane(Horizontal):
         self.run_worker(work, group="detail", exclusive=True)
 
     def _counts(self) -> tuple[int, int]:
-        """(next runs, last runs) to list: as many as the pane has lines for, at least 10."""
+        """(next runs, last runs) to list: as many as the pane has lines for (under a title line;
+        the last runs also under the strip), at least 10."""
         lines = max(self.size.height - 1, 0)
-        return max(NEXT_MIN, lines), max(LAST_MIN, lines)
+        return max(NEXT_MIN, lines), max(LAST_MIN, lines - STRIP_LINES)
 
     async def _load(self, schedule: Schedule | None, reread: bool = False) -> None:
         if schedule is None:
