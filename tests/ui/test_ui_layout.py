@@ -156,7 +156,8 @@ async def test_last_run_says_running_while_the_first_run_is_under_way(
     s = other_store.create(
         {"name": "manual", "cron": "0 0 1 1 *", "action": cmd(), "active": False}
     ).schedule
-    from tickwork.store.claims import claim_pending, enqueue_manual
+    from tickwork.store.claims import enqueue_manual
+    from tickwork.store.waiting import claim_pending
 
     enqueue_manual(other_store, s.id, other_store.clock())
     lease = other_store.leases.beat(_lease(other_store), other_store.clock(), 10, "active")
