@@ -43,6 +43,8 @@ class Audit:
     stuck: list[str] = field(default_factory=list)  # runs still running or waiting
     unexecuted: list[str] = field(default_factory=list)  # succeeded but not in the log
     unretried: list[str] = field(default_factory=list)  # abandoned, no later attempt
+    twice: int = 0  # fires executed by more than one attempt
+    unaccounted: list[str] = field(default_factory=list)  # ... with no abandoned attempt first
     statuses: Counter[str] = field(default_factory=Counter)
     lags: list[float] = field(default_factory=list)  # first attempts: start - scheduled (s)
 
@@ -56,7 +58,8 @@ class Audit:
         return (
             f"fires {self.fires}, executions {self.executions}, duplicates "
             f"{len(self.duplicates)}, gaps {len(self.gaps)}, stuck {len(self.stuck)}, "
-            f"unretried {len(self.unretried)}, start lag p50 {self.lag(0.5) * 1000:.0f} ms "
+            f"unretried {len(self.unretried)}, fires run by two attempts {self.twice} "
+            f"(unaccounted {len(self.unaccounted)}), start lag p50 {self.lag(0.5) * 1000:.0f} ms "
             f"p99 {self.lag(0.99) * 1000:.0f} ms, statuses {dict(self.statuses)}"
         )
 
@@ -79,7 +82,8 @@ def audit(db: Path | str, log: Path, ids: list[str]) -> Audit:
     runs: dict[str, list[tuple[Any, ...]]] = {schedule_id: [] for schedule_id in ids}
     for row in rows(
         db,
-        "SELECT schedule_id, scheduled_for, attempt, status, started_at, created_at FROM runs "
+        "SELECT schedule_id, scheduled_for, attempt, status, started_at, created_at, error "
+        "FROM runs "
         "ORDER BY schedule_id, scheduled_for, attempt",
     ):
         if row[0] in runs:
@@ -88,7 +92,8 @@ def audit(db: Path | str, log: Path, ids: list[str]) -> Audit:
     for schedule_id in ids:
         times: list[datetime] = []
         attempts: dict[datetime, dict[int, str]] = {}
-        for scheduled_for, attempt, status, started, created in runs[schedule_id]:
+        taken: set[str] = set()  # "instant attempt" of attempts abandoned (then maybe recorded)
+        for scheduled_for, attempt, status, started, created, error in runs[schedule_id]:
             out.statuses[status] += 1
             if status in ("running", "pending"):
                 out.stuck.append(f"{schedule_id} {scheduled_for} {status}")
@@ -100,6 +105,8 @@ def audit(db: Path | str, log: Path, ids: list[str]) -> Audit:
                 if begun is not None and status != "missed":
                     out.lags.append((begun - at).total_seconds())
             attempts.setdefault(at, {})[attempt] = status
+            if status == "abandoned" or "judged dead" in (error or ""):
+                taken.add(f"{at.isoformat(timespec='seconds')} {attempt}")
             key = f"{schedule_id} {at.isoformat(timespec='seconds')} {attempt}"
             if status == "succeeded" and key not in seen:
                 out.unexecuted.append(key)
@@ -108,6 +115,17 @@ def audit(db: Path | str, log: Path, ids: list[str]) -> Audit:
                 if status == "abandoned" and attempt + 1 not in tries:
                     out.unretried.append(f"{schedule_id} {at.isoformat()} {attempt}")
         out.fires += len(times)
+        ran: dict[str, list[int]] = {}
+        for line in seen:
+            sid, instant, attempt_text = line.split(" ")
+            if sid == schedule_id:
+                ran.setdefault(instant, []).append(int(attempt_text))
+        for instant, executed in ran.items():  # run twice: each earlier attempt taken over
+            if len(executed) > 1:
+                out.twice += 1
+                for attempt in sorted(executed)[:-1]:
+                    if f"{instant} {attempt}" not in taken:  # the log has the same form
+                        out.unaccounted.append(f"{schedule_id} {instant} {attempt}")
         nxt = parse_iso(nexts[schedule_id])
         if times and nxt is not None:  # every instant from the first fire to the next one
             expected = times[0]

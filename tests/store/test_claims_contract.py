@@ -173,3 +173,6 @@ def test_a_dead_runners_run_is_abandoned_once(store: Store, other: Store, clock:
     # The late outcome is the run's, not the schedule's last word: its retry may have ended
     # since (a fenced runner recorded "cancelled" over a retry's success).
     assert store.get(s.id).last_status == "abandoned"
+    late = store.runs.get(claim.start[0].id)
+    assert late is not None and late.status == "succeeded"
+    assert late.error is not None and "judged dead" in late.error  # the history says why

@@ -43,18 +43,28 @@ class OutcomeLike(Protocol):
     def error(self) -> str | None: ...
 
 
+LATE = (
+    "recorded late: its runner had been judged dead and the run abandoned (and retried as its "
+    "policy says) before this outcome arrived"
+)
+
+
 def finish(store: Store, run: Run, outcome: OutcomeLike, now: datetime) -> Run | None:
     """Record a run's outcome; returns the retry run it scheduled, if any.
 
     A run already judged abandoned (its runner looked dead to another one) still gets its real
     outcome recorded, but the retry decision taken then stands: no second retry, and the
-    schedule's last status is left to the runs after it (a retry may have ended since).
+    schedule's last status is left to the runs after it (a retry may have ended since). Its
+    error says so (LATE): the fire may have run twice, and the history shows why.
     """
     with store.write() as conn:
         store.dialect.lock_schedule(conn, run.schedule_id)  # first, as every writer of it does
         row = conn.execute("SELECT status FROM runs WHERE id = ?", (run.id,)).fetchone()
         if row is None:  # its schedule was deleted meanwhile
             return None
+        error = outcome.error
+        if row[0] == "abandoned":
+            error = f"{error}; {LATE}" if error else LATE
         conn.execute(
             "UPDATE runs SET status = ?, finished_at = ?, duration = ?, output = ?, exit_code = ?, "
             "http_status = ?, error = ? WHERE id = ?",
@@ -65,7 +75,7 @@ def finish(store: Store, run: Run, outcome: OutcomeLike, now: datetime) -> Run |
                 outcome.output,
                 outcome.exit_code,
                 outcome.http_status,
-                outcome.error,
+                error,
                 run.id,
             ),
         )
