@@ -72,7 +72,9 @@ def rows(db: Path | str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[A
         return store.query(sql, params)
 
 
-def audit(db: Path | str, log: Path, ids: list[str]) -> Audit:
+def audit(db: Path | str, log: Path, ids: list[str], lag_since: datetime | None = None) -> Audit:
+    """What ran against what was recorded; start lags of fires due from `lag_since` on (the
+    backlog of fires due before the runners were up is not lag)."""
     out = Audit()
     lines = log.read_text().split("\n") if log.exists() else []
     wanted = set(ids)
@@ -102,7 +104,8 @@ def audit(db: Path | str, log: Path, ids: list[str]) -> Audit:
             if attempt == 1:
                 times.append(at)
                 begun = parse_iso(started or created)
-                if begun is not None and status != "missed":
+                steady = lag_since is None or at >= lag_since
+                if begun is not None and status != "missed" and steady:
                     out.lags.append((begun - at).total_seconds())
             attempts.setdefault(at, {})[attempt] = status
             if status == "abandoned" or "judged dead" in (error or ""):
