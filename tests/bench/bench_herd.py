@@ -220,6 +220,7 @@ def tickwork_round_on(
         subprocess.Popen(runner_cmd(args), cwd=ROOT, env=env, stdout=log, stderr=log)
         for log in logs
     ]
+    LIVE[:] = procs
     conn = Store.open(db)  # SQLite's own connection to the file, or a PostgreSQL pool
     while conn.query("SELECT count(*) FROM runners WHERE state = 'active'")[0][0] < k:
         if any(p.poll() is not None for p in procs):
@@ -596,8 +597,19 @@ def main() -> None:
         "--pg", help="herd on PostgreSQL: a server's maintenance URL, or 'start' (a throwaway one)"
     )
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, stopped)  # `timeout`: the runners and a --pg server go too
     with pg_server(args.pg) as args.pg_url:
         run(args)
+
+
+LIVE: list[subprocess.Popen[Any]] = []  # the runners of the round under way
+
+
+def stopped(signum: int, frame: object) -> None:
+    for p in LIVE:
+        if p.poll() is None:
+            p.kill()
+    sys.exit("bench_herd: stopped (SIGTERM)")  # unwinds: the round's database, the server
 
 
 def run(args: argparse.Namespace) -> None:
