@@ -19,6 +19,7 @@ from tests.runner.conftest import (
 from tickwork.domain import spec
 from tickwork.domain.runs import Run
 from tickwork.domain.timeutil import utcnow
+from tickwork.runner.health import check
 from tickwork.store import Store
 from tickwork.store.runs import insert_run
 
@@ -64,6 +65,7 @@ async def test_a_runner_that_cannot_renew_its_lease_fences_itself(
             try:
                 holder.execute("SELECT 1 FROM runners WHERE id = %s FOR UPDATE", (runner.lease.id,))
                 assert await async_wait_until(lambda: runner.fenced, 30), events.notes()
+                assert any("fenced itself" in r for r in check(runner).reasons)  # /healthz
                 assert await async_wait_until(lambda: process_gone(first["pid"]), 30)
                 assert any("fenced itself" in n for n in events.notes())
                 # Until the lease has expired on the server (others may take over): no claim.

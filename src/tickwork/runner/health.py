@@ -56,6 +56,11 @@ def check(runner: Runner, *, mono: float | None = None) -> Health:
             if lease is not None and lease.expires_at > lease.started_at
             else "runner has not written its first heartbeat yet"
         )
+    if runner.fenced:
+        reasons.append(
+            "runner fenced itself: it could not renew its lease in time, so it claims nothing "
+            "and stopped its actions until it renews it"
+        )
     window = runner.heartbeat + runner.tick
     contact = runner.last_db_contact
     age = None if contact is None else max(0.0, now - contact)
