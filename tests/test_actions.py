@@ -18,6 +18,7 @@ import pytest
 
 from tickwork import __version__
 from tickwork.domain.model import CommandAction, HttpAction, PythonAction
+from tickwork.domain.status import RunStatus
 from tickwork.runner.actions import Outcome, execute
 from tickwork.runner.payload import command_env
 from tickwork.runner.signing import generate_secret
@@ -44,7 +45,7 @@ async def run_cmd(command: str, **kwargs: Any) -> Outcome:
 
 async def test_command_env_cwd_and_stdin(tmp_path: Path) -> None:
     out = await run_cmd("env", env={"FOO": "bar baz"})
-    assert out.status == "succeeded" and out.exit_code == 0 and out.error is None
+    assert out.status == RunStatus.SUCCEEDED and out.exit_code == 0 and out.error is None
     lines = set(out.output.splitlines())
     for key, value in command_env(make_ctx()).items():
         assert f"{key}={value}" in lines
@@ -61,16 +62,16 @@ async def test_command_env_cwd_and_stdin(tmp_path: Path) -> None:
     here = await run_cmd("pwd", cwd=str(tmp_path))
     assert here.output.strip() == str(tmp_path.resolve())
     missing = await run_cmd("pwd", cwd=str(tmp_path / "nope"))
-    assert missing.status == "failed"
+    assert missing.status == RunStatus.FAILED
     assert missing.error == f"cwd {tmp_path / 'nope'} does not exist"
 
     cat = await asyncio.wait_for(run_cmd("cat"), 60)  # stdin is empty, not the terminal's
-    assert cat.status == "succeeded" and cat.output == ""
+    assert cat.status == RunStatus.SUCCEEDED and cat.output == ""
 
 
 async def test_command_exit_codes_and_stderr() -> None:
     both = await run_cmd("echo out; echo err >&2")
-    assert both.status == "succeeded" and both.output == "out\nerr\n"
+    assert both.status == RunStatus.SUCCEEDED and both.output == "out\nerr\n"
     three = await run_cmd("echo partial; exit 3")
     assert (three.status, three.exit_code, three.error) == ("failed", 3, "exit code 3")
     assert three.output == "partial\n" and three.duration >= 0
@@ -81,13 +82,13 @@ async def test_command_exit_codes_and_stderr() -> None:
         "killed by signal SIGKILL",
     )
     unknown = await run_cmd("no-such-command-tickwork-xyz")
-    assert unknown.status == "failed" and unknown.exit_code == 127
+    assert unknown.status == RunStatus.FAILED and unknown.exit_code == 127
 
 
 async def test_command_huge_output_is_capped_and_drained_fast() -> None:
     size = 20_000_000
     out = await run_cmd(f"printf START; head -c {size} /dev/zero | tr '\\0' a; printf END")
-    assert out.status == "succeeded"
+    assert out.status == RunStatus.SUCCEEDED
     assert out.output.startswith("START" + "a" * 100)
     assert out.output.endswith("a" * 100 + "END")
     omitted = size + 8 - 2 * 32 * 1024
@@ -102,7 +103,7 @@ async def test_command_timeout_kills_the_whole_group(tmp_path: Path) -> None:
         timeout=1,
         kill_grace=0.5,
     )
-    assert out.status == "timed_out"
+    assert out.status == RunStatus.TIMED_OUT
     assert out.error == "timed out after 1s"
     assert out.output == "waiting\n"
     assert out.duration >= 1
@@ -114,7 +115,7 @@ async def test_command_ignoring_sigterm_is_killed_after_grace(tmp_path: Path) ->
     out = await run_cmd(
         f"trap '' TERM; echo $$ > {pidfile}; sleep 100", timeout=0.5, kill_grace=0.5
     )
-    assert out.status == "timed_out" and out.error == "timed out after 0.5s"
+    assert out.status == RunStatus.TIMED_OUT and out.error == "timed out after 0.5s"
     assert out.exit_code == -9
     assert out.duration >= 0.95  # the timeout, then the grace
     assert gone(int(pidfile.read_text()))
@@ -123,7 +124,7 @@ async def test_command_ignoring_sigterm_is_killed_after_grace(tmp_path: Path) ->
 async def test_background_child_holding_the_pipe_does_not_hang(tmp_path: Path) -> None:
     pidfile = tmp_path / "bg.pid"
     out = await run_cmd(f"sleep 30 & echo $! > {pidfile}; echo done", timeout=20)
-    assert out.status == "succeeded" and out.exit_code == 0
+    assert out.status == RunStatus.SUCCEEDED and out.exit_code == 0
     assert out.output.startswith("done\n")
     assert "background processes" in out.output  # stopped, not waited for (sleep 30)
     assert gone(int(pidfile.read_text()))
@@ -131,7 +132,7 @@ async def test_background_child_holding_the_pipe_does_not_hang(tmp_path: Path) -
     # A background process that let go of the output is left alone, as cron does.
     detached = await run_cmd(f"sleep 30 >/dev/null 2>&1 & echo $! > {pidfile}; echo ok")
     try:
-        assert detached.status == "succeeded" and detached.output == "ok\n"
+        assert detached.status == RunStatus.SUCCEEDED and detached.output == "ok\n"
         assert not gone(int(pidfile.read_text()), within=0)
     finally:
         os.kill(int(pidfile.read_text()), 9)
@@ -226,7 +227,7 @@ async def test_http_failures(server: RecordingServer) -> None:
     assert [r.path for r in server.requests] == ["/fail", "/redirect"]
 
     big = await execute(HttpAction(f"{server.url}/big"), make_ctx(), timeout=5, output_cap=100)
-    assert big.status == "succeeded"
+    assert big.status == RunStatus.SUCCEEDED
     assert big.output.startswith("Bx") and big.output.endswith("xE")
     assert "[... 199800 bytes omitted ...]" in big.output
 
@@ -236,16 +237,16 @@ async def test_http_connection_refused() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     out = await execute(HttpAction(f"http://127.0.0.1:{port}/x"), make_ctx(), timeout=5)
-    assert out.status == "failed" and out.http_status is None
+    assert out.status == RunStatus.FAILED and out.http_status is None
     assert out.error is not None and out.error.startswith("connection failed:")
     assert "\n" not in out.error
     bad = await execute(HttpAction("notaurl://x"), make_ctx(), timeout=5)
-    assert bad.status == "failed" and bad.error is not None and "\n" not in bad.error
+    assert bad.status == RunStatus.FAILED and bad.error is not None and "\n" not in bad.error
 
 
 async def test_http_timeout(server: RecordingServer) -> None:
     out = await execute(HttpAction(f"{server.url}/slow"), make_ctx(), timeout=0.5)
-    assert out.status == "timed_out" and out.error == "timed out after 0.5s"
+    assert out.status == RunStatus.TIMED_OUT and out.error == "timed out after 0.5s"
     assert out.duration >= 0.5
 
 
@@ -269,7 +270,7 @@ async def py(target: str, timeout: float = 5) -> Outcome:
 
 async def test_python_sync_and_async(helpers: ModuleType) -> None:
     out = await py("actions_helpers:ok")
-    assert out.status == "succeeded" and out.error is None
+    assert out.status == RunStatus.SUCCEEDED and out.error is None
     assert helpers.received == [EXPECTED_PAYLOAD]
     assert out.output == repr({"seen": "run_abc", "thread": "tickwork-python-action"})
 
@@ -281,23 +282,23 @@ async def test_python_sync_and_async(helpers: ModuleType) -> None:
 
 async def test_python_exceptions_are_failures_with_traceback(helpers: ModuleType) -> None:
     out = await py("actions_helpers:boom")
-    assert out.status == "failed" and out.error is not None
+    assert out.status == RunStatus.FAILED and out.error is not None
     assert out.error.startswith("Traceback (most recent call last):")
     assert "in _inner" in out.error and out.error.rstrip().endswith("ValueError: bad value 2")
     assert "actions.py" not in out.error and "threading.py" not in out.error
 
     coro = await py("actions_helpers:async_boom")
-    assert coro.status == "failed" and coro.error is not None
+    assert coro.status == RunStatus.FAILED and coro.error is not None
     assert "RuntimeError: async failure" in coro.error
 
     own_timeout = await py("actions_helpers:raises_timeout_error")
-    assert own_timeout.status == "failed"
+    assert own_timeout.status == RunStatus.FAILED
     assert own_timeout.error is not None and "the user's own timeout" in own_timeout.error
 
 
 async def test_python_bad_targets(helpers: ModuleType) -> None:
     out = await py("mypkg.jobs:run")
-    assert out.status == "failed"
+    assert out.status == RunStatus.FAILED
     assert out.error == "cannot import mypkg.jobs: No module named 'mypkg'"
     assert (await py("actions_helpers:missing")).error == (
         "actions_helpers has no attribute missing"
@@ -310,6 +311,6 @@ async def test_python_bad_targets(helpers: ModuleType) -> None:
 
 async def test_python_timeouts(helpers: ModuleType) -> None:
     out = await asyncio.wait_for(py("actions_helpers:slow", timeout=0.3), 60)
-    assert out.status == "timed_out" and out.error == "timed out after 0.3s"
+    assert out.status == RunStatus.TIMED_OUT and out.error == "timed out after 0.3s"
     coro = await asyncio.wait_for(py("actions_helpers:async_slow", timeout=0.3), 60)
-    assert coro.status == "timed_out"
+    assert coro.status == RunStatus.TIMED_OUT

@@ -15,6 +15,7 @@ from typing import Any
 from tickwork.domain import spec
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import FAILED_STATUSES, Run
+from tickwork.domain.status import RunStatus, Trigger
 from tickwork.store import Store
 from tickwork.store.runs import insert_run
 
@@ -180,22 +181,22 @@ TYPICAL_SECONDS = {
 }
 
 
-def _outcome(s: Schedule, k: int) -> tuple[str, int | None, str | None, float | None]:
+def _outcome(s: Schedule, k: int) -> tuple[RunStatus, int | None, str | None, float | None]:
     """(status, exit code, error, duration) of the k-th past fire, as the runner records them."""
     typical = TYPICAL_SECONDS.get(s.name, 0.01)
     took = round(typical * (0.8 + 0.1 * ((k * 7) % 5)) + 0.0005 * (k % 3), 4)
     if s.name == "flaky export":
-        return "failed", 3, "exit status 3", took
+        return RunStatus.FAILED, 3, "exit status 3", took
     if s.name == "webhook ping":
-        return "failed", None, "connection refused: 127.0.0.1:9", took
+        return RunStatus.FAILED, None, "connection refused: 127.0.0.1:9", took
     if s.name == "quarter-hour check" and k % 9 == 4:
         timeout = s.policies.timeout_seconds
-        return "timed_out", None, f"timed out after {timeout:g}s", timeout
+        return RunStatus.TIMED_OUT, None, f"timed out after {timeout:g}s", timeout
     if s.name == "sync cache" and k % 13 == 6:  # the previous sync was still running
-        return "skipped", None, "overlap=skip: the previous run was still running", None
+        return RunStatus.SKIPPED, None, "overlap=skip: the previous run was still running", None
     if s.name == "hourly rollup" and k % 11 == 3:
-        return "succeeded", 0, None, round(took * 40, 3)  # a slow one now and then
-    return "succeeded", 0, None, took
+        return RunStatus.SUCCEEDED, 0, None, round(took * 40, 3)  # a slow one now and then
+    return RunStatus.SUCCEEDED, 0, None, took
 
 
 def _add_history(store: Store, s: Schedule, now: datetime) -> Schedule:
@@ -226,7 +227,7 @@ def _add_history(store: Store, s: Schedule, now: datetime) -> Schedule:
                     schedule_id=s.id,
                     scheduled_for=at,
                     attempt=attempt,
-                    trigger="schedule" if attempt == 1 else "retry",
+                    trigger=Trigger.SCHEDULE if attempt == 1 else Trigger.RETRY,
                     status=status,
                     created_at=due,
                     runner_id="rnr_demo",
@@ -255,9 +256,9 @@ def _add_history(store: Store, s: Schedule, now: datetime) -> Schedule:
     return updated
 
 
-def _output(s: Schedule, status: str) -> str:
+def _output(s: Schedule, status: RunStatus) -> str:
     if s.name == "flaky export":
         return "exporting\n"
-    if status == "succeeded":
+    if status == RunStatus.SUCCEEDED:
         return "ok\n"
     return ""

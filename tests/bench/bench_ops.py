@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_ui import build_database
 
 from tickwork.domain.runs import Run
+from tickwork.domain.status import RunStatus, Trigger
 from tickwork.runner.endpoint import MetricsServer
 from tickwork.runner.health import Health
 from tickwork.runner.metrics import RunnerMetrics, schedule_counts
@@ -74,8 +75,8 @@ def main() -> None:
                     schedule_id=f"sched_{i:07d}",
                     scheduled_for=NOW,
                     attempt=1,
-                    trigger="schedule",
-                    status="succeeded",
+                    trigger=Trigger.SCHEDULE,
+                    status=RunStatus.SUCCEEDED,
                     created_at=NOW,
                     finished_at=NOW,
                     duration=0.1,

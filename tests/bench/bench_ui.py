@@ -30,6 +30,7 @@ from textual.widgets import Input
 
 from tickwork.domain import spec
 from tickwork.domain.model import CommandAction
+from tickwork.domain.status import RunStatus
 from tickwork.store import Store
 from tickwork.store.rows import SCHEDULE_COLUMNS, to_row
 from tickwork.ui.app import create_app
@@ -78,7 +79,9 @@ def build_database(path: Path, rows: int) -> float:
             external_id=f"ext-{i}" if i % 10 == 0 else None,
             next_run_at=(t.next_run_at or NOW) + timedelta(seconds=(i * 37) % 86400),
             active=i % 20 != 0,
-            last_status="failed" if i % 500 == 0 else ("succeeded" if i % 3 else None),
+            last_status=RunStatus.FAILED
+            if i % 500 == 0
+            else (RunStatus.SUCCEEDED if i % 3 else None),
             action=CommandAction(command=f"echo {i}"),
         )
         if not s.active:

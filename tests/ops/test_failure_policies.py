@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tickwork.domain.failures import judge_fire, pause_reason, paused_by_failures
+from tickwork.domain.status import RunStatus
 from tickwork.domain.timeutil import utcnow
 from tickwork.store import Store
 
@@ -23,21 +24,21 @@ from ..runner.conftest import RunnerProcess, add, cli, command, runs_of, schedul
 
 
 def test_judge_fire_counts_final_failures_and_pauses_at_the_limit() -> None:
-    v = judge_fire(3, 0, "failed", final=True)
+    v = judge_fire(3, 0, RunStatus.FAILED, final=True)
     assert (v.consecutive_failures, v.pause) == (1, False)
-    v = judge_fire(3, 2, "timed_out", final=True)
+    v = judge_fire(3, 2, RunStatus.TIMED_OUT, final=True)
     assert (v.consecutive_failures, v.pause) == (3, True)
-    v = judge_fire(3, 2, "abandoned", final=True)
+    v = judge_fire(3, 2, RunStatus.ABANDONED, final=True)
     assert v.pause
     # an attempt a retry follows is not a failed fire yet
-    v = judge_fire(3, 2, "failed", final=False)
+    v = judge_fire(3, 2, RunStatus.FAILED, final=False)
     assert (v.consecutive_failures, v.pause) == (2, False)
     # success resets; skipped, missed and cancelled say nothing
-    assert judge_fire(3, 2, "succeeded", final=True).consecutive_failures == 0
-    for status in ("skipped", "missed", "cancelled"):
+    assert judge_fire(3, 2, RunStatus.SUCCEEDED, final=True).consecutive_failures == 0
+    for status in (RunStatus.SKIPPED, RunStatus.MISSED, RunStatus.CANCELLED):
         assert judge_fire(3, 2, status, final=True).consecutive_failures == 2
     # no policy: counted, never paused
-    v = judge_fire(None, 99, "failed", final=True)
+    v = judge_fire(None, 99, RunStatus.FAILED, final=True)
     assert (v.consecutive_failures, v.pause) == (100, False)
     reason = pause_reason(3, "run_abc", "failed")
     assert paused_by_failures(reason) and "run run_abc (failed)" in reason

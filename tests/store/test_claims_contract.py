@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import FakeClock, cmd
 from tickwork.domain.runs import RunnerLease
+from tickwork.domain.status import RunStatus
 from tickwork.domain.timeutil import iso, parse_iso
 from tickwork.store import Store
 from tickwork.store.claims import claim_due, enqueue_manual
@@ -160,7 +161,7 @@ def test_a_dead_runners_run_is_abandoned_once(store: Store, other: Store, clock:
 
     class Done:
         status, duration, output, exit_code, http_status, error = (
-            "succeeded",
+            RunStatus.SUCCEEDED,
             1.0,
             "",
             0,

@@ -18,6 +18,7 @@ from tests.runner.conftest import (
 )
 from tickwork.domain import spec
 from tickwork.domain.runs import Run
+from tickwork.domain.status import RunStatus, Trigger
 from tickwork.domain.timeutil import utcnow
 from tickwork.runner.health import check
 from tickwork.store import Store
@@ -120,8 +121,8 @@ async def test_a_claim_whose_reply_was_lost_is_started_by_its_runner(
                 schedule_id=daily.id,
                 scheduled_for=now.replace(microsecond=0),
                 attempt=1,
-                trigger="schedule",
-                status="running",
+                trigger=Trigger.SCHEDULE,
+                status=RunStatus.RUNNING,
                 created_at=now,
                 started_at=now,
                 runner_id=runner.lease.id,

@@ -11,7 +11,7 @@ from tests.conftest import cmd
 from tickwork.domain import spec
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run
-from tickwork.domain.status import LOOKS, RunStatus
+from tickwork.domain.status import LOOKS, RunStatus, Trigger
 from tickwork.ui.widgets.pictures.calendar_data import (
     DENSE,
     month_view,
@@ -35,7 +35,9 @@ NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday; US DST starts on Sund
 
 def run(k: int, status: str, duration: float | None) -> Run:
     at = NOW - timedelta(minutes=100 - k)
-    return Run(f"run_{k:03d}", "sched_1", at, 1, "schedule", status, at, duration=duration)
+    return Run(
+        f"run_{k:03d}", "sched_1", at, 1, Trigger.SCHEDULE, RunStatus(status), at, duration=duration
+    )
 
 
 def schedule(**timing: object) -> Schedule:

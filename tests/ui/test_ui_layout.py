@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from tests.conftest import cmd
 from tests.ui.conftest import AppFactory, record_notifications, settle
 from tickwork.domain.runs import Run
+from tickwork.domain.status import RunStatus, Trigger
 from tickwork.store import Store
 from tickwork.store.runs import insert_run
 from tickwork.ui.screens.runs import RunsScreen
@@ -112,7 +113,9 @@ async def test_history_moves_with_the_same_keys_as_the_schedules(
     with other_store.write() as conn:
         for k in range(5):
             at = now - timedelta(minutes=k + 1)
-            insert_run(conn, Run(f"run_{k}", s.id, at, 1, "schedule", "succeeded", at))
+            insert_run(
+                conn, Run(f"run_{k}", s.id, at, 1, Trigger.SCHEDULE, RunStatus.SUCCEEDED, at)
+            )
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tickwork.domain.runs import Run
+from tickwork.domain.status import RunStatus, Trigger
 from tickwork.store import Store
 from tickwork.store.runs import insert_run
 
@@ -52,8 +53,8 @@ def make_run(
         schedule_id=schedule_id,
         scheduled_for=scheduled_for,
         attempt=extra.pop("attempt", 1),
-        trigger=extra.pop("trigger", "schedule"),
-        status=status,
+        trigger=Trigger(extra.pop("trigger", "schedule")),
+        status=RunStatus(status),
         created_at=scheduled_for,
         started_at=started,
         finished_at=started + timedelta(seconds=duration)

@@ -9,6 +9,7 @@ import click
 from tickwork.cli.common import db_option, echo_json, open_store
 from tickwork.cli.errors import CliError, describe_invalid
 from tickwork.domain.errors import InvalidSchedule
+from tickwork.domain.status import RunStatus
 from tickwork.store.location import Target
 
 
@@ -89,7 +90,7 @@ def backfill_cmd(
         final = store.runs.get(run.id)
         assert final is not None
         finals.append(final)
-        failed += final.status != "succeeded"
+        failed += final.status != RunStatus.SUCCEEDED
         if not as_json:
             when = format_local(final.scheduled_for, s.timezone)
             click.echo(f"  {when}  {final.id}  {run_summary(final)}")

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from tickwork.domain import spec
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run, RunnerLease
+from tickwork.domain.status import OPEN_STATUSES, RunStatus, Trigger
 from tickwork.domain.timeutil import iso
 
 ON_TIME_GRACE = timedelta(seconds=60)  # a fire later than this counts as missed downtime
@@ -43,8 +44,8 @@ def new_run(
     s: Schedule,
     at: datetime,
     now: datetime,
-    trigger: str,
-    status: str,
+    trigger: Trigger,
+    status: RunStatus,
     lease: RunnerLease | None,
     *,
     attempt: int = 1,
@@ -54,8 +55,8 @@ def new_run(
     """A run row of a fire of `s`: a running one is owned by `lease` from `now` on; a pending one
     waits until `not_before` (default `now`); a missed or skipped one is closed at once."""
     run_id = spec.new_id("run_")
-    running = status == "running"
-    closed = status in ("missed", "skipped")
+    running = status == RunStatus.RUNNING
+    closed = status in (RunStatus.MISSED, RunStatus.SKIPPED)
     return Run(
         id=run_id,
         schedule_id=s.id,
@@ -66,7 +67,7 @@ def new_run(
         created_at=now,
         runner_id=lease.id if running and lease else None,
         host=lease.host if running and lease else None,
-        not_before=(not_before or now) if status == "pending" else None,
+        not_before=(not_before or now) if status == RunStatus.PENDING else None,
         webhook_id=run_id,
         started_at=now if running else None,
         finished_at=now if closed else None,
@@ -161,19 +162,19 @@ def split_catchup(
 
 def overlap_verdict(
     s: Schedule, running: Iterable[Run], pending: Iterable[Run]
-) -> tuple[str, str | None, list[str]]:
+) -> tuple[RunStatus, str | None, list[str]]:
     """What a new fire does while an earlier run of the schedule still runs: (status of the new
     run, its error, ids of running runs to cancel)."""
     running = list(running)
     if not running or s.policies.overlap == "allow":
-        return "running", None, []
+        return RunStatus.RUNNING, None, []
     policy = s.policies.overlap
     if policy == "replace":
-        return "running", None, [r.id for r in running]
-    if policy == "queue" and not any(p.trigger != "retry" for p in pending):
-        return "pending", None, []
+        return RunStatus.RUNNING, None, [r.id for r in running]
+    if policy == "queue" and not any(p.trigger != Trigger.RETRY for p in pending):
+        return RunStatus.PENDING, None, []
     why = "a run is already queued" if policy == "queue" else f"run {running[0].id} still running"
-    return "skipped", f"skipped (overlap={policy}): {why}", []
+    return RunStatus.SKIPPED, f"skipped (overlap={policy}): {why}", []
 
 
 def plan_claim(
@@ -201,20 +202,20 @@ def plan_claim(
             "were not run (catchup=all runs at most 100)"
         )
     runs = list(open_runs)
-    running = [r for r in runs if r.status == "running"]
-    pending = [r for r in runs if r.status == "pending"]
+    running = [r for r in runs if r.status == RunStatus.RUNNING]
+    pending = [r for r in runs if r.status == RunStatus.PENDING]
     started = 0
     for i, at in enumerate(fire):
-        trigger = "schedule" if now - at <= ON_TIME_GRACE else "catchup"
+        trigger = Trigger.SCHEDULE if now - at <= ON_TIME_GRACE else Trigger.CATCHUP
         if i > 0:  # a backlog (catch-up, a late runner): the rest wait their turn, in order
-            claim.recorded.append(new_run(s, at, now, trigger, "pending", lease))
+            claim.recorded.append(new_run(s, at, now, trigger, RunStatus.PENDING, lease))
             started += 1
             continue
         status, error, cancel = overlap_verdict(s, running, pending)
         claim.cancel.extend(cancel)
         run = new_run(s, at, now, trigger, status, lease, error=error)
-        (claim.start if status == "running" else claim.recorded).append(run)
-        if status in ("running", "pending"):
+        (claim.start if status == RunStatus.RUNNING else claim.recorded).append(run)
+        if status in OPEN_STATUSES:
             started += 1
     kept = missed[-MAX_MISSED_ROWS:]
     for j, at in enumerate(kept):
@@ -222,7 +223,9 @@ def plan_claim(
         note = f"missed: runner down (catchup={policy})"
         if j == len(kept) - 1 and (dropped or cut):
             note += f"; {dropped} earlier missed fires not listed"
-        claim.recorded.append(new_run(s, at, now, "catchup", "missed", None, error=note))
+        claim.recorded.append(
+            new_run(s, at, now, Trigger.CATCHUP, RunStatus.MISSED, None, error=note)
+        )
     claim.schedule = moved_on(s, next_after, started, max(fire) if started else None)
     return claim
 

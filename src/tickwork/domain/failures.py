@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tickwork.domain.runs import FAILED_STATUSES
+from tickwork.domain.status import RunStatus
 
 PAUSED_BY_FAILURES = "paused after"  # how a status_reason written by this policy starts
 
@@ -22,11 +23,11 @@ class FireVerdict:
 
 
 def judge_fire(
-    pause_after_failures: int | None, consecutive_failures: int, status: str, *, final: bool
+    pause_after_failures: int | None, consecutive_failures: int, status: RunStatus, *, final: bool
 ) -> FireVerdict:
     """The schedule's failure count after one attempt ended with `status`, and whether its
     pause_after_failures policy pauses it now. `final`: no retry follows this attempt."""
-    if status == "succeeded":
+    if status == RunStatus.SUCCEEDED:
         return FireVerdict(0, False)
     if status not in FAILED_STATUSES or not final:
         return FireVerdict(consecutive_failures, False)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from tickwork.domain.secrets import mask_pairs, mask_secret, mask_text, mask_url
+from tickwork.domain.status import RunStatus
 from tickwork.domain.timeutil import iso
 
 ScheduleType = Literal["IMPERATIVE", "DECLARATIVE"]
@@ -168,7 +169,7 @@ class Schedule:
     policies: Policies = field(default_factory=Policies)
     status_reason: str | None = None
     declared_in: str | None = None
-    last_status: str | None = None
+    last_status: RunStatus | None = None
     signing_secret: str | None = None
     declared_key: str | None = None  # the [schedules.KEY] of a DECLARATIVE schedule's file
     declared_project: str | None = None  # the file's `project = "NAME"` (see exchange.identity)

@@ -34,8 +34,8 @@ class Run:
     schedule_id: str
     scheduled_for: datetime
     attempt: int
-    trigger: str
-    status: str
+    trigger: Trigger
+    status: RunStatus
     created_at: datetime
     runner_id: str | None = None
     host: str | None = None

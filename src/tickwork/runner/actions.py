@@ -30,12 +30,19 @@ import httpx
 from tickwork import __version__
 from tickwork.domain.model import Action, CommandAction, HttpAction, PythonAction
 from tickwork.domain.secrets import mask_text
+from tickwork.domain.status import RunStatus
 from tickwork.runner.output import CappedOutput
 from tickwork.runner.payload import RunContext, base_env, build_payload, command_env
 from tickwork.runner.signing import sign
 
 # "abandoned": the runner stopped the action because it could not keep its lease (fenced).
-Status = Literal["succeeded", "failed", "timed_out", "cancelled", "abandoned"]
+Status = Literal[
+    RunStatus.SUCCEEDED,
+    RunStatus.FAILED,
+    RunStatus.TIMED_OUT,
+    RunStatus.CANCELLED,
+    RunStatus.ABANDONED,
+]
 T = TypeVar("T")
 
 DEFAULT_OUTPUT_CAP = 32 * 1024
@@ -79,10 +86,10 @@ async def execute(
         if isinstance(action, PythonAction):
             return await _run_python(action, ctx, timeout, output_cap)
         kind = getattr(action, "kind", "?")
-        return Outcome("failed", 0.0, error=f"unknown action kind {kind!r}")
+        return Outcome(RunStatus.FAILED, 0.0, error=f"unknown action kind {kind!r}")
     except Exception as exc:  # a bug here must not take the runner down
         error = _one_line(f"internal error: {type(exc).__name__}: {exc}")
-        return Outcome("failed", time.monotonic() - start, error=error)
+        return Outcome(RunStatus.FAILED, time.monotonic() - start, error=error)
 
 
 def _secs(value: float) -> str:
@@ -213,9 +220,9 @@ async def _run_command(
     if action.cwd:
         cwd = os.path.expanduser(action.cwd)
         if not os.path.exists(cwd):
-            return done("failed", error=f"cwd {action.cwd} does not exist")
+            return done(RunStatus.FAILED, error=f"cwd {action.cwd} does not exist")
         if not os.path.isdir(cwd):
-            return done("failed", error=f"cwd {action.cwd} is not a directory")
+            return done(RunStatus.FAILED, error=f"cwd {action.cwd} is not a directory")
     env = {**base_env(ctx.inherit_env), **action.env, **command_env(ctx)}
     output = CappedOutput(cap, cap)
     loop = asyncio.get_running_loop()
@@ -233,7 +240,7 @@ async def _run_command(
             env=env,
         )
     except OSError as exc:
-        return done("failed", error=_one_line(f"cannot start command: {exc}"))
+        return done(RunStatus.FAILED, error=_one_line(f"cannot start command: {exc}"))
     pgid = transport.get_pid()  # start_new_session: the child leads its own group
     try:
         if on_start is not None:  # the runner records the pid, to find orphans after a crash
@@ -241,7 +248,7 @@ async def _run_command(
         if not await _wait_all((proto.exited,), timeout):
             await _stop_group(pgid, proto, grace)
             return done(
-                "timed_out",
+                RunStatus.TIMED_OUT,
                 output=output.text(),
                 exit_code=transport.get_returncode(),
                 error=f"timed out after {_secs(timeout)}",
@@ -252,7 +259,7 @@ async def _run_command(
             note = "\n[tickwork: stopped background processes still holding the output open]\n"
         code = transport.get_returncode()
         error = _exit_error(code)
-        status: Status = "succeeded" if code == 0 else "failed"
+        status: Status = RunStatus.SUCCEEDED if code == 0 else RunStatus.FAILED
         return done(status, output=output.text() + note, exit_code=code, error=error)
     except asyncio.CancelledError:
         await _stop_group_on_cancel(pgid, proto, grace)
@@ -287,7 +294,7 @@ async def _run_http(
         try:
             headers["webhook-signature"] = sign(ctx.signing_secret, msg_id, stamp, body)
         except ValueError as exc:
-            return Outcome("failed", time.monotonic() - start, error=str(exc))
+            return Outcome(RunStatus.FAILED, time.monotonic() - start, error=str(exc))
     output = CappedOutput(cap, cap)
     status_code: int | None = None
     try:
@@ -299,7 +306,7 @@ async def _run_http(
                 status_code = await _send(client, action, headers, body, timeout, output)
     except (TimeoutError, httpx.TimeoutException):
         return Outcome(
-            "timed_out",
+            RunStatus.TIMED_OUT,
             time.monotonic() - start,
             output=output.text(),
             http_status=status_code,
@@ -307,7 +314,7 @@ async def _run_http(
         )
     except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
         return Outcome(
-            "failed",
+            RunStatus.FAILED,
             time.monotonic() - start,
             output=output.text(),
             http_status=status_code,
@@ -316,11 +323,13 @@ async def _run_http(
     duration = time.monotonic() - start
     assert status_code is not None
     if 200 <= status_code < 300:
-        return Outcome("succeeded", duration, output=output.text(), http_status=status_code)
+        return Outcome(RunStatus.SUCCEEDED, duration, output=output.text(), http_status=status_code)
     error = f"HTTP {status_code}"
     if 300 <= status_code < 400:
         error += " (redirects are not followed)"
-    return Outcome("failed", duration, output=output.text(), http_status=status_code, error=error)
+    return Outcome(
+        RunStatus.FAILED, duration, output=output.text(), http_status=status_code, error=error
+    )
 
 
 async def _send(
@@ -459,7 +468,7 @@ async def _run_python(action: PythonAction, ctx: RunContext, timeout: float, cap
             try:
                 fn = _unwrap(await _in_daemon_thread(lambda: _load_target(action.target)))
             except _TargetError as exc:
-                return done("failed", error=str(exc))
+                return done(RunStatus.FAILED, error=str(exc))
             try:
                 result: Any
                 if inspect.iscoroutinefunction(fn):
@@ -471,8 +480,8 @@ async def _run_python(action: PythonAction, ctx: RunContext, timeout: float, cap
             except asyncio.CancelledError:
                 raise
             except BaseException as exc:
-                return done("failed", error=CappedOutput.of(_user_traceback(exc), cap, cap))
+                return done(RunStatus.FAILED, error=CappedOutput.of(_user_traceback(exc), cap, cap))
     except TimeoutError:
-        return done("timed_out", error=f"timed out after {_secs(timeout)}")
+        return done(RunStatus.TIMED_OUT, error=f"timed out after {_secs(timeout)}")
     output = "" if result is None else CappedOutput.of(_render(result), cap, cap)
-    return done("succeeded", output=output)
+    return done(RunStatus.SUCCEEDED, output=output)

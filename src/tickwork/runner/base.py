@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run, RunnerLease
+from tickwork.domain.status import RunStatus, Trigger
 from tickwork.domain.timeutil import Clock, iso_ms, utcnow
 from tickwork.runner.actions import Status
 from tickwork.runner.failure_policies import paused_by, slow_detail
@@ -155,7 +156,7 @@ class RunnerBase:
         for run_id in await self.calls(outcomes.cancel_requested, self.store, self.lease.id):
             self._cancel(run_id, "cancelled: replaced by a newer run (overlap=replace)")
 
-    def _cancel(self, run_id: str, reason: str, status: Status = "cancelled") -> None:
+    def _cancel(self, run_id: str, reason: str, status: Status = RunStatus.CANCELLED) -> None:
         """Stop a run's action; it is recorded with `status` and `reason`."""
         task = self.tasks.get(run_id)
         if task is not None and not task.done() and run_id not in self._recording:
@@ -187,8 +188,8 @@ class RunnerBase:
             schedule_id="-",
             scheduled_for=self.clock(),
             attempt=0,
-            trigger="-",
-            status="note",
+            trigger=Trigger.MANUAL,  # a note is no run: its id "-" says so
+            status=RunStatus.PENDING,
             created_at=self.clock(),
         )
         self._emit("warning", note, message)

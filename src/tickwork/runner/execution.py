@@ -14,6 +14,7 @@ from datetime import datetime
 from tickwork.domain import spec
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run
+from tickwork.domain.status import RunStatus, Trigger
 from tickwork.runner.actions import Outcome, execute
 from tickwork.runner.base import RunnerBase
 from tickwork.runner.failure_policies import slow_timer
@@ -43,7 +44,7 @@ class Execution(RunnerBase):
         started = time.monotonic()  # a measurement (the run's duration), not a timer
         slow: asyncio.TimerHandle | None = None
         try:
-            if s.policies.jitter_seconds and run.trigger in ("schedule", "catchup"):
+            if s.policies.jitter_seconds and run.trigger in (Trigger.SCHEDULE, Trigger.CATCHUP):
                 await self.sleep(random.uniform(0, float(s.policies.jitter_seconds)))
                 run = replace(run, started_at=self.clock())  # when the action really starts
                 await self.calls.persist(
@@ -76,7 +77,7 @@ class Execution(RunnerBase):
                 on_start=on_start,
             )
         except asyncio.CancelledError:
-            status, reason = self._cancel_reasons.pop(run.id, ("cancelled", "cancelled"))
+            status, reason = self._cancel_reasons.pop(run.id, (RunStatus.CANCELLED, "cancelled"))
             outcome = Outcome(status, time.monotonic() - started, error=reason)
         if slow is not None:
             slow.cancel()
@@ -116,5 +117,5 @@ class Execution(RunnerBase):
         self._emit(outcome.status, done, outcome.error)
         if retry is not None:
             self._emit_retry(retry)
-        elif outcome.status != "cancelled":  # the fire's final attempt: tell the hooks
+        elif outcome.status != RunStatus.CANCELLED:  # the fire's final attempt: tell the hooks
             await self._notify(s, done, s.last_status)

@@ -23,10 +23,19 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from tickwork.domain.runs import FAILED_STATUSES
+from tickwork.domain.status import RunStatus, Trigger
 from tickwork.runner.service import RunEvent
 from tickwork.store import Store, StoreError
 
-FINISHED = frozenset({"succeeded", "cancelled", "skipped", "missed", *FAILED_STATUSES})
+FINISHED = frozenset(
+    {
+        RunStatus.SUCCEEDED,
+        RunStatus.CANCELLED,
+        RunStatus.SKIPPED,
+        RunStatus.MISSED,
+        *FAILED_STATUSES,
+    }
+)
 LATENESS_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400)
 DURATION_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 86400)
 CLAIM_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)
@@ -175,7 +184,11 @@ class RunnerMetrics:
         run, kind = event.run, event.kind
         if run.id == "-":
             return
-        if kind == "started" and run.trigger in ("schedule", "catchup") and run.started_at:
+        if (
+            kind == "started"
+            and run.trigger in (Trigger.SCHEDULE, Trigger.CATCHUP)
+            and run.started_at
+        ):
             late = (run.started_at - run.scheduled_for).total_seconds()
             self.lateness.observe(max(0.0, late))
         elif kind == "slow":
@@ -189,7 +202,7 @@ class RunnerMetrics:
             self.fires.labels(*labels).inc()
             if run.duration is not None:
                 self.duration.labels(kind).observe(run.duration)
-            if kind == "succeeded":
+            if kind == RunStatus.SUCCEEDED:
                 ended = run.finished_at.timestamp() if run.finished_at else time.time()
                 self.last_success.set(ended)
                 if self.schedule_last_success is not None:

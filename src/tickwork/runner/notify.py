@@ -25,6 +25,7 @@ import httpx
 from tickwork.domain.model import CommandAction, HttpAction, Schedule
 from tickwork.domain.runs import FAILED_STATUSES, Run
 from tickwork.domain.secrets import mask_text
+from tickwork.domain.status import RunStatus
 from tickwork.runner.actions import Outcome, execute
 from tickwork.runner.payload import RunContext, context_for
 from tickwork.store import Store
@@ -40,7 +41,7 @@ def hooks_for(
     out: list[tuple[str, str, str]] = []
     if run.status in FAILED_STATUSES and schedule.on_failure:
         out.append(("failure", "on_failure", schedule.on_failure))
-    if run.status == "succeeded":
+    if run.status == RunStatus.SUCCEEDED:
         if schedule.on_success:
             out.append(("success", "on_success", schedule.on_success))
         if previous_status in FAILED_STATUSES and schedule.on_recovery:
@@ -145,7 +146,7 @@ async def _call(
         action = CommandAction(command=target, env=notification_env(schedule, run, event, hook))
         kind = "command"
     outcome = await execute(action, ctx, timeout=timeout, http_client=http_client)
-    return None if outcome.status == "succeeded" else _error(hook, kind, outcome)
+    return None if outcome.status == RunStatus.SUCCEEDED else _error(hook, kind, outcome)
 
 
 async def notify_event(

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from tickwork.domain.humanize import duration_words
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import RunnerLease
+from tickwork.domain.status import RunStatus
 from tickwork.domain.timeutil import iso_ms
 from tickwork.runner.base import RunnerBase, due
 from tickwork.runner.liveness import runner_alive
@@ -173,7 +174,7 @@ class Upkeep(RunnerBase):
             "runner may take this run over)"
         )
         for run_id in running:
-            self._cancel(run_id, reason, "abandoned")
+            self._cancel(run_id, reason, RunStatus.ABANDONED)
 
     async def _fenced(self, previous: RunnerLease) -> None:
         gone = await self.calls(outcomes.taken_over, self.store, list(self.tasks))

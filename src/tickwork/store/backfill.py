@@ -14,6 +14,7 @@ from tickwork.domain import spec
 from tickwork.domain.backfill import MAX_BACKFILL, fires_in_window, too_many
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run
+from tickwork.domain.status import RunStatus, Trigger
 from tickwork.domain.timeutil import iso, iso_ms, parse_iso
 from tickwork.store.dialect import Conn
 from tickwork.store.runs import insert_run
@@ -21,7 +22,9 @@ from tickwork.store.runs import insert_run
 if TYPE_CHECKING:
     from tickwork.store.schedules import Store
 
-NOT_RUN = frozenset({"missed", "skipped"})  # recorded for an instant, but nothing ran
+NOT_RUN = frozenset(
+    {RunStatus.MISSED, RunStatus.SKIPPED}
+)  # recorded for an instant, but nothing ran
 
 
 @dataclass(frozen=True)
@@ -128,8 +131,8 @@ def _pending(s: Schedule, at: datetime, now: datetime, attempt: int, run_id: str
         schedule_id=s.id,
         scheduled_for=at,
         attempt=attempt,
-        trigger="backfill",
-        status="pending",
+        trigger=Trigger.BACKFILL,
+        status=RunStatus.PENDING,
         created_at=now,
         not_before=now,
         webhook_id=run_id,

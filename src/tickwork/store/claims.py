@@ -33,6 +33,7 @@ from tickwork.domain.claim_plan import (
 from tickwork.domain.errors import ScheduleNotFound
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run, RunnerLease
+from tickwork.domain.status import RunStatus, Trigger
 from tickwork.domain.timeutil import iso, parse_iso
 from tickwork.store.dialect import Conn
 from tickwork.store.rows import SCHEDULE_COLUMNS, SELECT_SCHEDULE, from_row
@@ -301,6 +302,6 @@ def enqueue_manual(store: Store, schedule_id: str, now: datetime) -> Run:
         if row is None:
             raise ScheduleNotFound(f"schedule {schedule_id!r} no longer exists")
         s = from_row(row)
-        run = new_run(s, now, now, "manual", "pending", None)
+        run = new_run(s, now, now, Trigger.MANUAL, RunStatus.PENDING, None)
         insert_run(conn, run)
         return run

@@ -6,15 +6,18 @@ from datetime import datetime
 
 from tickwork.domain.failures import judge_fire, pause_reason
 from tickwork.domain.runs import Run
+from tickwork.domain.status import RunStatus, Trigger
 from tickwork.domain.timeutil import floor_second, iso, iso_ms
 from tickwork.store.dialect import Conn
 
 
-def record_fire(conn: Conn, run: Run, status: str, now: datetime, *, final: bool) -> str | None:
+def record_fire(
+    conn: Conn, run: Run, status: RunStatus, now: datetime, *, final: bool
+) -> str | None:
     """Count the schedule's failed fires in a row and pause it when pause_after_failures says
     so (inside the caller's write transaction). Returns the pause reason if it paused now.
     A manual run (`tickwork trigger`, run now) is a test: it neither counts nor resets."""
-    if run.trigger == "manual":
+    if run.trigger == Trigger.MANUAL:
         return None
     row = conn.execute(
         "SELECT consecutive_failures, pause_after_failures, active FROM schedules WHERE id = ?",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from tickwork.domain import spec
 from tickwork.domain.runs import FAILED_STATUSES, Run, RunnerLease
+from tickwork.domain.status import RunStatus, Trigger
 from tickwork.domain.timeutil import iso_ms, parse_iso
 from tickwork.store.claims import UNREADABLE
 from tickwork.store.dialect import Conn
@@ -30,7 +31,7 @@ class OutcomeLike(Protocol):
     """What an action's outcome carries (the runner's Outcome satisfies it)."""
 
     @property
-    def status(self) -> str: ...
+    def status(self) -> RunStatus: ...
     @property
     def duration(self) -> float: ...
     @property
@@ -79,7 +80,7 @@ def finish(store: Store, run: Run, outcome: OutcomeLike, now: datetime) -> Run |
                 run.id,
             ),
         )
-        if row[0] != "running":
+        if row[0] != RunStatus.RUNNING:
             return None
         conn.execute(
             "UPDATE schedules SET last_status = ? WHERE id = ?", (outcome.status, run.schedule_id)
@@ -89,7 +90,7 @@ def finish(store: Store, run: Run, outcome: OutcomeLike, now: datetime) -> Run |
         return retry
 
 
-def _maybe_retry(conn: Conn, run: Run, status: str, now: datetime) -> Run | None:
+def _maybe_retry(conn: Conn, run: Run, status: RunStatus, now: datetime) -> Run | None:
     if status not in FAILED_STATUSES:
         return None
     row = conn.execute(f"{SELECT_SCHEDULE} WHERE id = ?", (run.schedule_id,)).fetchone()
@@ -108,8 +109,8 @@ def _maybe_retry(conn: Conn, run: Run, status: str, now: datetime) -> Run | None
         schedule_id=run.schedule_id,
         scheduled_for=run.scheduled_for,
         attempt=run.attempt + 1,
-        trigger="retry" if run.trigger != "manual" else "manual",
-        status="pending",
+        trigger=Trigger.RETRY if run.trigger != Trigger.MANUAL else Trigger.MANUAL,
+        status=RunStatus.PENDING,
         created_at=now,
         not_before=now + timedelta(seconds=delay),
         webhook_id=run.webhook_id or run.id,
@@ -173,10 +174,10 @@ def abandon_dead(
             conn.execute(
                 "UPDATE schedules SET last_status = 'abandoned' WHERE id = ?", (run.schedule_id,)
             )
-            retry = _maybe_retry(conn, run, "abandoned", now)
-            record_fire(conn, run, "abandoned", now, final=retry is None)
+            retry = _maybe_retry(conn, run, RunStatus.ABANDONED, now)
+            record_fire(conn, run, RunStatus.ABANDONED, now, final=retry is None)
             out.abandoned.append(
-                (replace(run, status="abandoned", error=error, finished_at=now), retry)
+                (replace(run, status=RunStatus.ABANDONED, error=error, finished_at=now), retry)
             )
     return out
 

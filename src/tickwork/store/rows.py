@@ -9,6 +9,7 @@ from typing import Any
 from tickwork.describe import describe
 from tickwork.domain.model import Generator, Policies, Schedule, action_from_json
 from tickwork.domain.secrets import mask_secret, mask_text, may_hold_secret
+from tickwork.domain.status import RunStatus
 from tickwork.domain.timeutil import iso, parse_iso
 
 SCHEDULE_COLUMNS = (
@@ -148,7 +149,7 @@ def from_row(row: tuple[Any, ...]) -> Schedule:
         anchor_at=anchor,
         created_at=created,
         updated_at=updated,
-        last_status=r["last_status"],
+        last_status=None if r["last_status"] is None else RunStatus(r["last_status"]),
         signing_secret=r["signing_secret"],
         declared_key=r["declared_key"],
         declared_project=r["declared_project"],

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tickwork.domain.runs import Run, RunnerLease
+from tickwork.domain.status import RunStatus, Trigger
 from tickwork.domain.timeutil import iso, iso_ms, parse_iso
 from tickwork.store.dialect import Conn
 
@@ -52,6 +53,8 @@ def run_from_row(row: tuple[Any, ...]) -> Run:
     for c in _TIME_COLUMNS:
         r[c] = parse_iso(r[c])
     r["cancel_requested"] = bool(r["cancel_requested"])
+    r["status"] = RunStatus(r["status"])
+    r["trigger"] = Trigger(r["trigger"])
     return Run(**r)
 
 
@@ -61,7 +64,9 @@ def run_to_row(run: Run) -> dict[str, Any]:
         value = getattr(run, c)
         if c in _TIME_COLUMNS:
             value = (
-                iso(value) if c == "scheduled_for" and run.trigger != "manual" else iso_ms(value)
+                iso(value)
+                if c == "scheduled_for" and run.trigger != Trigger.MANUAL
+                else iso_ms(value)
             )
         elif c == "cancel_requested":
             value = 1 if value else 0

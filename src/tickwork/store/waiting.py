@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run, RunnerLease
+from tickwork.domain.status import RunStatus, Trigger
 from tickwork.domain.timeutil import iso, iso_ms
 from tickwork.store.claims import UNREADABLE, LeaseLost
 from tickwork.store.dialect import Conn
@@ -71,7 +72,7 @@ def claim_pending(
                     (iso_ms(now), f"invalid schedule: {exc}"[:500], run.id),
                 )
                 continue
-            if run.trigger != "manual" and s.policies.overlap != "allow":
+            if run.trigger != Trigger.MANUAL and s.policies.overlap != "allow":
                 if run.schedule_id in busy or _running(conn, run.schedule_id):
                     continue  # (another runner may have started one since the first look)
                 busy.add(run.schedule_id)
@@ -82,10 +83,16 @@ def claim_pending(
             )
             if cur.rowcount != 1:
                 continue
-            if run.trigger == "manual":
+            if run.trigger == Trigger.MANUAL:
                 _count_manual(conn, s, now)
             started.append(
-                replace(run, status="running", runner_id=lease.id, host=lease.host, started_at=now)
+                replace(
+                    run,
+                    status=RunStatus.RUNNING,
+                    runner_id=lease.id,
+                    host=lease.host,
+                    started_at=now,
+                )
             )
             if len(started) >= limit:
                 break

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from tickwork.domain.humanize import duration_words, error_headline, seconds_words
 from tickwork.domain.runs import Run
-from tickwork.domain.status import look
+from tickwork.domain.status import RunStatus, look
 
 
 def status_label(status: str) -> str:
@@ -24,7 +24,7 @@ SLOW_MARK = "⚠"  # a run past its schedule's max_duration_warning
 
 def elapsed(run: Run, now: datetime) -> float | None:
     """How long the run took, or has been going (running)."""
-    if run.status == "running" and run.started_at is not None:
+    if run.status == RunStatus.RUNNING and run.started_at is not None:
         return (now - run.started_at).total_seconds()
     return run.duration
 
