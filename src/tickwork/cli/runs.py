@@ -42,7 +42,7 @@ def event_line(event: object, fmt: str) -> str:
             "schedule": event.schedule_name,
             "scheduled_for": iso_ms(run.scheduled_for),
             "attempt": run.attempt,
-            "trigger": run.trigger,
+            "trigger": run.trigger if run.id != "-" else None,  # a note is no run
             "exit_code": run.exit_code,
             "http_status": run.http_status,
             "duration": run.duration,
