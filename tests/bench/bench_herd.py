@@ -206,6 +206,8 @@ def tickwork_round_on(
 ) -> dict[str, Any]:
     n, k = args.n, args.runners
     out = work / "stamps"
+    if action["kind"] == "command":  # commands get cron's minimal environment, plus their own
+        action = {**action, "env": {"HERD_OUT": str(out)}}
     make_db(db, n, action, "* * * * *", FAR)
     env = {
         **os.environ,
