@@ -159,7 +159,7 @@ def run_cmd(
     ops: Operations | None = None
 
     def log(event: RunEvent) -> None:
-        STDOUT.line(event_line(event, log_format))
+        STDOUT.event(event_line(event, log_format))
         if ops is not None:
             ops.on_event(event)
 
@@ -195,6 +195,7 @@ def run_cmd(
     async def main() -> None:
         assert ops is not None
         loop = asyncio.get_running_loop()
+        STDOUT.defer = loop.call_soon  # event lines: one write per loop iteration
         for sig in STOP_SIGNALS:
             loop.add_signal_handler(sig, stop)
         ops.start()
@@ -215,13 +216,19 @@ def run_cmd(
         try:
             await runner.run(once=once)
         finally:
+            STDOUT.defer = None
+            STDOUT.flush()
             if watcher is not None:
                 watcher.cancel()
             ops.close()
         if log_format == "text":
             STDOUT.line(f"{iso_ms(utcnow())} runner    stopped")
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        STDOUT.defer = STDOUT.on_closed = None  # (no loop left to stop)
+        STDOUT.flush()  # lines of a loop that ended before it was idle again
     if runner.fault is not None:  # the database became unusable (damaged, read-only)
         raise CliError(str(runner.fault))
 
@@ -233,13 +240,36 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT)
 
 class Output:
     """The runner's log on stdout. A closed stdout (`tickwork run | head`) stops the runner
-    cleanly, once, with no traceback: later lines go nowhere."""
+    cleanly, once, with no traceback: later lines go nowhere.
+
+    Event lines (`event`) written while the runner's loop runs are gathered and written with
+    one flush when the loop is next idle (`defer`: its call_soon), not one flush per line: a
+    herd of fires logs thousands of lines at once. Every other line flushes them first."""
 
     def __init__(self) -> None:
         self.closed = False
         self.on_closed: Callable[[], object] | None = None
+        self.defer: Callable[[Callable[[], None]], object] | None = None
+        self._pending: list[str] = []
+
+    def event(self, text: str) -> None:
+        if self.defer is None or self.closed:
+            self.line(text)
+            return
+        if not self._pending:
+            self.defer(self.flush)
+        self._pending.append(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            lines, self._pending = self._pending, []
+            self._write("\n".join(lines))
 
     def line(self, text: str) -> None:
+        self.flush()
+        self._write(text)
+
+    def _write(self, text: str) -> None:
         if self.closed:
             return
         try:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import functools
 import importlib
 import inspect
@@ -16,6 +15,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 import traceback
@@ -31,9 +31,11 @@ from tickwork import __version__
 from tickwork.domain.model import Action, CommandAction, HttpAction, PythonAction
 from tickwork.domain.secrets import mask_text
 from tickwork.domain.status import RunStatus
+from tickwork.runner import threads
 from tickwork.runner.output import CappedOutput
 from tickwork.runner.payload import RunContext, base_env, build_payload, command_env
 from tickwork.runner.signing import sign
+from tickwork.runner.threads import in_daemon_thread
 
 # "abandoned": the runner stopped the action because it could not keep its lease (fenced).
 Status = Literal[
@@ -244,7 +246,7 @@ async def _run_command(
     pgid = transport.get_pid()  # start_new_session: the child leads its own group
     try:
         if on_start is not None:  # the runner records the pid, to find orphans after a crash
-            await asyncio.to_thread(on_start, pgid)
+            on_start(pgid)  # (on the loop: it must not block)
         if not await _wait_all((proto.exited,), timeout):
             await _stop_group(pgid, proto, grace)
             return done(
@@ -371,11 +373,17 @@ class _TargetError(Exception):
     """A Python target that cannot be loaded: the message is the one-line error."""
 
 
-def _load_target(target: str) -> Callable[..., Any]:
+def _split_target(target: str) -> tuple[str, str]:
     module_name, sep, attr_path = target.partition(":")
     module_name, attr_path = module_name.strip(), attr_path.strip()
     if not sep or not module_name or not attr_path:
         raise _TargetError(f"invalid target {target!r}: expected 'package.module:function'")
+    return module_name, attr_path
+
+
+def _load_target(target: str) -> Callable[..., Any]:
+    """Import the target's module (it may run user code: called off the loop) and find it."""
+    module_name, attr_path = _split_target(target)
     try:
         obj: Any = importlib.import_module(module_name)
     except ImportError as exc:
@@ -383,6 +391,24 @@ def _load_target(target: str) -> Callable[..., Any]:
     except BaseException as exc:
         detail = f"{type(exc).__name__}: {exc}"
         raise _TargetError(_one_line(f"cannot import {module_name}: {detail}")) from None
+    return _attribute(obj, target, module_name, attr_path)
+
+
+def _loaded_target(target: str) -> Callable[..., Any] | None:
+    """The target when its module is imported already (the usual case after the first call):
+    found on the loop, no thread; None when the module must be imported first."""
+    try:
+        module_name, attr_path = _split_target(target)
+    except _TargetError:
+        return None  # _load_target says why
+    module = sys.modules.get(module_name)
+    spec = getattr(module, "__spec__", None)
+    if module is None or getattr(spec, "_initializing", False):  # (being imported elsewhere)
+        return None
+    return _attribute(module, target, module_name, attr_path)
+
+
+def _attribute(obj: Any, target: str, module_name: str, attr_path: str) -> Callable[..., Any]:
     for part in attr_path.split("."):
         try:
             obj = getattr(obj, part)
@@ -391,33 +417,6 @@ def _load_target(target: str) -> Callable[..., Any]:
     if not callable(obj):
         raise _TargetError(f"{target} is not callable")
     return obj  # type: ignore[no-any-return]
-
-
-def _in_daemon_thread(fn: Callable[[], T]) -> asyncio.Future[tuple[T | None, BaseException | None]]:
-    """Run ``fn`` in a new daemon thread.
-
-    Unlike ``asyncio.to_thread`` a call that never returns neither holds an executor worker
-    nor blocks the loop's shutdown. The future gets ``(result, None)`` or ``(None, exc)``.
-    """
-    loop = asyncio.get_running_loop()
-    fut: asyncio.Future[tuple[T | None, BaseException | None]] = loop.create_future()
-    context = contextvars.copy_context()
-
-    def settle(value: tuple[T | None, BaseException | None]) -> None:
-        if not fut.done():
-            fut.set_result(value)
-
-    def worker() -> None:
-        value: tuple[T | None, BaseException | None]
-        try:
-            value = (context.run(fn), None)
-        except BaseException as exc:
-            value = (None, exc)
-        with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
-            loop.call_soon_threadsafe(settle, value)
-
-    threading.Thread(target=worker, name="tickwork-python-action", daemon=True).start()
-    return fut
 
 
 def _unwrap(value: tuple[T | None, BaseException | None]) -> T:
@@ -429,9 +428,11 @@ def _unwrap(value: tuple[T | None, BaseException | None]) -> T:
 
 @functools.cache
 def _internal_paths() -> tuple[str, ...]:
-    """Files whose frames lead into a user's call (this module, asyncio, threading)."""
+    """Files whose frames lead into a user's call (this module, its threads, asyncio,
+    threading)."""
     return (
         str(Path(__file__).resolve()),
+        str(Path(threads.__file__).resolve()),
         str(Path(asyncio.__file__).resolve().parent) + os.sep,
         str(Path(threading.__file__).resolve()),
     )
@@ -466,7 +467,9 @@ async def _run_python(action: PythonAction, ctx: RunContext, timeout: float, cap
     try:
         async with asyncio.timeout(timeout):
             try:
-                fn = _unwrap(await _in_daemon_thread(lambda: _load_target(action.target)))
+                fn = _loaded_target(action.target) or _unwrap(
+                    await in_daemon_thread(lambda: _load_target(action.target))
+                )
             except _TargetError as exc:
                 return done(RunStatus.FAILED, error=str(exc))
             try:
@@ -474,7 +477,7 @@ async def _run_python(action: PythonAction, ctx: RunContext, timeout: float, cap
                 if inspect.iscoroutinefunction(fn):
                     result = await fn(payload)
                 else:
-                    result = _unwrap(await _in_daemon_thread(lambda: fn(payload)))
+                    result = _unwrap(await in_daemon_thread(lambda: fn(payload)))
                 if inspect.isawaitable(result):
                     result = await result
             except asyncio.CancelledError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -105,15 +106,21 @@ MINIMAL_PATH = "/usr/bin:/bin"  # classic cron's
 
 
 def _account() -> tuple[str, str]:
-    """(home, login name) of the user running tickwork, from the password database."""
+    """(home, login name) of the user running tickwork, from the password database (looked up
+    once per user id, not once per command)."""
     try:
-        import pwd
-
-        entry = pwd.getpwuid(os.geteuid())
-        return entry.pw_dir, entry.pw_name
+        return _entry(os.geteuid())
     except (ImportError, KeyError, AttributeError):
         home = os.environ.get("HOME") or os.path.expanduser("~")
         return home, os.environ.get("LOGNAME") or os.environ.get("USER") or ""
+
+
+@functools.lru_cache(maxsize=4)
+def _entry(uid: int) -> tuple[str, str]:
+    import pwd
+
+    entry = pwd.getpwuid(uid)
+    return entry.pw_dir, entry.pw_name
 
 
 def base_env(inherit: bool, environ: Mapping[str, str] | None = None) -> dict[str, str]:

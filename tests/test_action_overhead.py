@@ -1,0 +1,110 @@
+"""What a fire costs besides its action: python calls reuse idle daemon workers (no thread
+start per call, a hung call never blocks the next), a command's environment is built encoded,
+and the runner's event lines are written once per loop iteration, in order."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tickwork.cli.runs import Output
+from tickwork.domain.model import PythonAction
+from tickwork.runner.actions import execute
+from tickwork.runner.threads import DaemonPool, in_daemon_thread
+
+from .actions_support import make_ctx
+
+
+@pytest.fixture
+def helpers(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))
+    import actions_helpers
+
+    actions_helpers.release.clear()
+    yield actions_helpers
+    actions_helpers.release.set()
+
+
+def wait_until(condition: Callable[[], bool], deadline: float = 30.0) -> bool:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+async def test_python_calls_reuse_an_idle_worker(helpers: ModuleType) -> None:
+    ctx = make_ctx()
+    helpers.callers.clear()
+    for _ in range(2):
+        done = await execute(PythonAction("actions_helpers:which_thread"), ctx, timeout=10)
+        assert done.status == "succeeded" and done.output == "tickwork-python-action"
+    first, second = helpers.callers
+    assert first is second  # the same worker thread, not a new one per call
+    assert first is not threading.current_thread()  # and not the loop's
+
+
+async def test_a_hung_call_keeps_its_worker_and_the_next_call_gets_another(
+    helpers: ModuleType,
+) -> None:
+    ctx = make_ctx()
+    hung = asyncio.ensure_future(execute(PythonAction("actions_helpers:slow"), ctx, timeout=0.2))
+    quick = await execute(PythonAction("actions_helpers:ok"), ctx, timeout=10)
+    assert quick.status == "succeeded"
+    assert (await hung).status == "timed_out"  # its thread still waits; the loop does not
+
+
+def test_the_pool_grows_for_blocked_calls_and_idle_workers_end() -> None:
+    pool = DaemonPool("test-pool", idle=0.05)
+    gate = threading.Event()
+    done: list[int] = []
+
+    def blocked(i: int) -> Callable[[], None]:
+        def call() -> None:
+            gate.wait(30)
+            done.append(i)
+
+        return call
+
+    for i in range(3):  # three calls that block: three workers
+        pool.submit(blocked(i))
+    assert wait_until(lambda: pool.workers == 3)
+    gate.set()
+    assert wait_until(lambda: sorted(done) == [0, 1, 2])
+    assert wait_until(lambda: pool.workers == 0)  # idle past their time: ended
+    pool.submit(lambda: done.append(3))
+    assert wait_until(lambda: done[-1:] == [3])
+
+
+async def test_a_call_keeps_the_callers_context_and_exception() -> None:
+    def fail() -> None:
+        raise KeyError("inside")
+
+    result, exc = await in_daemon_thread(fail)
+    assert result is None and isinstance(exc, KeyError)
+
+
+def test_event_lines_are_written_together_and_in_order(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = Output()
+    later: list[Callable[[], None]] = []
+    out.defer = later.append
+    out.event("one")
+    out.event("two")
+    assert capsys.readouterr().out == "" and len(later) == 1  # one write scheduled
+    out.line("runner note")  # any other line writes what is pending first
+    assert capsys.readouterr().out == "one\ntwo\nrunner note\n"
+    out.event("three")
+    later[-1]()
+    assert capsys.readouterr().out == "three\n"
+    out.defer = None
+    out.event("four")  # no loop: at once
+    assert capsys.readouterr().out == "four\n"
