@@ -24,6 +24,7 @@ from tickwork.domain.timeutil import Clock, iso_ms, utcnow
 from tickwork.runner.actions import Status
 from tickwork.runner.failure_policies import paused_by, slow_detail
 from tickwork.runner.notify import notify, notify_event, record_notify_error
+from tickwork.runner.recorder import Recorder
 from tickwork.runner.storecalls import Halted, StoreCalls
 from tickwork.store import Store, StoreError, outcomes
 
@@ -98,6 +99,7 @@ class RunnerBase:
         self.warnings: list[str] = []
         self.observe_claim: Callable[[float], None] | None = None  # metrics: claim time
         self.calls = StoreCalls(self._emit_note, monotonic, asyncio.sleep, self._is_stopping)
+        self.recorder = Recorder(self.calls, store)  # outcomes written together
         self._background: set[asyncio.Task[None]] = set()  # hooks of abandoned runs, pruning
         self._recording: set[str] = set()  # runs whose action ended: never cancelled now
         self._cancel_reasons: dict[str, tuple[Status, str]] = {}  # run id -> (status, reason)

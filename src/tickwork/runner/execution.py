@@ -20,7 +20,7 @@ from tickwork.runner.base import RunnerBase
 from tickwork.runner.failure_policies import slow_timer
 from tickwork.runner.payload import context_for
 from tickwork.runner.storecalls import Halted
-from tickwork.store import StoreError, outcomes
+from tickwork.store import StoreError
 
 
 class Execution(RunnerBase):
@@ -60,14 +60,8 @@ class Execution(RunnerBase):
                 upcoming = tuple(spec.upcoming(s, self.clock(), 5)) if s.active else ()
             ctx = context_for(s, run, upcoming=upcoming, inherit_env=self.inherit_env)
 
-            loop = asyncio.get_running_loop()
-
-            def on_start(pid: int) -> None:  # in a worker thread
-                try:
-                    self.store.runs.update(run.id, {"pid": pid})
-                except (sqlite3.Error, StoreError) as exc:  # best effort: for orphan cleanup
-                    message = f"could not record pid {pid} of {run.id}: {exc}"
-                    loop.call_soon_threadsafe(self.calls.report, "pid", message)
+            def on_start(pid: int) -> None:  # on the loop: written with the next outcomes
+                self.recorder.pid(run.id, pid)
 
             outcome = await execute(
                 s.action,
@@ -87,14 +81,7 @@ class Execution(RunnerBase):
     async def _record(self, run: Run, s: Schedule, outcome: Outcome) -> None:
         """Record how the run ended (retried until written), then tell the hooks."""
         try:
-            retry = await self.calls.persist(
-                f"record the outcome of {run.id}",
-                outcomes.finish,
-                self.store,
-                run,
-                outcome,
-                self.clock(),
-            )
+            retry = await self.recorder.finish(run, outcome, self.clock())
         except Halted as exc:
             self._halt(exc)
             self._emit_note(f"the outcome of {run.id} ({outcome.status}) was not recorded: {exc}")

@@ -4,7 +4,7 @@ runner died. The claim protocol that starts them is in store.claims."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -59,35 +59,59 @@ def finish(store: Store, run: Run, outcome: OutcomeLike, now: datetime) -> Run |
     error says so (LATE): the fire may have run twice, and the history shows why.
     """
     with store.write() as conn:
-        store.dialect.lock_schedule(conn, run.schedule_id)  # first, as every writer of it does
-        row = conn.execute("SELECT status FROM runs WHERE id = ?", (run.id,)).fetchone()
-        if row is None:  # its schedule was deleted meanwhile
-            return None
-        error = outcome.error
-        if row[0] == "abandoned":
-            error = f"{error}; {LATE}" if error else LATE
-        conn.execute(
-            "UPDATE runs SET status = ?, finished_at = ?, duration = ?, output = ?, exit_code = ?, "
-            "http_status = ?, error = ? WHERE id = ?",
-            (
-                outcome.status,
-                iso_ms(now),
-                outcome.duration,
-                outcome.output,
-                outcome.exit_code,
-                outcome.http_status,
-                error,
-                run.id,
-            ),
-        )
-        if row[0] != RunStatus.RUNNING:
-            return None
-        conn.execute(
-            "UPDATE schedules SET last_status = ? WHERE id = ?", (outcome.status, run.schedule_id)
-        )
-        retry = _maybe_retry(conn, run, outcome.status, now)
-        record_fire(conn, run, outcome.status, now, final=retry is None)
-        return retry
+        return _finish(store, conn, run, outcome, now)
+
+
+Ended = tuple[Run, OutcomeLike, datetime]  # a run, how it ended, when
+
+
+def finish_many(
+    store: Store, ended: Sequence[Ended], pids: Sequence[tuple[str, int]] = ()
+) -> list[Run | None]:
+    """Record several outcomes (and the pids of commands started since the last call) in one
+    write transaction, each as finish() does; returns each one's retry, in order. The
+    schedules' rows are locked in one order (their ids; a schedule's runs in the order they
+    ended), so two runners never deadlock; the pids come last (a pid, as on its own, locks only
+    its run)."""
+    retries: dict[str, Run | None] = {}
+    with store.write() as conn:
+        for run, outcome, now in sorted(ended, key=lambda e: e[0].schedule_id):
+            retries[run.id] = _finish(store, conn, run, outcome, now)
+        if pids:
+            conn.executemany("UPDATE runs SET pid = ? WHERE id = ?", [(p, r) for r, p in pids])
+    return [retries[run.id] for run, _, _ in ended]
+
+
+def _finish(store: Store, conn: Conn, run: Run, outcome: OutcomeLike, now: datetime) -> Run | None:
+    store.dialect.lock_schedule(conn, run.schedule_id)  # first, as every writer of it does
+    row = conn.execute("SELECT status FROM runs WHERE id = ?", (run.id,)).fetchone()
+    if row is None:  # its schedule was deleted meanwhile
+        return None
+    error = outcome.error
+    if row[0] == "abandoned":
+        error = f"{error}; {LATE}" if error else LATE
+    conn.execute(
+        "UPDATE runs SET status = ?, finished_at = ?, duration = ?, output = ?, exit_code = ?, "
+        "http_status = ?, error = ? WHERE id = ?",
+        (
+            outcome.status,
+            iso_ms(now),
+            outcome.duration,
+            outcome.output,
+            outcome.exit_code,
+            outcome.http_status,
+            error,
+            run.id,
+        ),
+    )
+    if row[0] != RunStatus.RUNNING:
+        return None
+    conn.execute(
+        "UPDATE schedules SET last_status = ? WHERE id = ?", (outcome.status, run.schedule_id)
+    )
+    retry = _maybe_retry(conn, run, outcome.status, now)
+    record_fire(conn, run, outcome.status, now, final=retry is None)
+    return retry
 
 
 def _maybe_retry(conn: Conn, run: Run, status: RunStatus, now: datetime) -> Run | None:
