@@ -15,6 +15,7 @@ import pytest
 
 from tickwork.cli.runs import Output
 from tickwork.domain.model import PythonAction
+from tickwork.domain.status import RunStatus
 from tickwork.runner.actions import execute
 from tickwork.runner.threads import DaemonPool, in_daemon_thread
 
@@ -45,7 +46,7 @@ async def test_python_calls_reuse_an_idle_worker(helpers: ModuleType) -> None:
     helpers.callers.clear()
     for _ in range(2):
         done = await execute(PythonAction("actions_helpers:which_thread"), ctx, timeout=10)
-        assert done.status == "succeeded" and done.output == "tickwork-python-action"
+        assert done.status == RunStatus.SUCCEEDED and done.output == "tickwork-python-action"
     first, second = helpers.callers
     assert first is second  # the same worker thread, not a new one per call
     assert first is not threading.current_thread()  # and not the loop's
@@ -57,8 +58,8 @@ async def test_a_hung_call_keeps_its_worker_and_the_next_call_gets_another(
     ctx = make_ctx()
     hung = asyncio.ensure_future(execute(PythonAction("actions_helpers:slow"), ctx, timeout=0.2))
     quick = await execute(PythonAction("actions_helpers:ok"), ctx, timeout=10)
-    assert quick.status == "succeeded"
-    assert (await hung).status == "timed_out"  # its thread still waits; the loop does not
+    assert quick.status == RunStatus.SUCCEEDED
+    assert (await hung).status == RunStatus.TIMED_OUT  # its thread still waits; the loop does not
 
 
 def test_the_pool_grows_for_blocked_calls_and_idle_workers_end() -> None:

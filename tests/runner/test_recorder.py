@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import FakeClock
 from tests.runner.conftest import add, command
 from tickwork.domain.runs import Run, RunnerLease
+from tickwork.domain.status import RunStatus
 from tickwork.runner.actions import Outcome
 from tickwork.runner.recorder import Recorder
 from tickwork.runner.storecalls import StoreCalls
@@ -46,7 +47,10 @@ async def test_outcomes_that_end_together_are_one_transaction(
     runs = started(store, clock, 20, retries=1)
     notes: list[str] = []
     recorder = Recorder(calls(notes), store)
-    ok, bad = Outcome("succeeded", 0.1, exit_code=0), Outcome("failed", 0.1, exit_code=3)
+    ok, bad = (
+        Outcome(RunStatus.SUCCEEDED, 0.1, exit_code=0),
+        Outcome(RunStatus.FAILED, 0.1, exit_code=3),
+    )
     recorder.pid(runs[0].id, 4242)
     futures = [recorder.finish(run, bad if i % 2 else ok, clock.now) for i, run in enumerate(runs)]
     retries = await asyncio.gather(*futures)
@@ -66,9 +70,9 @@ async def test_outcomes_that_end_together_are_one_transaction(
 async def test_a_lone_outcome_is_written_at_once(store: Store, clock: FakeClock) -> None:
     [run] = started(store, clock, 1)
     recorder = Recorder(calls([]), store)
-    assert await recorder.finish(run, Outcome("succeeded", 0.1), clock.now) is None
+    assert await recorder.finish(run, Outcome(RunStatus.SUCCEEDED, 0.1), clock.now) is None
     got = store.runs.get(run.id)
-    assert got is not None and got.status == "succeeded" and recorder.transactions == 1
+    assert got is not None and got.status == RunStatus.SUCCEEDED and recorder.transactions == 1
 
 
 async def test_a_failed_batch_is_written_one_by_one(
@@ -86,7 +90,7 @@ async def test_a_failed_batch_is_written_one_by_one(
     recorder = Recorder(calls(notes), store)
     recorder.pid(runs[1].id, 777)
     done = await asyncio.gather(
-        *(recorder.finish(run, Outcome("succeeded", 0.1), clock.now) for run in runs)
+        *(recorder.finish(run, Outcome(RunStatus.SUCCEEDED, 0.1), clock.now) for run in runs)
     )
     assert done == [None] * 5 and recorder.transactions == 0
     statuses = [store.runs.get(run.id).status for run in runs]  # type: ignore[union-attr]
@@ -98,6 +102,6 @@ def test_finish_many_keeps_a_deleted_schedules_outcome_out(store: Store, clock: 
     runs = started(store, clock, 3)
     store.delete(runs[1].schedule_id)
     later = clock.now + timedelta(seconds=5)
-    ended = [(run, Outcome("succeeded", 5.0), later) for run in runs]
+    ended = [(run, Outcome(RunStatus.SUCCEEDED, 5.0), later) for run in runs]
     assert outcomes.finish_many(store, ended) == [None, None, None]
     assert [store.runs.get(run.id) is not None for run in runs] == [True, False, True]
