@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 import time
@@ -131,3 +132,18 @@ def record_notifications(app: TickworkApp) -> list[str]:
 
     app.notify = notify  # type: ignore[method-assign]
     return seen
+
+
+async def eventually(
+    pilot: Pilot[Any], read: Callable[[], str], check: Callable[[str], bool]
+) -> str:
+    """What `read` gives once `check` accepts it. For what the app does a moment after an
+    edit (validation runs after the last keystroke, off a timer or a worker): a busy machine can
+    take longer than any fixed pause, so wait for the outcome; fail after a generous deadline."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while not check(read()) and loop.time() < deadline:
+        await pilot.pause(0.05)
+    text = read()
+    assert check(text), text
+    return text

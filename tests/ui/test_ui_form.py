@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, ContentSwitcher, Input, Static
 
 from tests.conftest import cmd
-from tests.ui.conftest import SIZE, AppFactory, record_notifications, settle
+from tests.ui.conftest import SIZE, AppFactory, eventually, record_notifications, settle
 from tickwork.cli.main import cli
 from tickwork.domain import spec
 from tickwork.domain.errors import InvalidSchedule
@@ -97,8 +97,10 @@ async def test_create_with_cron_time_of_day_and_interval(
         for day in (0, 6):  # untick Sunday and Saturday
             screen.query_one(f"#day-{day}", Checkbox).value = False
         await fill(pilot, name="standup", time_of_day="09:15", command="echo standup")
-        assert "At 09:15 AM, Monday through Friday" in str(
-            screen.query_one("#preview-text", Static).content
+        await eventually(
+            pilot,
+            lambda: str(screen.query_one("#preview-text", Static).content),
+            lambda text: "At 09:15 AM, Monday through Friday" in text,
         )
         await save(pilot)
         s = other_store.resolve("standup")
@@ -142,7 +144,8 @@ async def test_validation_error_shows_the_cli_message_blocks_saving_and_keeps_in
         await open_new(pilot)
         await fill(pilot, name="every hour", command="echo hi")
         await type_into(pilot, "cron", bad)
-        assert error_text(pilot, "cron") == expected  # as you type, before saving
+        # as you type, before saving
+        await eventually(pilot, lambda: error_text(pilot, "cron"), lambda t: t == expected)
         await save(pilot)
         assert isinstance(app.screen, EditScreen)  # blocked
         assert other_store.count() == 0
@@ -150,7 +153,7 @@ async def test_validation_error_shows_the_cli_message_blocks_saving_and_keeps_in
         assert field(pilot, "name").value == "every hour"
         assert any("Not saved" in n for n in notes)
         await fill(pilot, cron="1 * * * *")
-        assert error_text(pilot, "cron") == ""
+        await eventually(pilot, lambda: error_text(pilot, "cron"), lambda t: t == "")
         await save(pilot)
         assert isinstance(app.screen, SchedulesScreen)
         assert other_store.resolve("every hour").expression == "1 * * * *"
