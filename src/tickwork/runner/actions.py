@@ -193,6 +193,20 @@ async def _stop_group_on_cancel(pgid: int, proto: _CommandProtocol, grace: float
         raise
 
 
+async def _stop_once_started(
+    starting: asyncio.Future[tuple[asyncio.SubprocessTransport, _CommandProtocol]], grace: float
+) -> None:
+    """Cancelled while the command was starting: stop its whole group once it has started."""
+    try:
+        transport, proto = await asyncio.shield(starting)
+    except OSError:
+        return  # it never started
+    try:
+        await _stop_group_on_cancel(transport.get_pid(), proto, grace)
+    finally:
+        transport.close()
+
+
 def _exit_error(code: int | None) -> str | None:
     if code is None or code == 0:
         return None if code == 0 else "exit status unknown"
@@ -228,8 +242,8 @@ async def _run_command(
     env = {**base_env(ctx.inherit_env), **action.env, **command_env(ctx)}
     output = CappedOutput(cap, cap)
     loop = asyncio.get_running_loop()
-    try:
-        transport, proto = await loop.subprocess_exec(
+    starting = asyncio.ensure_future(
+        loop.subprocess_exec(
             lambda: _CommandProtocol(output, loop),
             "/bin/sh",
             "-c",
@@ -241,6 +255,15 @@ async def _run_command(
             cwd=cwd,
             env=env,
         )
+    )
+    try:
+        # Shielded: cancelled while the pipes are being connected, asyncio would kill the shell
+        # alone, and what the shell started meanwhile (a busy machine lets it run ahead) would
+        # live on.
+        transport, proto = await asyncio.shield(starting)
+    except asyncio.CancelledError:
+        await _stop_once_started(starting, grace)
+        raise
     except OSError as exc:
         return done(RunStatus.FAILED, error=_one_line(f"cannot start command: {exc}"))
     pgid = transport.get_pid()  # start_new_session: the child leads its own group
