@@ -6,6 +6,7 @@ that write out what they see.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -193,6 +194,7 @@ def test_inherit_env_must_be_a_boolean(db_path: Path, tmp_path: Path, value: obj
 
 async def test_the_edit_form_sets_inherit_env(db_path: Path) -> None:
     from textual.widgets import Checkbox
+    from textual.worker import WorkerCancelled
 
     from tickwork.ui.app import create_app
 
@@ -204,11 +206,13 @@ async def test_the_edit_form_sets_inherit_env(db_path: Path) -> None:
     async with app.run_test(size=(160, 60)) as pilot:
         for _ in range(3):
             await pilot.pause()
-            await app.workers.wait_for_complete()
+            with contextlib.suppress(WorkerCancelled):  # replaced by a newer one
+                await app.workers.wait_for_complete()
         await pilot.press("e")
         for _ in range(3):
             await pilot.pause()
-            await app.workers.wait_for_complete()
+            with contextlib.suppress(WorkerCancelled):  # replaced by a newer one
+                await app.workers.wait_for_complete()
         box = app.screen.query_one("#f-inherit_env", Checkbox)
         assert box.value is False
         box.value = True
@@ -216,6 +220,7 @@ async def test_the_edit_form_sets_inherit_env(db_path: Path) -> None:
         await pilot.press("ctrl+s")
         for _ in range(3):
             await pilot.pause()
-            await app.workers.wait_for_complete()
+            with contextlib.suppress(WorkerCancelled):  # replaced by a newer one
+                await app.workers.wait_for_complete()
     with Store.open(db_path) as store:
         assert store.resolve("job").inherit_env is True

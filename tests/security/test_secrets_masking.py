@@ -6,6 +6,7 @@ never storing a mask; --show-secrets exports round-trip exactly.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -344,9 +345,12 @@ def test_the_log_and_the_run_record_never_hold_a_credential(db_path: Path) -> No
 
 
 async def _settle(pilot: Any) -> None:
+    from textual.worker import WorkerCancelled
+
     for _ in range(5):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        with contextlib.suppress(WorkerCancelled):  # replaced by a newer one (exclusive)
+            await pilot.app.workers.wait_for_complete()
 
 
 async def test_the_ui_detail_pane_and_form_show_masks(db: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,6 +11,7 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Static
+from textual.worker import WorkerCancelled
 
 from tickwork.domain.runs import Run
 from tickwork.domain.status import RunStatus, Trigger
@@ -92,7 +94,8 @@ async def settle(pilot: Pilot[Any], ready: Callable[[], bool] | None = None) -> 
     """Wait until the screen under test is up, its workers are done and `ready()` holds."""
     for _ in range(200):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        with contextlib.suppress(WorkerCancelled):  # replaced by a newer one (exclusive)
+            await pilot.app.workers.wait_for_complete()
         pushed = len(pilot.app.screen_stack) > 1
         if pushed and (ready is None or ready()):
             break
