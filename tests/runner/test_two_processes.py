@@ -24,8 +24,13 @@ from .conftest import (
     wait_until,
 )
 
-SCHEDULES = 100
-FIRES = 1000  # at least, in all
+# Enough for both runners to claim, and for every second to be contended, yet few enough that
+# a machine with busy CPUs keeps up: the test is about exactly once, not about throughput.
+SCHEDULES = 20
+FIRES = 300  # at least, in all
+# A late runner claims a backlog (catchup=all) at once and starts it a run at a time: what a
+# stop leaves waiting stays in the database for the next runner to start; it is not lost.
+WAITING = "pending"
 
 
 def test_two_runners_fire_every_second_exactly_once(
@@ -66,7 +71,8 @@ def test_two_runners_fire_every_second_exactly_once(
         assert next_run == times[-1] + SECOND, f"{s.name}: a claimed fire has no run row"
         assert {r["attempt"] for r in runs} == {1}
         statuses = Counter(r["status"] for r in runs)
-        assert set(statuses) == {"succeeded"}, f"{s.name}: {statuses}"
+        assert set(statuses) <= {"succeeded", WAITING}, f"{s.name}: {statuses}"
+        assert statuses["succeeded"] > 0, f"{s.name}: {statuses}"
         assert schedule_row(db_path, s.id)["run_count"] == len(runs)
         total += len(runs)
         claimed_by.update(r["runner_id"] for r in runs)
@@ -154,7 +160,8 @@ def test_killed_runner_run_is_abandoned_and_its_processes_killed(
     times = [r["scheduled_for"] for r in runs]
     assert grid_problems(times) == []
     assert parse_iso(schedule_row(db_path, steady.id)["next_run_at"]) == times[-1] + SECOND
-    assert {r["status"] for r in runs} <= {"succeeded", "abandoned", "skipped"}
+    statuses = [r["status"] for r in runs]
+    assert set(statuses) <= {"succeeded", "abandoned", "skipped", WAITING}, statuses
     assert len({r["runner_id"] for r in runs if r["started_at"]}) == 2
 
 
