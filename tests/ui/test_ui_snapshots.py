@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Label
 
 from tests.conftest import FakeClock
-from tests.ui.conftest import SnapCompare, settle
+from tests.ui.conftest import SnapCompare, eventually, settle
 from tickwork.store import Store
 from tickwork.ui.app import TickworkApp, create_app
 from tickwork.ui.screens.edit import EditScreen
+from tickwork.ui.screens.schedules import SchedulesScreen
 from tickwork.ui.screens.secret import SecretScreen
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((200, 60), id="200x60")]
@@ -66,6 +67,12 @@ async def secret_shown_once(pilot: Pilot[Any]) -> None:
     await pilot.press("ctrl+s")
     await settle(pilot)
     assert isinstance(pilot.app.screen, SecretScreen)
+    # The schedules screen behind the dialog reloads when it hears of the change, which a busy
+    # machine may not have delivered yet: wait for the demo's 12 schedules plus the new one.
+    behind = next(s for s in pilot.app.screen_stack if isinstance(s, SchedulesScreen))
+    title = behind.query_one("#list-title", Label)
+    await eventually(pilot, lambda: str(title.content), lambda text: "13 schedules" in text)
+    await settle(pilot)
 
 
 SCREENS: dict[str, Steps] = {
