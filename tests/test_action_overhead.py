@@ -16,6 +16,7 @@ import pytest
 from tickwork.cli.runs import Output
 from tickwork.domain.model import PythonAction
 from tickwork.domain.status import RunStatus
+from tickwork.runner import threads
 from tickwork.runner.actions import execute
 from tickwork.runner.threads import DaemonPool, in_daemon_thread
 
@@ -41,7 +42,11 @@ def wait_until(condition: Callable[[], bool], deadline: float = 30.0) -> bool:
     return condition()
 
 
-async def test_python_calls_reuse_an_idle_worker(helpers: ModuleType) -> None:
+async def test_python_calls_reuse_an_idle_worker(
+    helpers: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pool of its own: earlier tests leave idle workers, any of which may take a call.
+    monkeypatch.setattr(threads, "_POOL", DaemonPool("tickwork-python-action"))
     ctx = make_ctx()
     helpers.callers.clear()
     for _ in range(2):
