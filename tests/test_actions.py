@@ -285,7 +285,8 @@ async def test_python_exceptions_are_failures_with_traceback(helpers: ModuleType
     assert out.status == RunStatus.FAILED and out.error is not None
     assert out.error.startswith("Traceback (most recent call last):")
     assert "in _inner" in out.error and out.error.rstrip().endswith("ValueError: bad value 2")
-    assert "actions.py" not in out.error and "threading.py" not in out.error
+    assert "python_action.py" not in out.error and "threading.py" not in out.error
+    assert "tickwork/runner" not in out.error
 
     coro = await py("actions_helpers:async_boom")
     assert coro.status == RunStatus.FAILED and coro.error is not None
