@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BATCH",
     "MAX_CATCHUP_RUNS",
+    "NOT_OWNED",
     "ON_TIME_GRACE",
     "UNREADABLE",
     "Claim",
@@ -54,6 +55,7 @@ __all__ = [
     "claim_due",
     "disable_invalid",
     "enqueue_manual",
+    "open_runs",
     "previous_fire",
 ]
 
@@ -63,10 +65,17 @@ _IN_CHUNK = 400  # values per IN (...) list
 # What reading a stored schedule that tickwork cannot use raises (edited by hand, another
 # version): bad JSON, an expression or time zone the cron engine rejects, a bad timestamp.
 UNREADABLE = (ValueError, KeyError, TypeError)
+# A schedule whose next fire a runner owns already (pre-claimed, or started and not yet moved
+# on: see store.preclaims) is that runner's to start.
+NOT_OWNED = (
+    "NOT EXISTS (SELECT 1 FROM runs x WHERE x.schedule_id = schedules.id "
+    "AND x.status IN ('running', 'pending') AND x.runner_id IS NOT NULL "
+    "AND x.scheduled_for = schedules.next_run_at AND x.attempt = 1)"
+)
 # The due schedules, oldest first, from the due index (its WHERE terms, as written there).
 DUE = (
     f"{SELECT_SCHEDULE} WHERE active = 1 AND next_run_at IS NOT NULL AND next_run_at <= ? "
-    "ORDER BY next_run_at LIMIT ?"
+    f"AND {NOT_OWNED} ORDER BY next_run_at LIMIT ?"
 )
 _SET_CLAIMED = (
     "UPDATE schedules SET next_run_at = ?, run_count = ?, last_run_at = ?, active = ?, "
@@ -165,13 +174,16 @@ def _claim_rows(
     walks = Walks(now)
     due, invalid = _walk(rows, walks, strict)
     stored = {str(r[0]): r[_NEXT_RUN_COLUMN] for r in rows}  # the CAS compares stored text
+    waiting = open_runs(conn, [s.id for s, _ in due])
+    # Read after the rows were locked (PostgreSQL may have selected a row locked after another
+    # runner's pre-claim committed with an older view of runs): a fire a runner owns is its own.
+    due = [(s, d) for s, d in due if not owned_fire(s, waiting.get(s.id, ()))]
     recorded = _recorded(conn, {s.id: d[0] for s, d in due})
-    open_runs = _open_runs(conn, [s.id for s, _ in due])
     claims: list[Claim] = []
     for s, fires in due:
         try:
             claim = plan_claim(
-                s, fires, open_runs.get(s.id, ()), now, lease, recorded=_without(recorded.get(s.id))
+                s, fires, waiting.get(s.id, ()), now, lease, recorded=_without(recorded.get(s.id))
             )
             claim.upcoming = walks.upcoming(claim.schedule)
         except UNREADABLE as exc:
@@ -207,6 +219,15 @@ def _claim_rows(
     if cancels:
         conn.executemany("UPDATE runs SET cancel_requested = 1 WHERE id = ?", cancels)
     return claims, invalid
+
+
+def owned_fire(s: Schedule, runs: Iterable[Run]) -> bool:
+    """Whether a runner owns the fire at s.next_run_at (pre-claimed, or started from a
+    pre-claim and not moved on yet: store.preclaims); NOT_OWNED in Python."""
+    return any(
+        r.runner_id is not None and r.attempt == 1 and r.scheduled_for == s.next_run_at
+        for r in runs
+    )
 
 
 def _without(done: set[datetime] | None) -> Callable[[list[datetime]], list[datetime]] | None:
@@ -261,7 +282,7 @@ def _recorded(conn: Conn, wanted: dict[str, list[datetime]]) -> dict[str, set[da
     return found
 
 
-def _open_runs(conn: Conn, schedule_ids: list[str]) -> dict[str, list[Run]]:
+def open_runs(conn: Conn, schedule_ids: list[str]) -> dict[str, list[Run]]:
     """The running and pending runs of these schedules (what the overlap policy looks at)."""
     out: dict[str, list[Run]] = defaultdict(list)
     for ids in _chunks(schedule_ids):

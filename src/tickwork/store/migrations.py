@@ -188,6 +188,15 @@ def _v7_declared_project(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v8_open_runs_by_schedule(db: sqlite_utils.Database) -> None:
+    """A schedule's running and pending runs, found without reading its history: what a batched
+    claim's overlap check and a claim-ahead's checks look up, once per schedule."""
+    db.execute(
+        "CREATE INDEX idx_runs_open_schedule ON runs (schedule_id) "
+        "WHERE status IN ('running', 'pending')"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_schedules,
     _v2_runs,
@@ -196,4 +205,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v5_failure_policies,
     _v6_inherit_env,
     _v7_declared_project,
+    _v8_open_runs_by_schedule,
 ]

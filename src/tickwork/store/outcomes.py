@@ -16,6 +16,7 @@ from tickwork.domain.timeutil import iso_ms, parse_iso
 from tickwork.store.claims import UNREADABLE
 from tickwork.store.dialect import Conn
 from tickwork.store.failures import record_fire
+from tickwork.store.preclaims import release_dead
 from tickwork.store.rows import SELECT_SCHEDULE, from_row
 from tickwork.store.runs import RUN_FIELDS, SELECT_RUN, insert_run, run_from_row
 
@@ -151,6 +152,7 @@ class Sweep:
 
     abandoned: list[tuple[Run, Run | None]] = field(default_factory=list)
     spared: list[tuple[Run, RunnerLease]] = field(default_factory=list)
+    released: int = 0  # fires dead runners pre-claimed and never started: claimable again
 
 
 def abandon_dead(
@@ -170,6 +172,7 @@ def abandon_dead(
     out = Sweep()
     with store.write() as conn:
         now = store.dialect.server_now(conn) or now  # leases are in the server's time
+        out.released = release_dead(conn, now, exclude_runner)
         rows = conn.execute(
             f"SELECT {RUN_FIELDS}, w.id, w.host, w.pid, w.mode, w.state, w.started_at, "
             "w.heartbeat_at, w.expires_at FROM runs r "

@@ -19,6 +19,7 @@ from tickwork.store.db import default_target, open_dialect
 from tickwork.store.dialect import Conn, Dialect
 from tickwork.store.faults import CONFLICTS, StoreError
 from tickwork.store.location import Target, parse_target
+from tickwork.store.preclaims import withdraw
 from tickwork.store.rows import SCHEDULE_COLUMNS, SELECT_SCHEDULE, from_row, to_row
 from tickwork.store.runs import LeaseStore, RunStore
 
@@ -306,12 +307,15 @@ class Store:
         )
 
     def _replace(self, conn: Conn, s: Schedule) -> None:
+        """Write a whole schedule (an edit, a pause, a sync). A fire a runner pre-claimed is
+        withdrawn in the same transaction: it starts as edited, or not at all."""
         row = to_row(s)
         sets = ", ".join(f"{c} = ?" for c in SCHEDULE_COLUMNS if c != "id")
         conn.execute(
             f"UPDATE schedules SET {sets} WHERE id = ?",
             [row[c] for c in SCHEDULE_COLUMNS if c != "id"] + [s.id],
         )
+        withdraw(conn, s.id)
 
     def _find_in(self, conn: Conn, schedule_id: str) -> Schedule:
         row = conn.execute(

@@ -13,6 +13,7 @@ from tickwork.domain.status import RunStatus, Trigger
 from tickwork.domain.timeutil import iso, iso_ms
 from tickwork.store.claims import UNREADABLE, LeaseLost
 from tickwork.store.dialect import Conn
+from tickwork.store.preclaims import withdraw
 from tickwork.store.rows import SELECT_SCHEDULE, from_row
 from tickwork.store.runs import SELECT_RUN, run_from_row
 
@@ -39,10 +40,14 @@ def claim_pending(
         return []
     only = " AND r.id = ?" if run_id else ""
     params = (iso_ms(due_by or now), *([run_id] if run_id else []))
+    # Waiting and nobody's (an owned one is a pre-claim: store.preclaims). The `IN` terms are
+    # those of the partial indexes of open runs, so the lookups use them.
     startable = (
-        f"r.status = 'pending' AND r.not_before <= ?{only} AND (r.trigger = 'manual' "
+        "r.status IN ('running', 'pending') AND r.status = 'pending' AND r.runner_id IS NULL "
+        f"AND r.not_before <= ?{only} AND (r.trigger = 'manual' "
         "OR s.overlap = 'allow' OR NOT EXISTS (SELECT 1 FROM runs x WHERE "
-        "x.schedule_id = r.schedule_id AND x.status = 'running'))"
+        "x.schedule_id = r.schedule_id AND x.status IN ('running', 'pending') "
+        "AND x.status = 'running'))"
     )
     probe = f"SELECT 1 FROM runs r JOIN schedules s ON s.id = r.schedule_id WHERE {startable}"
     if not store.query(f"{probe} LIMIT 1", params):  # nothing to start: no write transaction
@@ -76,6 +81,8 @@ def claim_pending(
                 if run.schedule_id in busy or _running(conn, run.schedule_id):
                     continue  # (another runner may have started one since the first look)
                 busy.add(run.schedule_id)
+            if s.policies.overlap != "allow":  # its next fire sees this run: claimed as usual
+                withdraw(conn, s.id)
             cur = conn.execute(
                 "UPDATE runs SET status = 'running', runner_id = ?, host = ?, started_at = ? "
                 "WHERE id = ? AND status = 'pending'",

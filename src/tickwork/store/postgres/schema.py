@@ -151,6 +151,10 @@ STEPS: dict[int, list[str]] = {
         "CREATE INDEX idx_schedules_project ON schedules (declared_project, declared_key) "
         "WHERE declared_project IS NOT NULL",
     ],
+    8: [
+        "CREATE INDEX idx_runs_open_schedule ON runs (schedule_id) "
+        "WHERE status IN ('running', 'pending')",
+    ],
 }
 
 
