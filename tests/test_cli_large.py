@@ -250,3 +250,68 @@ def test_list_does_not_load_the_migration_library(tmp_path: Path) -> None:
         "sys.exit(1 if 'sqlite_utils' in sys.modules or 'asyncio' in sys.modules else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+SECRETS: list[dict[str, Any]] = [
+    {
+        "cron": "0 * * * *",
+        "action": {
+            "kind": "http",
+            "url": "https://user:hunter2@example.com/h?token=abc&x=1",
+            "headers": {"Authorization": "Bearer abc", "X-Plain": "ok"},
+        },
+        "on_failure": "curl https://me:pw@hooks.example.com/f?sig=zz",
+        "on_success": "",
+        "signing_secret": "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY",
+    },
+    {
+        "every": "45s",
+        "action": {
+            "kind": "command",
+            "command": "deploy --password=s3cret",
+            "env": {"API_TOKEN": "t0k", "HOME_DIR": "/h"},
+        },
+        "timeout_seconds": 10.1,
+        "retry_backoff_seconds": 12.5,
+        "jitter_seconds": 1e-3,
+        "max_duration_warning": 3.0,
+    },
+]
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 500])
+def test_json_lines_are_json_from_row_byte_for_byte(big: Store, chunk: int) -> None:
+    """The chunked encoder prints what encoding json_from_row gives, secrets masked."""
+    from tickwork.store.json_lines import JSON_COLUMNS, json_lines
+    from tickwork.store.listing import stream_rows
+
+    for i, data in enumerate(SECRETS):
+        big.create({"name": f"secret-{i}", **data})
+    with big.write() as conn:  # what validation refuses now, as a hand edit may have stored it
+        conn.execute(
+            "UPDATE schedules SET name = ?, description = ? WHERE name = 'secret-1'",
+            ('quotes " back\\slash tab\t nl\n bell\x07 del\x7f é ☃ \u2028', "ctl \x01\x1f \ud7ff"),
+        )
+    rows = big.query(f"{SELECT_SCHEDULE} ORDER BY next_run_at IS NULL, next_run_at, name, id")
+    expected = [json.dumps(json_from_row(row), ensure_ascii=False) for row in rows]
+    got = list(json_lines(stream_rows(big.dialect, JSON_COLUMNS), chunk))
+    assert got == expected
+    text = "\n".join(got)
+    for secret in ("hunter2", "Bearer abc", "t0k", "QUJDREVGR0hJSktMTU5P", ":pw@"):
+        assert secret not in text
+    assert "\\u0007" in text and "\u2028" in text and "\\t" in text
+
+
+def test_json_lines_take_stored_values_of_unexpected_types_as_json_from_row(big: Store) -> None:
+    """A stored value of an unexpected type (a REAL run count, a float in the days) comes out
+    as json_from_row makes it."""
+    from tickwork.store.json_lines import JSON_COLUMNS, json_lines
+    from tickwork.store.listing import stream_rows
+
+    with big.write() as conn:
+        conn.execute(
+            "UPDATE schedules SET run_count = 2.5, days_of_week = '[1.5, 2]' WHERE name = 'v0'"
+        )
+    rows = big.query(f"{SELECT_SCHEDULE} ORDER BY next_run_at IS NULL, next_run_at, name, id")
+    expected = [json.dumps(json_from_row(row), ensure_ascii=False) for row in rows]
+    assert list(json_lines(stream_rows(big.dialect, JSON_COLUMNS))) == expected

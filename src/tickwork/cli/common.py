@@ -86,14 +86,21 @@ def echo_json(data: Any) -> None:
 
 def echo_json_stream(items: Iterable[Any], chunk: int = 1000) -> None:
     """echo_json(list(items)), byte for byte, written as the items come."""
-    encode = json.JSONEncoder(ensure_ascii=False).encode
+    echo_json_lines(map(json.JSONEncoder(ensure_ascii=False).encode, items), chunk)
+
+
+def echo_json_lines(encoded: Iterable[str], chunk: int = 1000) -> None:
+    """echo_json_stream() of items already encoded (each as json.dumps(item,
+    ensure_ascii=False) gives it)."""
     lines: list[str] = []
     first = True
-    for item in items:
-        lines.append(("[\n  " if first else ",\n  ") + encode(item))
+    # color=True: click would otherwise search all the text for terminal escapes to strip,
+    # and JSON text holds none (an escape character inside a string is written \u001b).
+    for text in encoded:
+        lines.append(("[\n  " if first else ",\n  ") + text)
         first = False
         if len(lines) >= chunk:
-            click.echo("".join(lines), nl=False)
+            click.echo("".join(lines), nl=False, color=True)
             lines.clear()
     lines.append("[]\n" if first else "\n]\n")
-    click.echo("".join(lines), nl=False)
+    click.echo("".join(lines), nl=False, color=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 from typing import Any
@@ -9,20 +10,64 @@ from typing import Any
 import click
 
 from tickwork import __version__
-from tickwork.cli.backfill import BACKFILL_COMMANDS
 from tickwork.cli.common import DATABASE, FilePath
-from tickwork.cli.doctor import DOCTOR_COMMANDS
 from tickwork.cli.errors import translate
-from tickwork.cli.io_cmds import IO_COMMANDS
-from tickwork.cli.runs import RUNNER_COMMANDS
-from tickwork.cli.schedules import SCHEDULE_COMMANDS
-from tickwork.cli.ui_cmd import UI_COMMANDS, open_ui
 from tickwork.store.location import Target
 from tickwork.store.ownership import ALLOW_SHARED_ENV
 
+# The modules of the commands, each with its list of them. A command's module (and what it
+# imports) is loaded when that command runs: `tickwork list` never imports the runner's.
+COMMAND_MODULES = {
+    "tickwork.cli.listing": "LIST_COMMANDS",
+    "tickwork.cli.schedules": "SCHEDULE_COMMANDS",
+    "tickwork.cli.runs": "RUNNER_COMMANDS",
+    "tickwork.cli.backfill": "BACKFILL_COMMANDS",
+    "tickwork.cli.doctor": "DOCTOR_COMMANDS",
+    "tickwork.cli.io_cmds": "IO_COMMANDS",
+    "tickwork.cli.ui_cmd": "UI_COMMANDS",
+}
+# Where each command is, to load only its module; a name missing here loads them all (so a
+# command added to a module's list works before it is added here, only slower).
+COMMAND_HOME = {
+    **dict.fromkeys(
+        ["add", "show", "edit", "pause", "resume", "deactivate", "activate", "delete"],
+        "tickwork.cli.schedules",
+    ),
+    "list": "tickwork.cli.listing",
+    "describe": "tickwork.cli.schedules",
+    "next": "tickwork.cli.schedules",
+    **dict.fromkeys(["run", "trigger", "runs", "run-show"], "tickwork.cli.runs"),
+    "backfill": "tickwork.cli.backfill",
+    "doctor": "tickwork.cli.doctor",
+    **dict.fromkeys(["import", "export", "sync"], "tickwork.cli.io_cmds"),
+    "serve": "tickwork.cli.ui_cmd",
+}
+
 
 class TickworkGroup(click.Group):
-    """Turns domain and store errors into one `error:` line and exit 1, never a traceback."""
+    """Turns domain and store errors into one `error:` line and exit 1, never a traceback.
+    Loads the commands' modules lazily (see COMMAND_MODULES)."""
+
+    def _load(self, module: str) -> None:
+        for command in getattr(importlib.import_module(module), COMMAND_MODULES[module]):
+            self.commands.setdefault(command.name or "", command)
+
+    def _load_all(self) -> None:
+        for module in COMMAND_MODULES:
+            self._load(module)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            home = COMMAND_HOME.get(cmd_name)
+            if home is not None:
+                self._load(home)
+            if cmd_name not in self.commands:
+                self._load_all()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_all()
+        return super().list_commands(ctx)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -76,18 +121,9 @@ def cli(
     if allow_shared_db:  # read where the database is opened (also by `serve`'s UI processes)
         os.environ[ALLOW_SHARED_ENV] = "1"
     if ctx.invoked_subcommand is None:
+        from tickwork.cli.ui_cmd import open_ui
+
         open_ui(ctx, db, demo=demo, no_runner=no_runner, sync_file=sync_file)
-
-
-for _command in [
-    *SCHEDULE_COMMANDS,
-    *RUNNER_COMMANDS,
-    *BACKFILL_COMMANDS,
-    *DOCTOR_COMMANDS,
-    *IO_COMMANDS,
-    *UI_COMMANDS,
-]:
-    cli.add_command(_command)
 
 
 def main() -> None:

@@ -2,40 +2,65 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
+from tickwork.describe import describe
 from tickwork.domain.humanize import format_local, relative
-from tickwork.domain.model import Schedule
-from tickwork.domain.status import look
+from tickwork.domain.timeutil import parse_iso
+
+if TYPE_CHECKING:
+    from tickwork.domain.model import Schedule
+
+# What `tickwork list` prints, read straight from the stored rows (no Schedule is made): the
+# stored next_run_at is what the runner fires (domain.spec computes it on every write).
+LIST_COLUMNS = (
+    "id",
+    "name",
+    "active",
+    "type",
+    "expression",
+    "timezone",
+    "next_run_at",
+    "status_reason",
+    "run_count",
+    "max_runs",
+)
 
 
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _expression_line(expression: str, description: str) -> str:
+    return f"{expression}  ({description})"
+
+
 def schedule_line(s: Schedule) -> str:
-    expr = s.generator.expression
-    return f"{expr}  ({s.generator.description})"
+    return _expression_line(s.generator.expression, s.generator.description)
 
 
-def table(schedules: Sequence[Schedule], now: datetime) -> str:
-    if not schedules:
-        return "no schedules (add one with: tickwork add NAME --cron '0 9 * * *' --command '...')"
+def table(list_rows: Iterable[tuple[Any, ...]], now: datetime) -> str:
+    """The rows (LIST_COLUMNS of the schedules, in order) as a table."""
     rows = [("ID", "NAME", "STATE", "SCHEDULE", "TZ", "NEXT RUN", "RUNS")]
-    for s in schedules:
-        state = "active" if s.active else "paused"
-        if s.type == "DECLARATIVE":
+    lines: dict[str, str] = {}  # herds share expressions, zones and instants: each made once
+    times: dict[tuple[str, str], str] = {}
+    for sid, name, active, kind, expr, tz, next_text, reason, run_count, max_runs in list_rows:
+        state = "active" if active else "paused"
+        if kind == "DECLARATIVE":
             state += "*"
-        nxt = (
-            f"{format_local(s.next_run_at, s.timezone)} ({relative(s.next_run_at, now)})"
-            if s.next_run_at
-            else (s.status_reason or "-")
-        )
-        runs = f"{s.run_count}/{s.max_runs}" if s.max_runs else str(s.run_count)
-        rows.append(
-            (s.id, _cut(s.name, 28), state, _cut(schedule_line(s), 50), s.timezone, nxt, runs)
-        )
+        nxt = times.get((next_text, tz)) if next_text else reason or "-"
+        if nxt is None:
+            at = parse_iso(next_text)
+            nxt = times[next_text, tz] = f"{format_local(at, tz)} ({relative(at, now)})"
+        runs = f"{run_count}/{max_runs}" if max_runs else str(run_count)
+        line = lines.get(expr)
+        if line is None:
+            line = lines[expr] = _cut(_expression_line(expr, describe(expr)), 50)
+        rows.append((sid, _cut(name, 28), state, line, tz, nxt, runs))
+    if len(rows) == 1:
+        return "no schedules (add one with: tickwork add NAME --cron '0 9 * * *' --command '...')"
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     out = []
     for r in rows:
@@ -86,6 +111,8 @@ def detail(s: Schedule, upcoming: Sequence[datetime], now: datetime) -> str:
     if s.signing_secret:
         lines.append(f"  signing     {s.signing_secret} (Standard Webhooks)")
     if s.last_status:
+        from tickwork.domain.status import look  # not for `tickwork list`
+
         lines.append(f"  last status {look(s.last_status).text()}")
     lines.append(
         f"  policies    timeout {p.timeout_seconds}s, retries {p.retries} "

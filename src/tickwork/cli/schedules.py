@@ -9,14 +9,12 @@ from typing import Any
 
 import click
 
-from tickwork.cli.common import db_option, echo_json, echo_json_stream, open_store
+from tickwork.cli.common import db_option, echo_json, open_store
 from tickwork.cli.errors import CliError
 from tickwork.cli.schedule_options import CLEARABLE, schedule_options, to_fields
 from tickwork.cli.timing import describe_cmd, next_cmd
 from tickwork.domain.model import Schedule
 from tickwork.store.location import Target
-
-STATES = click.Choice(["active", "paused", "all"])
 
 
 def upcoming_or_note(s: Schedule, now: datetime, count: int) -> list[datetime]:
@@ -121,36 +119,6 @@ def edit(
     else:
         click.echo(f"updated {s.name!r} ({s.id})")
         _show_secret_once(data)
-
-
-def print_list(
-    ctx: click.Context, *, state: str, search: str | None, as_json: bool, db: Target | None = None
-) -> None:
-    from tickwork.cli.output import table
-    from tickwork.domain.timeutil import utcnow
-    from tickwork.store.rows import json_from_row
-
-    store = open_store(ctx, db)
-    if as_json:  # streamed: 100,000 schedules never sit in memory as objects
-        rows = store.rows(state, search)  # type: ignore[arg-type]
-        echo_json_stream(json_from_row(row) for row in rows)
-    else:
-        click.echo(table(store.list(state, search), utcnow()))  # type: ignore[arg-type]
-
-
-@click.command("list")
-@click.option("--state", type=STATES, default="all", show_default=True)
-@click.option(
-    "--search", metavar="TEXT", help="Filter on name, expression, external id, dedup key."
-)
-@click.option("--json", "as_json", is_flag=True)
-@db_option
-@click.pass_context
-def list_cmd(
-    ctx: click.Context, state: str, search: str | None, as_json: bool, db: Target | None
-) -> None:
-    """List schedules, soonest next run first."""
-    print_list(ctx, state=state, search=search, as_json=as_json, db=db)
 
 
 @click.command()
@@ -258,9 +226,8 @@ def delete(ctx: click.Context, ref: str, yes: bool, force: bool, db: Target | No
     click.echo(f"deleted {s.name!r} ({s.id})")
 
 
-SCHEDULE_COMMANDS: list[click.Command] = [
+SCHEDULE_COMMANDS: list[click.Command] = [  # `list` is in cli.listing (it loads less)
     add,
-    list_cmd,
     show,
     edit,
     pause,

@@ -5,10 +5,15 @@
 
 from __future__ import annotations
 
+import importlib
+import platform
 import re
+import struct
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from types import ModuleType
 
 from tickwork.cron.fields import MONTH_LONG, translate
 from tickwork.cron.matcher import MAX_YEARS_BETWEEN_MATCHES, Expanded, Matcher
@@ -46,6 +51,33 @@ def _check_days_exist(ex: Expanded) -> None:
         )
 
 
+def _architecture(
+    executable: str = sys.executable, bits: str = "", linkage: str = ""
+) -> tuple[str, str]:
+    """platform.architecture() of this interpreter without running `file` on it."""
+    if executable != sys.executable:
+        return _REAL_ARCHITECTURE(executable, bits, linkage)
+    return bits or f"{struct.calcsize('P') * 8}bit", linkage
+
+
+_REAL_ARCHITECTURE = platform.architecture
+
+
+def _croniter_module() -> ModuleType:
+    """croniter, imported on first use. Its import asks platform.architecture() whether this
+    Python is 32-bit, and that starts `file -b` on the interpreter: a child process and ~20 ms
+    in every command, runner and UI, to learn what the pointer size already says. The import
+    gets the answer from the pointer size instead (croniter checks that size first anyway)."""
+    found = sys.modules.get("croniter")
+    if found is not None:
+        return found
+    platform.architecture = _architecture
+    try:
+        return importlib.import_module("croniter")
+    finally:
+        platform.architecture = _REAL_ARCHITECTURE
+
+
 def _expand(fields: list[str], strict: bool) -> Expanded:
     translated = [translate(f, i, strict) for i, f in enumerate(fields)]
     if translated[4][1] and fields[2] != "*":
@@ -53,8 +85,8 @@ def _expand(fields: list[str], strict: bool) -> Expanded:
             "a day-of-week with # or L cannot be combined with a day-of-month; "
             "use * for the day of month"
         )
-    from croniter import CroniterError, croniter  # on first use: ~25 ms at start-up
-
+    module = _croniter_module()
+    croniter, CroniterError = module.croniter, module.CroniterError
     try:
         parsed = croniter(
             " ".join(tok for tok, _ in translated),

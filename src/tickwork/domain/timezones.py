@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
+import os
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
+
+_NOT_ZONES = ("localtime", "Factory")
 
 
 class UnknownTimezone(ValueError):
@@ -22,9 +24,25 @@ class UnknownTimezone(ValueError):
 def all_timezones() -> tuple[str, ...]:
     """Sorted IANA names (from the system database or the tzdata package)."""
     names = {n for n in available_timezones() if not n.startswith(("posix/", "right/"))}
-    names.discard("localtime")
-    names.discard("Factory")
+    names.difference_update(_NOT_ZONES)
     return tuple(sorted(names))
+
+
+@lru_cache(maxsize=1)
+def _tzdata_names() -> frozenset[str]:
+    """The names the tzdata package lists, from its one small index file: a subset of
+    all_timezones() (which also walks the system's zoneinfo, opening every file of it) that
+    answers for a name spelt exactly, as stored names are. Empty without the package."""
+    try:
+        import tzdata
+    except ImportError:
+        return frozenset()
+    try:
+        with open(os.path.join(os.path.dirname(tzdata.__file__), "zones"), encoding="utf-8") as f:
+            names = f.read().split()
+    except OSError:
+        return frozenset()
+    return frozenset(names).difference(_NOT_ZONES)
 
 
 @lru_cache(maxsize=1)
@@ -38,6 +56,8 @@ def canonical_timezone(name: str) -> str:
     text = name.strip()
     if text.upper() in ("UTC", "Z"):
         return "UTC"
+    if text in _tzdata_names():  # no scan of every zone for a name spelt as it should be
+        return text
     found = _lower_map().get(text.lower())
     if found is None:
         raise UnknownTimezone(text, suggest_timezones(text))
@@ -61,6 +81,8 @@ def complete_timezone(prefix: str, limit: int = 20) -> list[str]:
 
 def suggest_timezones(text: str, limit: int = 3) -> list[str]:
     """Close IANA names, best first; only those nearly as close as the best one."""
+    import difflib  # only for a name that is not one
+
     key = text.strip().lower()
     if len(key) > 64:  # no zone name is this long; difflib's time grows with the square
         return []

@@ -8,30 +8,20 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from tickwork.domain import spec
 from tickwork.domain.errors import NotAllowed, ScheduleNotFound
-from tickwork.domain.masked_input import restore_secrets
 from tickwork.domain.model import Schedule
 from tickwork.domain.timeutil import Clock, floor_second, iso, utcnow
 from tickwork.store.db import default_target, open_dialect
 from tickwork.store.dialect import Conn, Dialect
 from tickwork.store.faults import CONFLICTS, StoreError
+from tickwork.store.listing import Order, State, select, where
 from tickwork.store.location import Target, parse_target
 from tickwork.store.preclaims import withdraw
 from tickwork.store.rows import SCHEDULE_COLUMNS, SELECT_SCHEDULE, from_row, to_row
 from tickwork.store.runs import LeaseStore, RunStore
 
-State = Literal["active", "paused", "all"]
-Order = Literal["next", "name", "status"]
-_ORDER_BY = {
-    "next": "ORDER BY next_run_at IS NULL, next_run_at, name, id",
-    "name": "ORDER BY name, id",
-    # failing first, then never-run, then the rest; soonest next run within each group
-    "status": "ORDER BY CASE WHEN last_status IN ('failed', 'timed_out', 'abandoned') THEN 0 "
-    "WHEN last_status IS NULL THEN 2 ELSE 1 END, next_run_at IS NULL, next_run_at, name, id",
-}
 ScheduleList = list[Schedule]
 PathCounts = list[tuple[str, int]]  # `list` is a method of Store: name the type out here
 
@@ -199,24 +189,6 @@ class Store:
             "(see tickwork list)"
         )
 
-    def _where(self, state: State, search: str | None) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        if state == "active":
-            clauses.append("active = 1")
-        elif state == "paused":
-            clauses.append("active = 0")
-        if search and len(search) > 1000:  # longer than any field it is looked for in
-            clauses.append("0")
-        elif search:
-            like = "%" + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%") + "%"
-            fields = ("name", "expression", "external_id", "deduplication_key", "id")
-            clauses.append(
-                "(" + " OR ".join(f"lower({f}) LIKE ? ESCAPE '\\'" for f in fields) + ")"
-            )
-            params.extend([like] * len(fields))
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
-
     def list(
         self,
         state: State = "all",
@@ -226,24 +198,28 @@ class Store:
         limit: int | None = None,
         offset: int = 0,
     ) -> ScheduleList:
-        where, params = self._where(state, search)
-        order_by = _ORDER_BY[order]
-        sql = f"{SELECT_SCHEDULE}{where} {order_by}"
+        sql, params = select(SCHEDULE_COLUMNS, state, search, order)
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
         return [from_row(r) for r in self.query(sql, params)]
 
     def rows(
-        self, state: State = "all", search: str | None = None, *, order: Order = "next"
+        self,
+        state: State = "all",
+        search: str | None = None,
+        *,
+        order: Order = "next",
+        columns: tuple[str, ...] = SCHEDULE_COLUMNS,
     ) -> Iterator[tuple[Any, ...]]:
-        """The stored rows list() would make Schedules of, streamed (see rows.json_from_row)."""
-        where, params = self._where(state, search)
-        return self.stream(f"{SELECT_SCHEDULE}{where} {_ORDER_BY[order]}", params)
+        """The stored rows list() would make Schedules of, streamed (see rows.json_from_row),
+        or only the given columns of them (in that order)."""
+        sql, params = select(columns, state, search, order)
+        return self.stream(sql, params)
 
     def count(self, state: State = "all", search: str | None = None) -> int:
-        where, params = self._where(state, search)
-        return int(self.query(f"SELECT count(*) FROM schedules{where}", params)[0][0])
+        clause, params = where(state, search)
+        return int(self.query(f"SELECT count(*) FROM schedules{clause}", params)[0][0])
 
     def counts(self) -> dict[str, int]:
         rows = self.query("SELECT active, count(*) FROM schedules GROUP BY active")
@@ -333,6 +309,9 @@ class Store:
         declared_in: str | None = None,
     ) -> CreateResult:
         """Validate and insert; an existing deduplication_key updates that schedule instead."""
+        from tickwork.domain import spec  # the edits' (reads never import the validation)
+        from tickwork.domain.masked_input import restore_secrets
+
         now = self.clock()
         fresh = spec.build(data, now, type=type, declared_in=declared_in, keep_masks=True)
         with self.edit() as conn:
@@ -355,6 +334,8 @@ class Store:
 
     def update(self, schedule_id: str, data: Mapping[str, Any], *, sync: bool = False) -> Schedule:
         """PATCH: the given fields change, the others stay. `sync` may change DECLARATIVE ones."""
+        from tickwork.domain import spec
+
         now = self.clock()
         with self.edit() as conn:
             current = self._find_in(conn, schedule_id)
@@ -369,6 +350,8 @@ class Store:
         self, schedule_id: str, active: bool, *, verb: str | None = None
     ) -> tuple[Schedule, bool]:
         """Pause/resume. Returns (schedule, changed); unchanged means nothing was written."""
+        from tickwork.domain import spec
+
         now = self.clock()
         with self.edit() as conn:
             current = self._find_in(conn, schedule_id)
