@@ -28,6 +28,7 @@ from tickwork.domain.humanize import format_local, relative
 from tickwork.domain.model import Schedule
 from tickwork.store import Store, StoreError
 from tickwork.store.db import latest_version
+from tickwork.store.ownership import ALLOW_SHARED_ENV
 
 NOW = datetime(2026, 3, 7, 12, 0, 30, tzinfo=UTC)
 FIXTURES = Path(__file__).parent / "schema_fixtures"
@@ -189,9 +190,12 @@ def _refused(path: Path) -> str:
     return str(caught.value)
 
 
-def test_list_refuses_what_store_open_refuses(tmp_path: Path) -> None:
+def test_list_refuses_what_store_open_refuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The same one-line error for a file that is not a database, another program's SQLite
     file, a directory, a database others can write, and one from a newer tickwork."""
+    monkeypatch.delenv(ALLOW_SHARED_ENV, raising=False)  # an earlier --allow-shared-db sets it
     not_db = tmp_path / "text.db"
     not_db.write_text("not sqlite at all")
     other = tmp_path / "other.db"
