@@ -120,7 +120,7 @@ async def ui_round_async(n: int, work: Path) -> dict[str, Any]:
         herd_keys, herd_lag = await probe(pilot, table, all_started, at + 120 + n * 0.02)
         tail_keys, tail_lag = await probe(pilot, table, lambda: False, time.time() + 0.5)
     stamps = read_stamps(out, at)
-    result = summarize(stamps, at, n, len(read_stamps(out)) - len(stamps))
+    result: dict[str, Any] = summarize(stamps, at, n, len(read_stamps(out)) - len(stamps))
     result.update(
         base_keys=base_keys,
         base_lag=base_lag,
