@@ -406,7 +406,8 @@ def herd(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def floor(args: argparse.Namespace) -> dict[str, Any]:
-    """The cost of starting processes here: sequential and all-at-once, three ways."""
+    """The cost of starting processes here: sequential and all at once, bare and through
+    asyncio, and tickwork's own command start (what a herd of commands cannot beat)."""
     import asyncio
 
     count = args.count
@@ -450,6 +451,25 @@ def floor(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.gather(*(one() for _ in range(count)))
         return time.perf_counter() - t0
 
+    async def tickwork_herd(limit: int) -> float:
+        """tickwork's own command start (``execute``, as the runner calls it) of ``true``."""
+        from tickwork.domain.model import CommandAction
+        from tickwork.runner.actions import execute
+        from tickwork.runner.payload import RunContext
+
+        sem = asyncio.Semaphore(limit)
+        action = CommandAction("true")
+        ctx = RunContext("sched_floor", "floor", "run_floor", datetime.now(UTC), 1, "UTC")
+
+        async def one() -> None:
+            async with sem:
+                outcome = await execute(action, ctx, timeout=300)
+                assert outcome.exit_code == 0, outcome
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(count)))
+        return time.perf_counter() - t0
+
     cases: dict[str, Callable[[], float]] = {
         "posix_spawn /bin/true, one after another": lambda: spawn_seq(["/bin/true"]),
         "posix_spawn /bin/true, all at once": lambda: spawn_herd(["/bin/true"]),
@@ -463,13 +483,21 @@ def floor(args: argparse.Namespace) -> dict[str, Any]:
         "asyncio subprocess sh -c true, 100 at a time": lambda: asyncio.run(
             asyncio_herd(["/bin/sh", "-c", "true"], 100)
         ),
+        "asyncio subprocess sh -c true, all at once": lambda: asyncio.run(
+            asyncio_herd(["/bin/sh", "-c", "true"], count)
+        ),
+        "tickwork command action true, 8 at a time": lambda: asyncio.run(tickwork_herd(8)),
+        "tickwork command action true, all at once": lambda: asyncio.run(tickwork_herd(count)),
     }
     print(f"process-start floor: {count:,} starts, median of 3", flush=True)
     for name, fn in cases.items():
         times = [fn() for _ in range(3)]
         med = statistics.median(times)
         out[name] = med
-        print(f"  {name:<48} {med * 1000:8.0f} ms total, {med / count * 1e6:6.0f} us each")
+        print(
+            f"  {name:<48} {med * 1000:8.0f} ms total, {med / count * 1e6:6.0f} us each",
+            flush=True,
+        )
     return out
 
 

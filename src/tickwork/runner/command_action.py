@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import time
 from collections.abc import Callable
 from typing import Any
@@ -16,13 +15,8 @@ from tickwork.domain.status import RunStatus
 from tickwork.runner.outcome import Outcome, Status, one_line, secs
 from tickwork.runner.output import CappedOutput
 from tickwork.runner.payload import RunContext, base_env, command_env
-from tickwork.runner.process_group import (
-    CommandProtocol,
-    stop_group,
-    stop_group_on_cancel,
-    stop_once_started,
-    wait_all,
-)
+from tickwork.runner.process_group import stop_group, stop_group_on_cancel, wait_all
+from tickwork.runner.spawn import start_command
 
 EOF_WAIT = 1.0  # after the main process exits, how long to wait for its output pipe to close
 
@@ -61,53 +55,34 @@ async def run_command(
             return done(RunStatus.FAILED, error=f"cwd {action.cwd} is not a directory")
     env = {**base_env(ctx.inherit_env), **action.env, **command_env(ctx)}
     output = CappedOutput(cap, cap)
-    loop = asyncio.get_running_loop()
-    starting = asyncio.ensure_future(
-        loop.subprocess_exec(
-            lambda: CommandProtocol(output, loop),
-            "/bin/sh",
-            "-c",
-            action.command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=cwd,
-            env=env,
-        )
-    )
     try:
-        # Shielded: cancelled while the pipes are being connected, asyncio would kill the shell
-        # alone, and what the shell started meanwhile (a busy machine lets it run ahead) would
-        # live on.
-        transport, proto = await asyncio.shield(starting)
-    except asyncio.CancelledError:
-        await stop_once_started(starting, grace)
-        raise
+        child = start_command(action.command, env, cwd, output.feed)
     except OSError as exc:
         return done(RunStatus.FAILED, error=one_line(f"cannot start command: {exc}"))
-    pgid = transport.get_pid()  # start_new_session: the child leads its own group
+    # The spawn made the session: every process the command starts is in the group from its
+    # first instruction, so a cancellation from here on stops all of them.
+    pgid = child.pid  # the session leader leads its own group
     try:
         if on_start is not None:  # the runner records the pid, to find orphans after a crash
             on_start(pgid)  # (on the loop: it must not block)
-        if not await wait_all((proto.exited,), timeout):
-            await stop_group(pgid, proto, grace)
+        if not await wait_all((child.exited,), timeout):
+            await stop_group(pgid, child, grace)
             return done(
                 RunStatus.TIMED_OUT,
                 output=output.text(),
-                exit_code=transport.get_returncode(),
+                exit_code=child.returncode,
                 error=f"timed out after {secs(timeout)}",
             )
         note = ""
-        if not await wait_all((proto.eof,), EOF_WAIT):
-            await stop_group(pgid, proto, grace)
+        if not await wait_all((child.eof,), EOF_WAIT):
+            await stop_group(pgid, child, grace)
             note = "\n[tickwork: stopped background processes still holding the output open]\n"
-        code = transport.get_returncode()
+        code = child.returncode
         error = _exit_error(code)
         status: Status = RunStatus.SUCCEEDED if code == 0 else RunStatus.FAILED
         return done(status, output=output.text() + note, exit_code=code, error=error)
     except asyncio.CancelledError:
-        await stop_group_on_cancel(pgid, proto, grace)
+        await stop_group_on_cancel(pgid, child, grace)
         raise
     finally:
-        transport.close()
+        child.close()

@@ -1,0 +1,257 @@
+"""Starting a command in a new session (its own process group) and watching it from the loop.
+
+The cheapest correct start here: ``os.posix_spawn`` (a vfork-style clone and exec, no Python in
+the child), the session made by the spawn itself (``setsid``), so every process the command
+starts belongs to its group from its first instruction: there is no window in which a
+cancellation could stop the shell alone. stdin is /dev/null, stdout and stderr one pipe read by
+the loop, SIGPIPE and SIGXFSZ back to their defaults (Python ignores SIGPIPE; ``subprocess``
+restores them the same way). The exit is seen through a pidfd the loop watches (Linux >= 5.3): no
+thread per child, no SIGCHLD handler, no scan of /proc. Where a piece is missing (a working
+directory to change to, which ``posix_spawn`` cannot do in Python 3.11; no ``posix_spawn``
+session support; no pidfd) the same start goes through ``subprocess.Popen`` and the exit through
+a daemon thread waiting for it: the same process, group, pipe and exit status either way.
+
+Descriptors: ``posix_spawn`` cannot close the parent's descriptors as ``close_fds`` does, so a
+command would inherit any the runner holds without close-on-exec. Python opens every descriptor
+close-on-exec (PEP 446), and so do SQLite and libpq; what the runner itself was started with is
+made close-on-exec once, before its first command (:func:`_seal_inherited_fds`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Callable, Mapping
+
+SHELL = "/bin/sh"
+READ_SIZE = 256 * 1024  # per wake-up, as asyncio's pipe transports read
+_DEFAULT_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(signal, name)
+)
+_sealed = False
+_seal_lock = threading.Lock()
+
+
+class Child:
+    """A started command: its pid (= its process group), its output fed to ``on_output`` as
+    it arrives, ``exited`` and ``eof`` (its output pipe closed by every holder) apart.
+
+    ``Process.wait()`` would also wait for the pipe, so a background grandchild holding stdout
+    would hang it: the exit is watched on its own.
+    """
+
+    def __init__(
+        self,
+        pid: int,
+        out_fd: int,
+        on_output: Callable[[bytes], None],
+        loop: asyncio.AbstractEventLoop,
+        popen: subprocess.Popen[bytes] | None = None,
+    ) -> None:
+        self.pid = pid
+        self.returncode: int | None = None  # as subprocess: -N when killed by signal N
+        self.exited: asyncio.Future[None] = loop.create_future()
+        self.eof: asyncio.Future[None] = loop.create_future()
+        self._loop = loop
+        self._popen = popen  # when Popen started it: it keeps the pid from being reaped twice
+        self._on_output = on_output
+        self._out_fd: int | None = out_fd
+        self._pidfd: int | None = None
+        os.set_blocking(out_fd, False)
+        loop.add_reader(out_fd, self._read)
+        self._watch_exit()
+
+    # ------------------------------------------------------------------ output
+
+    def _read(self) -> None:
+        fd = self._out_fd
+        if fd is None:
+            return
+        try:
+            data = os.read(fd, READ_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""  # the pipe broke: as good as closed
+        if data:
+            self._on_output(data)
+            return
+        self._close_output()
+
+    def _close_output(self) -> None:
+        fd, self._out_fd = self._out_fd, None
+        if fd is not None:
+            self._loop.remove_reader(fd)
+            os.close(fd)
+        if not self.eof.done():
+            self.eof.set_result(None)
+
+    # ------------------------------------------------------------------ exit
+
+    def _watch_exit(self) -> None:
+        pidfd_open = getattr(os, "pidfd_open", None)
+        if pidfd_open is not None:
+            try:
+                self._pidfd = pidfd_open(self.pid)
+            except OSError:  # ENOSYS (kernel < 5.3), EPERM (a sandbox): the thread below
+                self._pidfd = None
+        if self._pidfd is not None:
+            self._loop.add_reader(self._pidfd, self._reap)
+            return
+        threading.Thread(target=self._wait_in_thread, name="tickwork-wait", daemon=True).start()
+
+    def _reap(self) -> None:
+        """The pidfd became readable: the child ended (a zombie now); reap it."""
+        pidfd, self._pidfd = self._pidfd, None
+        if pidfd is not None:
+            self._loop.remove_reader(pidfd)
+            os.close(pidfd)
+        try:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            pid, status = self.pid, -1  # reaped by someone else: the status is lost
+        if pid == 0:  # not a zombie yet after all: wait for it elsewhere
+            threading.Thread(target=self._wait_in_thread, name="tickwork-wait", daemon=True).start()
+            return
+        self._exited(self._code(status))
+
+    def _wait_in_thread(self) -> None:
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            status = -1
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            self._loop.call_soon_threadsafe(self._exited, self._code(status))
+
+    def _code(self, status: int) -> int | None:
+        """The exit code as subprocess reports it (-N: killed by signal N); None: unknown."""
+        if status < 0:
+            return None
+        code = os.waitstatus_to_exitcode(status)
+        if self._popen is not None:
+            self._popen.returncode = code  # Popen must not wait for it again
+        return code
+
+    def _exited(self, code: int | None) -> None:
+        self.returncode = code
+        if not self.exited.done():
+            self.exited.set_result(None)
+
+    # ------------------------------------------------------------------ end
+
+    def close(self) -> None:
+        """Stop reading the output. A child still running is killed (the group leader alone,
+        as asyncio's transports do: stopping the group is the caller's job) and still reaped
+        when it ends."""
+        self._close_output()
+        if not self.exited.done():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+
+
+def start_command(
+    command: str,
+    env: Mapping[str, str],
+    cwd: str | None,
+    on_output: Callable[[bytes], None],
+) -> Child:
+    """Start ``/bin/sh -c command`` in a new session; raises OSError when it cannot start."""
+    loop = asyncio.get_running_loop()
+    argv = [SHELL, "-c", command]
+    _seal_inherited_fds()
+    read_fd, write_fd = _pipe()
+    try:
+        pid, popen = _spawn(argv, env, cwd, write_fd)
+    except BaseException:
+        os.close(read_fd)
+        raise
+    finally:
+        os.close(write_fd)
+    try:
+        return Child(pid, read_fd, on_output, loop, popen)
+    except BaseException:  # it runs but cannot be watched: stop its group, reap it
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(OSError, RuntimeError, ValueError):
+            loop.remove_reader(read_fd)
+        with contextlib.suppress(OSError):
+            os.close(read_fd)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        raise
+
+
+_posix_spawn_sessions = hasattr(os, "posix_spawn") and hasattr(os, "POSIX_SPAWN_DUP2")
+
+
+def _spawn(
+    argv: list[str], env: Mapping[str, str], cwd: str | None, out: int
+) -> tuple[int, subprocess.Popen[bytes] | None]:
+    global _posix_spawn_sessions
+    if cwd is None and _posix_spawn_sessions:
+        try:
+            pid = os.posix_spawn(
+                argv[0],
+                argv,
+                env,
+                file_actions=[
+                    (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                    (os.POSIX_SPAWN_DUP2, out, 1),
+                    (os.POSIX_SPAWN_DUP2, out, 2),
+                ],
+                setsid=True,
+                setsigdef=_DEFAULT_SIGNALS,
+            )
+        except NotImplementedError:  # no POSIX_SPAWN_SETSID in this libc: Popen from now on
+            _posix_spawn_sessions = False
+        else:
+            return pid, None
+    popen = subprocess.Popen(  # the same start, with a working directory (or no posix_spawn)
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=out,
+        stderr=out,
+        cwd=cwd,
+        env=env,
+        start_new_session=True,
+    )
+    return popen.pid, popen
+
+
+def _pipe() -> tuple[int, int]:
+    """A close-on-exec pipe whose ends are above 0-2 (dup2 onto 1 and 2 then makes the child's
+    copies inheritable; an end that already was 1 or 2 would stay close-on-exec)."""
+    read_fd, write_fd = os.pipe()
+    ends = []
+    for fd in (read_fd, write_fd):
+        if fd < 3:
+            high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
+            os.close(fd)
+            fd = high
+        ends.append(fd)
+    return ends[0], ends[1]
+
+
+def _seal_inherited_fds() -> None:
+    """Make the descriptors this process was started with (above 2) close-on-exec, once."""
+    global _sealed
+    if _sealed:
+        return
+    with _seal_lock:
+        if _sealed:
+            return
+        try:
+            fds = [int(name) for name in os.listdir("/proc/self/fd")]
+        except OSError:
+            fds = list(range(3, min(os.sysconf("SC_OPEN_MAX"), 65536)))
+        for fd in fds:
+            if fd > 2:
+                with contextlib.suppress(OSError):
+                    if os.get_inheritable(fd):
+                        os.set_inheritable(fd, False)
+        _sealed = True
