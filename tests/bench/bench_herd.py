@@ -3,7 +3,7 @@
     uv run python tests/bench/bench_herd.py N [--action python|command] [--runners K]
                                              [--rounds R] [--peer] [--max-concurrency M]
                                              [--pg start|postgresql://.../postgres]
-    uv run python tests/bench/bench_herd.py floor [--count 1000]
+    uv run python tests/bench/bench_herd.py floor [--count 1000] [--only WORDS ...]
     uv run python tests/bench/bench_herd.py lone [--waiting 10000] [--seconds 60] [--peer]
     uv run python tests/bench/bench_herd.py idle [--waiting 100000] [--seconds 60] [--peer]
 
@@ -491,6 +491,8 @@ def floor(args: argparse.Namespace) -> dict[str, Any]:
     }
     print(f"process-start floor: {count:,} starts, median of 3", flush=True)
     for name, fn in cases.items():
+        if args.only and not any(word in name for word in args.only):
+            continue
         times = [fn() for _ in range(3)]
         med = statistics.median(times)
         out[name] = med
@@ -615,6 +617,9 @@ def main() -> None:
     parser.add_argument("--peer-mode", choices=["auto", "thread", "asyncio"], default="auto")
     parser.add_argument("--max-concurrency", type=int, default=0, help="passed to tickwork run")
     parser.add_argument("--count", type=int, default=1000, help="floor: process starts")
+    parser.add_argument(
+        "--only", action="append", help="floor: only the cases whose name holds this (repeatable)"
+    )
     parser.add_argument("--waiting", type=int, default=0, help="lone/idle: waiting schedules")
     parser.add_argument("--seconds", type=float, default=60.0, help="lone/idle: how long")
     parser.add_argument("--minute", action="store_true", help="herd on a minute boundary")
