@@ -53,6 +53,8 @@ class RunnerBridge:
         self._finished: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._pending: list[RunEvent] = []
         self._flush_scheduled = False
+        self._inbox: list[RunEvent] = []  # from the runner thread, not yet on the UI loop
+        self._inbox_lock = threading.Lock()
 
     # --- the UI side ------------------------------------------------------------------------
 
@@ -133,14 +135,26 @@ class RunnerBridge:
             store.close()
 
     def _event(self, event: RunEvent) -> None:
-        """Called on the runner thread: hand the event to the UI loop."""
+        """Called on the runner thread: hand the event to the UI loop. Events wait in the inbox
+        until the UI loop takes them; only the first of them wakes it (a wake-up writes to the
+        loop's pipe: once per event, a herd's 2,000 events held up the runner thread)."""
         loop = self._ui_loop
         if loop is None or loop.is_closed():
             return
+        with self._inbox_lock:
+            self._inbox.append(event)
+            if len(self._inbox) > 1:
+                return  # the UI loop is called already; it takes this one too
         with contextlib.suppress(RuntimeError):  # the UI loop is closing: nobody is left to tell
-            loop.call_soon_threadsafe(self._queue, event, context=self._ui_context)
+            loop.call_soon_threadsafe(self._take_inbox, context=self._ui_context)
 
     # --- back on the UI loop ----------------------------------------------------------------
+
+    def _take_inbox(self) -> None:
+        with self._inbox_lock:
+            events, self._inbox = self._inbox, []
+        for event in events:
+            self._queue(event)
 
     def _queue(self, event: RunEvent) -> None:
         self._pending.append(event)
