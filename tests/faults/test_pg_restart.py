@@ -46,6 +46,11 @@ def test_a_server_restart_loses_and_doubles_no_fire(
             spawn(url, "--lease-ttl", "2", env={"TICKWORK_HOSTNAME": host})
             for host in ("host-a", "host-b")
         ]
+        # Both runners up (each holds a lease) before the server stops: one still starting
+        # when it stops cannot open the database and exits with that error, by design (a busy
+        # machine started host-b after host-a alone had fired 30 times).
+        hosts = "SELECT count(DISTINCT host) FROM runners WHERE host IN ('host-a', 'host-b')"
+        assert wait_until(lambda: rows(url, hosts)[0][0] == 2, 120), [r.text() for r in runners]
         assert wait_until(lambda: fires(url) >= 3 * count, 120)
         seen = [len(r.text()) for r in runners]
         srv.stop()
