@@ -52,7 +52,7 @@ async def test_policies_are_validated_saved_and_cleared(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)  # the form builds in steps: a busy machine had not built it yet
         assert isinstance(app.screen, EditScreen)
         assert field(pilot, "pause_after_failures").value == ""
         await fill(pilot, pause_after_failures="0", max_duration_warning="7200")
@@ -72,7 +72,7 @@ async def test_policies_are_validated_saved_and_cleared(
         assert (p.pause_after_failures, p.max_duration_warning) == (3, 90)
         # reopened, the form shows them; emptied, they are off again
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert field(pilot, "pause_after_failures").value == "3"
         assert field(pilot, "max_duration_warning").value == "90"
         await fill(pilot, pause_after_failures="", max_duration_warning="")

@@ -20,15 +20,20 @@ from tickwork.ui.app import TickworkApp
 from tickwork.ui.screens.edit import EditScreen
 
 BUSY_ACTION = '''
+import os
 import pathlib
 import threading
 import time
 
 
 async def busy(payload):
-    """Holds the event loop it runs on for 1.5 s without awaiting, and says where it ran."""
+    """Holds the event loop it runs on for 1.5 s without awaiting, and says where it ran (in
+    one step: a reader never sees the file empty, as it did between a rewrite's truncate and
+    its write)."""
     out = pathlib.Path(__file__).with_name("busy-ran")
-    out.write_text(str(threading.get_ident()))
+    partial = out.with_name(f"busy-ran.{os.getpid()}.{threading.get_ident()}")
+    partial.write_text(str(threading.get_ident()))
+    os.replace(partial, out)
     end = time.perf_counter() + 1.5
     while time.perf_counter() < end:
         pass
