@@ -128,6 +128,13 @@ def event_line(event: object, fmt: str) -> str:
     help="Commands and hooks get this runner's environment (without TICKWORK_*), not the "
     "minimal one of cron (HOME, LOGNAME, USER, PATH=/usr/bin:/bin, SHELL=/bin/sh).",
 )
+@click.option(
+    "--claim-ahead/--no-claim-ahead",
+    default=True,
+    show_default=True,
+    help="Claim the fires due in the next two seconds ahead of their instant and start them "
+    "on time from memory (a runner that dies first gives them back when its lease expires).",
+)
 @click.pass_context
 def run_cmd(
     ctx: click.Context,
@@ -143,6 +150,7 @@ def run_cmd(
     metrics_address: str | None,
     metrics_per_schedule: bool,
     inherit_env: bool,
+    claim_ahead: bool,
 ) -> None:
     """Run the scheduler headless in the foreground (for systemd or containers).
 
@@ -174,6 +182,7 @@ def run_cmd(
         keep_runs=keep_runs,
         check_every=check_every,
         inherit_env=inherit_env,
+        claim_ahead=claim_ahead,
     )
     try:
         ops = Operations(

@@ -27,6 +27,7 @@ from tickwork.runner.notify import notify, notify_event, record_notify_error
 from tickwork.runner.recorder import Recorder
 from tickwork.runner.storecalls import Halted, StoreCalls
 from tickwork.store import Store, StoreError, outcomes
+from tickwork.store.preclaims import Preclaim
 
 Mode = Literal["headless", "embedded", "manual"]
 OFFSET_WARN = 1.0  # seconds between this host's clock and the database server's worth a warning
@@ -71,6 +72,7 @@ class RunnerBase:
         check_every: float = 300.0,
         tick: float = 1.0,
         inherit_env: bool = False,
+        claim_ahead: bool = False,
     ) -> None:
         self.store = store
         self.mode = mode
@@ -119,8 +121,12 @@ class RunnerBase:
         self._spared: set[str] = set()  # runners of this host found alive but not beating
         self._recheck = True  # look for due and queued work even before _next_due
         self._data_version = -1
-        self._next_due: datetime | None = None
+        self._next_due: datetime | None = None  # the next fire nobody owns yet
         self._once = False
+        self.claim_ahead = claim_ahead  # pre-claim fires `lead` seconds ahead (runner.ahead)
+        self.lead = min(2.0, lease_ttl / 4)
+        self._plans: dict[datetime, list[Preclaim]] = {}  # pre-claimed, by instant, in order
+        self._ahead_for: datetime | None = None  # the next fire a pre-claim was made for
 
     def _now(self) -> datetime:
         """This host's clock; on a database server that keeps time for every host (PostgreSQL),

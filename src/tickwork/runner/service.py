@@ -24,9 +24,8 @@ from datetime import datetime
 
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run
-from tickwork.domain.timeutil import parse_iso
+from tickwork.runner.ahead import ClaimAhead
 from tickwork.runner.base import Mode, RunEvent, due
-from tickwork.runner.execution import Execution
 from tickwork.runner.liveness import new_lease
 from tickwork.runner.storecalls import Halted
 from tickwork.runner.upkeep import Upkeep
@@ -37,7 +36,7 @@ from tickwork.store.waiting import claim_pending
 __all__ = ["Mode", "RunEvent", "Runner"]
 
 
-class Runner(Upkeep, Execution):
+class Runner(Upkeep, ClaimAhead):
     """See the module docstring; the parameters are RunnerBase's."""
 
     # --- public ----------------------------------------------------------------------------
@@ -138,6 +137,9 @@ class Runner(Upkeep, Execution):
             self.cycles += 1
 
     async def _cycle(self) -> None:
+        await self._fire_ahead()  # first: nothing between a pre-claimed instant and its starts
+        if self._instant_near():
+            return  # no database work in the last moments before pre-claimed fires start
         now = self.clock()
         mono = self.monotonic()
         await self._watch_clock(now, mono)
@@ -159,6 +161,7 @@ class Runner(Upkeep, Execution):
             await self._cancel_requested()
         if changed or self._recheck or (self._next_due is not None and now >= self._next_due):
             await self._claim(now)
+        await self._claim_ahead()
         if not self._once and due(self._last_prune, self.prune_every, mono):
             self._last_prune = mono
             self._background_task(self._prune(), "prune")
@@ -211,6 +214,7 @@ class Runner(Upkeep, Execution):
         """Start the runs this runner claimed without knowing it: the claim committed, its reply
         was lost with the connection. No claim is in flight here (the cycle makes them)."""
         assert self.lease is not None
+        await self._reconcile_ahead()
         lost = await self.calls(
             outcomes.unstarted_claims, self.store, self.lease.id, set(self.tasks)
         )
@@ -231,18 +235,6 @@ class Runner(Upkeep, Execution):
             last = await self.calls(claims.previous_fire, self.store, run)
             self._start(run, replace(found, last_run_at=last))
 
-    def _next_wake(self) -> datetime | None:
-        rows = self.store.query(
-            "SELECT (SELECT min(next_run_at) FROM schedules WHERE active = 1 AND "
-            "next_run_at IS NOT NULL), (SELECT min(not_before) FROM runs WHERE status = 'pending')"
-        )
-        options = []
-        for text in rows[0]:
-            with contextlib.suppress(*claims.UNREADABLE):  # a bad row is dealt with when due
-                if (t := parse_iso(text)) is not None:
-                    options.append(t)
-        return min(options) if options else None
-
     def _apply(self, claim: claims.Claim, before: Schedule) -> None:
         if claim.warning:
             self.warnings.append(claim.warning)
@@ -260,12 +252,15 @@ class Runner(Upkeep, Execution):
         """Until the next due time, a finished run or a stop; at most `tick` (to notice other
         processes' changes and wall-clock jumps). Work that is due but blocked (no free slot, an
         earlier run of its schedule still running) is looked at again after a tick."""
-        if self._recheck and self.state == "active":
+        if self._recheck and self.state == "active" and not self._instant_near():
             return
         now = self.clock()
         wait = self.tick
         if self._next_due is not None and self._next_due > now:
             wait = min(wait, (self._next_due - now).total_seconds())
+        ahead = self._ahead_wait(now)
+        if ahead is not None:
+            wait = min(wait, ahead)
         await self._rest(wait)
 
     def _woken_from(self, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
@@ -297,6 +292,8 @@ class Runner(Upkeep, Execution):
 
     async def _shutdown(self) -> None:
         self._stopping.set()
+        with contextlib.suppress(Halted, StoreError, sqlite3.Error):
+            await self._give_back_all()  # pre-claimed fires go back to whoever claims next
         for task in list(self._background):
             if task.get_name() == "tickwork-prune":
                 task.cancel()

@@ -18,6 +18,7 @@ from tickwork.runner.orphans import kill_run_processes
 from tickwork.runner.storecalls import Halted
 from tickwork.store import StoreError, outcomes
 from tickwork.store.clock_steps import rewind
+from tickwork.store.preclaims import withdraw_own
 
 CLOCK_STEP = 2.0  # seconds the wall clock may drift from the monotonic one before it is a jump
 FENCE_MARGIN = 0.2  # of the lease's TTL: a runner fences itself this long before it expires
@@ -60,6 +61,13 @@ class Upkeep(RunnerBase):
         size = duration_words(abs(jump))
         if drift < 0:
             moved = await self.calls(rewind, self.store, now, -jump)
+            # The rewind withdrew the pre-claims of times still to come; the others go back too
+            # (the usual claim judges them against the stepped clock).
+            self._plans.clear()
+            if self.lease is not None and self._leased:
+                await self.calls.persist(
+                    "give back pre-claimed fires", withdraw_own, self.store, self.lease.id
+                )
             self._emit_note(
                 f"the wall clock stepped back by {size}: {len(moved)} next run(s) recomputed; "
                 "fires already made are not made again"
@@ -206,8 +214,8 @@ class Upkeep(RunnerBase):
                     f"runner {lease.id} (pid {lease.pid}) on this host missed its lease but is "
                     f"alive (stopped?): its run {run.id} is left to it, nothing is killed"
                 )
-        if found.abandoned:
-            self._recheck = True  # retries may have been queued
+        if found.abandoned or found.released:
+            self._recheck = True  # retries may have been queued, fires released to claim
         for run, retry in found.abandoned:
             killed = kill_run_processes(run)
             detail = run.error or ""

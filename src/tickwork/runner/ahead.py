@@ -1,0 +1,232 @@
+"""Claim-ahead: the runner pre-claims the fires due within `lead` seconds and starts them at their
+instant from memory, with one small write (the flip) between the instant and the starts.
+
+The protocol and what keeps its guarantees are in store.preclaims. Here: when to pre-claim
+(`lead` before the next fire nobody owns), starting what is due (in chunks: the next chunk's flip
+commits while this chunk's actions start), moving the schedules on afterwards (one write), and
+giving back what will not be started (a fire later than the on-time grace, a stop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from tickwork.domain.claim_plan import ON_TIME_GRACE
+from tickwork.domain.status import RunStatus
+from tickwork.domain.timeutil import parse_iso
+from tickwork.runner.execution import Execution
+from tickwork.runner.storecalls import Halted
+from tickwork.store import StoreError
+from tickwork.store.claims import BATCH, NOT_OWNED, UNREADABLE, LeaseLost
+from tickwork.store.preclaims import Preclaim, advance, flip, owned, preclaim, withdraw_own
+
+FLIP_CHUNKS = (64, 256)  # the first flips stay small (the first starts come soon), then:
+FLIP_CHUNK = 512
+PRECISE = 0.002  # seconds: closer than this to an instant, the runner waits it out
+QUIET = 0.05  # seconds before an instant in which a cycle does nothing else (no database work)
+
+
+class ClaimAhead(Execution):
+    @property
+    def planned(self) -> int:
+        """Fires pre-claimed and not started yet."""
+        return sum(len(p) for p in self._plans.values())
+
+    def _next_wake(self) -> datetime | None:
+        """The next fire nobody owns yet, or the next waiting run's time (pre-claimed fires are
+        started from memory: see runner.ahead)."""
+        rows = self.store.query(
+            "SELECT (SELECT next_run_at FROM schedules WHERE active = 1 AND next_run_at IS NOT "
+            f"NULL AND {NOT_OWNED} ORDER BY next_run_at LIMIT 1), (SELECT not_before FROM "
+            "runs WHERE status IN ('running', 'pending') AND status = 'pending' "
+            "AND runner_id IS NULL ORDER BY not_before LIMIT 1)"
+        )
+        options = []
+        for text in rows[0]:
+            with contextlib.suppress(*UNREADABLE):  # a bad row is dealt with when due
+                if (t := parse_iso(text)) is not None:
+                    options.append(t)
+        return min(options) if options else None
+
+    def _next_instant(self) -> datetime | None:
+        return min(self._plans) if self._plans else None
+
+    def _instant_near(self) -> bool:
+        """Whether pre-claimed fires start within QUIET seconds (and there is a slot)."""
+        first = self._next_instant()
+        if first is None or len(self.tasks) >= self.max_concurrency:
+            return False
+        return 0 < (first - self.clock()).total_seconds() < QUIET
+
+    def _ahead_wait(self, now: datetime) -> float | None:
+        """Seconds until claim-ahead has something to do (an instant comes, or the lead before
+        the next fire nobody owns), None if nothing."""
+        options: list[datetime] = []
+        if (first := self._next_instant()) is not None:
+            options.append(first)
+        nxt = self._next_due
+        if self._ahead_active() and nxt is not None and nxt != self._ahead_for:
+            options.append(nxt - timedelta(seconds=self.lead))
+        if not options:
+            return None
+        return max(0.0, (min(options) - now).total_seconds())
+
+    def _ahead_active(self) -> bool:
+        return self.claim_ahead and not self._once and self.state == "active"
+
+    async def _claim_ahead(self) -> None:
+        """Pre-claim what falls due within `lead`, as far as free slots go (after the cycle's
+        claim computed the next fire nobody owns)."""
+        nxt = self._next_due
+        if not self._ahead_active() or nxt is None or self.lease is None:
+            return
+        now = self.clock()
+        if nxt <= now or (nxt - now).total_seconds() > self.lead or nxt == self._ahead_for:
+            return
+        self._ahead_for = nxt
+        until = now + timedelta(seconds=self.lead)
+        taken = 0
+        while not self._stopping.is_set() and self.clock() < nxt:
+            room = min(self.max_concurrency - len(self.tasks) - self.planned, BATCH)
+            if room <= 0:
+                break
+            began = time.perf_counter()
+            plans = await self.calls(preclaim, self.store, now, self.lease, until=until, limit=room)
+            if self.observe_claim is not None:
+                self.observe_claim(time.perf_counter() - began)
+            for plan in plans:
+                self._plans.setdefault(plan.instant, []).append(plan)
+            taken += len(plans)
+            if len(plans) < room:
+                break
+        if taken:
+            self._plans = dict(sorted(self._plans.items()))
+            self._next_due = await self.calls(self._next_wake)
+
+    async def _fire_ahead(self) -> None:
+        """Start the pre-claimed fires whose instant has come, first thing in a cycle."""
+        first = self._next_instant()
+        if first is None or self.lease is None:
+            return
+        early = (first - self.clock()).total_seconds()
+        if 0 < early <= PRECISE:
+            await asyncio.sleep(early)
+        now = self.clock()
+        late: list[Preclaim] = []
+        for at in [at for at in self._plans if now - at > ON_TIME_GRACE]:
+            late.extend(self._plans.pop(at))
+        if late:  # a stopped or suspended runner: the usual claim applies the catch-up policy
+            await self._give_back(late)
+        due: list[Preclaim] = []
+        room = self.max_concurrency - len(self.tasks)
+        for at in list(self._plans):
+            if at > now or len(due) >= room:
+                break
+            plans = self._plans[at]
+            take = plans[: room - len(due)]
+            due.extend(take)
+            if len(take) == len(plans):
+                del self._plans[at]
+            else:
+                self._plans[at] = plans[len(take) :]
+        if due:
+            await self._start_planned(due)
+
+    async def _start_planned(self, due: list[Preclaim]) -> None:
+        """Flip chunk by chunk (the next chunk's flip commits while this one's actions start),
+        start what was flipped, then move the schedules on. A lapsed lease puts the fires back
+        (the cycle renews it first); any other failure too (the next cycle tries again)."""
+        assert self.lease is not None
+        lease = self.lease
+        sizes = [*FLIP_CHUNKS, *([FLIP_CHUNK] * (len(due) // FLIP_CHUNK + 1))]
+        chunks: list[list[Preclaim]] = []
+        rest = due
+        for size in sizes:
+            if not rest:
+                break
+            chunks.append(rest[:size])
+            rest = rest[size:]
+        started: list[Preclaim] = []
+
+        def flip_chunk(chunk: list[Preclaim]) -> asyncio.Task[set[str]]:
+            ids = [p.run.id for p in chunk]
+            return asyncio.ensure_future(self.calls(flip, self.store, self.clock(), lease, ids))
+
+        pending = flip_chunk(chunks[0])
+        try:
+            for i, chunk in enumerate(chunks):
+                mine = await pending
+                if i + 1 < len(chunks):
+                    pending = flip_chunk(chunks[i + 1])
+                now = self.clock()
+                for plan in chunk:
+                    if plan.run.id not in mine:  # withdrawn or released: claimed as usual
+                        self._recheck = True
+                        continue
+                    run = replace(plan.run, status=RunStatus.RUNNING, started_at=now)
+                    self._emit("claimed", run)
+                    self._start(run, plan.schedule, plan.upcoming)
+                    started.append(plan)
+        except (LeaseLost, StoreError, sqlite3.Error, OSError) as exc:
+            done = {p.run.id for p in started}
+            for plan in due:  # not flipped: tried again in the next cycle
+                if plan.run.id not in done:
+                    self._plans.setdefault(plan.instant, []).append(plan)
+            self._plans = dict(sorted(self._plans.items()))
+            if not pending.done():
+                pending.cancel()
+            if not isinstance(exc, LeaseLost):
+                raise  # the cycle reports it and tries again
+            self._last_beat = None  # this cycle renews the lease (and fences) first
+        finally:
+            if started:
+                self._background_task(self._advance(started), "advance")
+
+    async def _advance(self, plans: list[Preclaim]) -> None:
+        try:
+            await self.calls.persist("move the started schedules on", advance, self.store, plans)
+        except Halted as exc:
+            self._halt(exc)
+        except (StoreError, sqlite3.Error) as exc:  # only when stopping: claims move them on
+            self._emit_note(f"could not move {len(plans)} started schedules on: {exc}")
+        else:  # their next fires are claimable now: look (and pre-claim) again
+            self._recheck = True
+            self._wake.set()
+
+    async def _give_back(self, plans: list[Preclaim]) -> None:
+        """Withdraw pre-claims this runner will not start: the usual claim takes their fires."""
+        if not plans or self.lease is None:
+            return
+        await self._give_back_ids([p.run.id for p in plans])
+
+    async def _give_back_all(self) -> None:
+        """Stopping: every fire this runner pre-claimed and did not start goes back."""
+        self._plans.clear()
+        if self.lease is None or not self._leased:
+            return
+        lease_id = self.lease.id
+        await self.calls.persist("give back pre-claimed fires", withdraw_own, self.store, lease_id)
+
+    async def _reconcile_ahead(self) -> None:
+        """Pre-claims of this runner it does not hold in memory (the reply of a pre-claim lost
+        with the connection) go back: nobody else would start them while its lease lives. No
+        pre-claim is in flight here (the cycle makes them)."""
+        if self.lease is None:
+            return
+        known = {p.run.id for plans in self._plans.values() for p in plans}
+        stray = [i for i in await self.calls(owned, self.store, self.lease.id) if i not in known]
+        if stray:
+            await self._give_back_ids(stray)
+
+    async def _give_back_ids(self, ids: list[str]) -> None:
+        assert self.lease is not None
+        lease_id = self.lease.id
+        await self.calls.persist(
+            "give back pre-claimed fires", withdraw_own, self.store, lease_id, ids
+        )
+        self._recheck = True
