@@ -2,6 +2,7 @@
 
     uv run python tests/bench/bench_herd.py N [--action python|command] [--runners K]
                                              [--rounds R] [--peer] [--max-concurrency M]
+                                             [--no-claim-ahead]
                                              [--pg start|postgresql://.../postgres]
     uv run python tests/bench/bench_herd.py floor [--count 1000] [--only WORDS ...]
     uv run python tests/bench/bench_herd.py lone [--waiting 10000] [--seconds 60] [--peer]
@@ -158,6 +159,8 @@ def runner_cmd(args: argparse.Namespace) -> list[str]:
         cmd = [sys.executable, str(HERE / "herd_profile.py"), "run"]
     if args.max_concurrency:
         cmd += ["--max-concurrency", str(args.max_concurrency)]
+    if getattr(args, "no_claim_ahead", False):
+        cmd += ["--no-claim-ahead"]
     return cmd
 
 
@@ -616,6 +619,11 @@ def main() -> None:
     parser.add_argument("--peer", action="store_true", help="also run APScheduler 3")
     parser.add_argument("--peer-mode", choices=["auto", "thread", "asyncio"], default="auto")
     parser.add_argument("--max-concurrency", type=int, default=0, help="passed to tickwork run")
+    parser.add_argument(
+        "--no-claim-ahead",
+        action="store_true",
+        help="passed to tickwork run (the fires claimed at their instant, as before claim-ahead)",
+    )
     parser.add_argument("--count", type=int, default=1000, help="floor: process starts")
     parser.add_argument(
         "--only", action="append", help="floor: only the cases whose name holds this (repeatable)"

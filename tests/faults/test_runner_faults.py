@@ -66,13 +66,17 @@ def test_kill_9_of_one_of_two_runners_loses_and_doubles_nothing(
         victim.proc.send_signal(signal.SIGKILL)
         victim.proc.wait(30)
         victim.out.close()
-    # The survivor takes the killed runner's runs for abandoned once its lease expires.
+    # The survivor takes the killed runner's runs for abandoned once its lease expires (and
+    # gives its pre-claimed fires, which never started, to the usual claim).
     steady_id = lease_of(db, steady.pid)
 
     def settled() -> bool:
         rows = query(
             db,
-            "SELECT count(*) FROM runs WHERE status = 'running' AND runner_id != ?",
+            # Its runs abandoned, and its pre-claims (claim-ahead) released: both wait for
+            # its lease to expire.
+            "SELECT count(*) FROM runs WHERE status IN ('running', 'pending') "
+            "AND runner_id IS NOT NULL AND runner_id != ?",
             (steady_id,),
         )
         return int(rows[0][0]) == 0

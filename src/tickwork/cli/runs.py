@@ -71,7 +71,7 @@ def event_line(event: object, fmt: str) -> str:
 
 @click.command("run")
 @db_option
-@click.option("--max-concurrency", default=8, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--max-concurrency", default=8, show_default=True, type=click.IntRange(1, 100_000))
 @click.option(
     "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
