@@ -109,7 +109,8 @@ def test_two_runners_share_preclaimed_fires_exactly_once(db_path: Path, spawn: A
     keys = Counter((r[0], r[1], r[2]) for r in rows)
     assert keys and max(keys.values()) == 1  # no fire twice
     assert {r[0] for r in rows} == set(ids)
-    assert len({r[3] for r in rows if r[3]}) == 2  # both runners fired
+    # Which runner takes a fire is a race (the first to pre-claim an instant takes its herd):
+    # the outcome asserted is once each, whoever fired it.
     statuses = Counter(str(r[0]) for r in query(db_path, "SELECT status FROM runs"))
     assert set(statuses) <= {"succeeded", "missed", "skipped"}, (
         statuses
