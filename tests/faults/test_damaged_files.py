@@ -83,9 +83,13 @@ def corrupt_middle(db: Path) -> None:
     first = (size // 2) // page_size * page_size
     hit = {pages.get(first // page_size + 1 + k) for k in range(8192 // page_size)}
     assert hit and all(name and "schedules" in name for name in hit), hit
-    data = bytearray(db.read_bytes())
-    data[first : first + 8192] = random.Random(8).randbytes(8192)
-    db.write_bytes(bytes(data))
+    # in place: rewriting the whole file (truncate, then write) would let a runner reading it
+    # meanwhile see an empty or half-written file, "not an SQLite file", instead of the damage
+    fd = os.open(db, os.O_WRONLY)
+    try:
+        os.pwrite(fd, random.Random(8).randbytes(8192), first)
+    finally:
+        os.close(fd)
 
 
 def truncate(db: Path) -> None:
