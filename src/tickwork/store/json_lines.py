@@ -76,47 +76,12 @@ _TEMPLATE = (
 _WIDTH = _TEMPLATE.count("%s")  # values a row puts in the flat list
 _DAYS_AT = 9  # where the days and the action sit among a row's values
 _ACTION_AT = 18
-# The columns json_lines() reads, in the order _values() unpacks them.
-JSON_COLUMNS = (
-    "id",
-    "name",
-    "description",
-    "type",
-    "active",
-    "generator_type",
-    "expression",
-    "time_of_day",
-    "days_of_week",
-    "timezone",
-    "next_run_at",
-    "last_run_at",
-    "run_count",
-    "max_runs",
-    "end_at",
-    "deduplication_key",
-    "external_id",
-    "action",
-    "timeout_seconds",
-    "retries",
-    "retry_backoff_seconds",
-    "overlap",
-    "catchup",
-    "jitter_seconds",
-    "pause_after_failures",
-    "max_duration_warning",
-    "on_failure",
-    "on_success",
-    "on_recovery",
-    "inherit_env",
-    "declared_in",
-    "declared_key",
-    "declared_project",
-    "status_reason",
-    "last_status",
-    "consecutive_failures",
-    "signing_secret",
-    "created_at",
-    "updated_at",
+# The columns json_lines() reads, in the order _values() unpacks them: the keys, with the
+# generator read from its two columns (its description is made from them).
+JSON_COLUMNS = tuple(
+    column
+    for key in _KEYS
+    for column in (("generator_type", "expression") if key == "generator" else (key,))
 )
 _ACTION_COLUMN = JSON_COLUMNS.index("action")
 _DAYS_COLUMN = JSON_COLUMNS.index("days_of_week")
