@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -44,6 +44,39 @@ class DatabaseParam(click.ParamType):  # type: ignore[type-arg]
 
 
 DATABASE = DatabaseParam()
+MAX_CONCURRENCY = 100_000
+DEFAULT_CONCURRENCY = 8
+
+
+class ConcurrencyParam(click.ParamType):  # type: ignore[type-arg]
+    """--max-concurrency (`tickwork run`, and the UI's embedded runner): runs started at once."""
+
+    name = "N"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        digits = text.lstrip("0")
+        if not (text.isascii() and text.isdigit() and len(digits) <= len(str(MAX_CONCURRENCY))):
+            self._refuse(text, param, ctx)
+        if not 1 <= int(text) <= MAX_CONCURRENCY:
+            self._refuse(text, param, ctx)
+        return int(text)
+
+    def _refuse(
+        self, text: str, param: click.Parameter | None, ctx: click.Context | None
+    ) -> NoReturn:
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        self.fail(
+            f"give a whole number of runs started at once, from 1 to {MAX_CONCURRENCY:,} "
+            f"(default {DEFAULT_CONCURRENCY}), not {shown!r}",
+            param,
+            ctx,
+        )
+
+
+CONCURRENCY = ConcurrencyParam()
 
 
 def db_option(fn: F) -> F:

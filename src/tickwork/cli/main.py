@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from tickwork import __version__
-from tickwork.cli.common import DATABASE, FilePath
+from tickwork.cli.common import CONCURRENCY, DATABASE, DEFAULT_CONCURRENCY, FilePath
 from tickwork.cli.errors import translate
 from tickwork.store.location import Target
 from tickwork.store.ownership import ALLOW_SHARED_ENV
@@ -97,6 +98,13 @@ class TickworkGroup(click.Group):
 @click.option("--demo", is_flag=True, help="Open the UI on a throwaway database of examples.")
 @click.option("--no-runner", is_flag=True, help="Open the UI without its embedded runner.")
 @click.option(
+    "--max-concurrency",
+    type=CONCURRENCY,
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    help="Runs the UI's embedded runner starts at once (as `tickwork run --max-concurrency`).",
+)
+@click.option(
     "--sync",
     "sync_file",
     type=FilePath(),
@@ -110,6 +118,7 @@ def cli(
     allow_shared_db: bool,
     demo: bool,
     no_runner: bool,
+    max_concurrency: int,
     sync_file: Path | None,
 ) -> None:
     """tickwork: cron schedules in a local SQLite file, a terminal UI and a runner.
@@ -120,10 +129,24 @@ def cli(
     ctx.obj["db"] = db
     if allow_shared_db:  # read where the database is opened (also by `serve`'s UI processes)
         os.environ[ALLOW_SHARED_ENV] = "1"
+    given = ctx.get_parameter_source("max_concurrency") == ParameterSource.COMMANDLINE
+    if given and ctx.invoked_subcommand is not None:  # not silently ignored
+        raise click.UsageError(
+            f"--max-concurrency before `{ctx.invoked_subcommand}` is the UI's embedded "
+            "runner's: for the headless runner give it after `run` "
+            "(tickwork run --max-concurrency N)"
+        )
     if ctx.invoked_subcommand is None:
         from tickwork.cli.ui_cmd import open_ui
 
-        open_ui(ctx, db, demo=demo, no_runner=no_runner, sync_file=sync_file)
+        open_ui(
+            ctx,
+            db,
+            demo=demo,
+            no_runner=no_runner,
+            sync_file=sync_file,
+            max_concurrency=max_concurrency,
+        )
 
 
 def main() -> None:

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tickwork.cli.common import FilePath, db_option, echo_json, open_store
+from tickwork.cli.common import (
+    CONCURRENCY,
+    DEFAULT_CONCURRENCY,
+    FilePath,
+    db_option,
+    echo_json,
+    open_store,
+)
 from tickwork.cli.errors import CliError
 from tickwork.domain.runs import RUN_STATUSES, Run, RunnerLease
 from tickwork.domain.secrets import mask_text
@@ -71,7 +78,7 @@ def event_line(event: object, fmt: str) -> str:
 
 @click.command("run")
 @db_option
-@click.option("--max-concurrency", default=8, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--max-concurrency", default=DEFAULT_CONCURRENCY, show_default=True, type=CONCURRENCY)
 @click.option(
     "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )

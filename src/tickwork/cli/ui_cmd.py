@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from tickwork.cli.common import db_option, given_db
+from tickwork.cli.common import CONCURRENCY, DEFAULT_CONCURRENCY, db_option, given_db
 from tickwork.cli.errors import CliError
 from tickwork.store.location import Target, describe_target
 
@@ -41,12 +41,19 @@ def open_ui(
     demo: bool,
     no_runner: bool,
     sync_file: Path | None = None,
+    max_concurrency: int = DEFAULT_CONCURRENCY,
 ) -> None:
     """Run the Textual UI on the database (or on a demo database)."""
     from tickwork.ui.app import create_app
 
     path = _demo_path(ctx) if demo else _db_path(ctx, db)
-    app = create_app(path, runner=not no_runner, demo=demo, sync_file=sync_file)
+    app = create_app(
+        path,
+        runner=not no_runner,
+        demo=demo,
+        sync_file=sync_file,
+        max_concurrency=max_concurrency,
+    )
     app.run()
 
 
@@ -72,6 +79,13 @@ _WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 )
 @click.option("--demo", is_flag=True, help="Serve a throwaway database of examples.")
 @click.option("--no-runner", is_flag=True, help="Sessions run without an embedded runner.")
+@click.option(
+    "--max-concurrency",
+    type=CONCURRENCY,
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    help="Runs each session's embedded runner starts at once.",
+)
 @db_option
 @click.pass_context
 def serve(
@@ -82,6 +96,7 @@ def serve(
     public_url: str | None,
     demo: bool,
     no_runner: bool,
+    max_concurrency: int,
     db: Target | None,
 ) -> None:
     """Serve the UI in a web browser: one UI process per browser tab, behind a secret token.
@@ -125,6 +140,8 @@ def serve(
         command += ["--db", str(path)]
     if no_runner:
         command.append("--no-runner")
+    elif max_concurrency != DEFAULT_CONCURRENCY:
+        command += ["--max-concurrency", str(max_concurrency)]
     if host in _WILDCARD_HOSTS:
         click.echo(
             f"warning: --host {host or '*'} exposes the UI, and so command execution as this "

@@ -27,7 +27,7 @@ from tickwork.store.location import Target
 from tickwork.ui.deferred import deferred
 from tickwork.ui.keys import OrderedKeysApp
 from tickwork.ui.live import Monitor, StatusInfo
-from tickwork.ui.runner_bridge import RunnerBridge
+from tickwork.ui.runner_bridge import DEFAULT_CONCURRENCY, RunnerBridge
 from tickwork.ui.screens.help import bindings_of
 from tickwork.ui.times import Times, TimeShown
 
@@ -75,6 +75,8 @@ class TickworkApp(OrderedKeysApp):
         runner: bool = True,
         sync_file: Path | None = None,
         local_zone: tzinfo | None = None,
+        max_concurrency: int = DEFAULT_CONCURRENCY,
+        claim_ahead: bool = True,
     ) -> None:
         super().__init__()
         self.local_zone = local_zone  # None: the system's
@@ -82,7 +84,14 @@ class TickworkApp(OrderedKeysApp):
         self.sync_file = sync_file
         self.clock = clock
         self.runner_enabled = runner
-        self.bridge = RunnerBridge(store.target, clock, self._runs_happened, self.set_timer)
+        self.bridge = RunnerBridge(
+            store.target,
+            clock,
+            self._runs_happened,
+            self.set_timer,
+            max_concurrency=max_concurrency,
+            claim_ahead=claim_ahead,
+        )
         self.monitor = Monitor(store)
         self._quitting = False
 
@@ -229,14 +238,24 @@ def create_app(
     demo: bool = False,
     sync_file: Path | None = None,
     local_zone: tzinfo | None = None,
+    max_concurrency: int = DEFAULT_CONCURRENCY,
+    claim_ahead: bool = True,
 ) -> TickworkApp:
     """THE factory: open the store (filling it with demo schedules if asked and empty).
-    `local_zone` pins "this machine's zone" (tests, screenshots); None is the system's."""
+    `local_zone` pins "this machine's zone" (tests, screenshots); None is the system's.
+    `max_concurrency` and `claim_ahead` are the embedded runner's (`tickwork run`'s options;
+    claim-ahead off only for benchmarks that compare)."""
     store = Store.open(store_path, clock=clock)
     if demo and store.count() == 0:
         from tickwork.demo import build_demo
 
         build_demo(store, history=True)
     return TickworkApp(
-        store, clock=clock, runner=runner, sync_file=sync_file, local_zone=local_zone
+        store,
+        clock=clock,
+        runner=runner,
+        sync_file=sync_file,
+        local_zone=local_zone,
+        max_concurrency=max_concurrency,
+        claim_ahead=claim_ahead,
     )

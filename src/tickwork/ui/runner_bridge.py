@@ -4,7 +4,9 @@ Nothing the runner does (its /proc scans, a user's `async def` action that never
 database wait) can delay a keystroke: the UI's event loop only ever receives the runner's events,
 batched (a burst of 50 fires becomes one delivery) and handed to `deliver` on the UI loop.
 
-The runner gets its own Store connection, opened and closed on the runner thread.
+The runner gets its own Store connection, opened and closed on the runner thread. It claims
+ahead, as `tickwork run` does (fires pre-claimed a moment before their instant, started from
+memory at it: runner.ahead), with `max_concurrency` slots (`tickwork --max-concurrency N`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 BATCH_DELAY = 0.25  # seconds: events arriving within this window are delivered together
 CANCEL_GRACE = 2.0  # seconds running jobs get when the UI is torn down without a quit
 THREAD_NAME = "tickwork-embedded-runner"
+DEFAULT_CONCURRENCY = 8  # as `tickwork run`
 
 
 class RunnerBridge:
@@ -38,8 +41,13 @@ class RunnerBridge:
         clock: Clock,
         deliver: Callable[[list[RunEvent]], None],
         call_later: Callable[[float, Callable[[], None]], Any],
+        *,
+        max_concurrency: int = DEFAULT_CONCURRENCY,
+        claim_ahead: bool = True,
     ) -> None:
         self.store_path = store_path
+        self.max_concurrency = max_concurrency
+        self.claim_ahead = claim_ahead
         self.clock = clock
         self.deliver = deliver
         self.call_later = call_later
@@ -78,6 +86,11 @@ class RunnerBridge:
         if runner is not None and self.state != "stopped":
             return str(runner.state)
         return self.state
+
+    @property
+    def runner(self) -> Runner | None:
+        """The embedded runner, once started (tests and benchmarks read its settings)."""
+        return self._runner
 
     @property
     def running(self) -> bool:
@@ -124,7 +137,14 @@ class RunnerBridge:
         self._runner_loop = asyncio.get_running_loop()
         try:
             store = await asyncio.to_thread(Store.open, self.store_path, clock=self.clock)
-            runner = Runner(store, mode="embedded", clock=self.clock, on_event=self._event)
+            runner = Runner(
+                store,
+                mode="embedded",
+                clock=self.clock,
+                on_event=self._event,
+                max_concurrency=self.max_concurrency,
+                claim_ahead=self.claim_ahead,
+            )
             self._runner = runner
         finally:
             self._ready.set()

@@ -13,7 +13,7 @@ from typing import Any
 from tickwork.domain.runs import Run
 from tickwork.domain.status import FAILED_STATUSES, RunStatus
 from tickwork.store import Store
-from tickwork.store.runs import SELECT_RUN, run_from_row
+from tickwork.store.runs import NOT_PRECLAIMED, SELECT_RUN, run_from_row
 
 OUTCOMES: dict[str, tuple[str, ...] | None] = {
     "all": None,
@@ -69,7 +69,7 @@ def slow_thresholds(store: Store) -> dict[str, float]:
 
 def _name_where(query: RunQuery) -> tuple[str, list[Any]]:
     escaped = query.name.strip().lower().replace("\\", "\\\\").replace("%", "\\%")
-    clauses = ["lower(s.name) LIKE ? ESCAPE '\\'"]
+    clauses = ["lower(s.name) LIKE ? ESCAPE '\\'", NOT_PRECLAIMED]  # as store.runs.list
     params: list[Any] = ["%" + escaped.replace("_", "\\_") + "%"]
     if query.schedule_id:
         clauses.append("r.schedule_id = ?")
