@@ -1,6 +1,7 @@
 """The UI's embedded runner fires a herd: how late each fire starts, and how the UI answers.
 
-    uv run python tests/bench/bench_ui_herd.py [N] [--rounds 3] [--keep]
+    uv run python tests/bench/bench_ui_herd.py [N] [--rounds 3] [--max-concurrency C]
+                                               [--before] [--keep]
 
 Run it under ``flock /work/locks/cpu.lock`` on a shared machine. A script, not a pytest test.
 
@@ -14,6 +15,11 @@ Each round, in turn (same machine, same run):
   probes again from 0.2 s before that instant until every fire has started and at least 2 s
   have passed (the runs' results are recorded and the table shows them), plus 0.5 s.
 * headless: ``tickwork run`` on the same kind of database (bench_herd.py's round, 1 runner).
+* with ``--before``, first the UI with its embedded runner's claim-ahead off (as it was before
+  the UI claimed ahead), so before and after come from the same run.
+
+``--max-concurrency C`` is given to both runners (the UI's ``tickwork --max-concurrency C``,
+``tickwork run --max-concurrency C``); without it both use their default (8).
 
 Start lateness is what bench_herd.py measures: the action's own stamp minus the instant (p50,
 p99, and the last start), with dup/lost counts (every schedule must start exactly once).
@@ -88,12 +94,15 @@ async def probe(
     return keys, lags
 
 
-async def ui_round_async(n: int, work: Path) -> dict[str, Any]:
+async def ui_round_async(
+    n: int, work: Path, max_concurrency: int | None, claim_ahead: bool
+) -> dict[str, Any]:
     db, out = work / "herd.db", work / "stamps"
     os.environ["HERD_OUT"] = str(out)
     herd_action._fd = None  # a new stamps file for this round
     make_db(db, n, ACTION, "* * * * *", FAR)
-    app = create_app(db, runner=True)
+    more: dict[str, Any] = {"max_concurrency": max_concurrency} if max_concurrency else {}
+    app = create_app(db, runner=True, claim_ahead=claim_ahead, **more)
     async with app.run_test(size=(120, 40)) as pilot:
         table = app.screen.query_one(ScheduleTable)
         await wait_for(lambda: app.bridge.runner_state == "active", 60)
@@ -130,22 +139,24 @@ async def ui_round_async(n: int, work: Path) -> dict[str, Any]:
     return result
 
 
-def ui_round(n: int, tmp: Path, keep: bool) -> dict[str, Any]:
+def ui_round(
+    n: int, tmp: Path, keep: bool, max_concurrency: int | None, claim_ahead: bool = True
+) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(dir=tmp))
     try:
-        result: dict[str, Any] = asyncio.run(ui_round_async(n, work))
+        result: dict[str, Any] = asyncio.run(ui_round_async(n, work, max_concurrency, claim_ahead))
         return result
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def headless_round(n: int, tmp: Path, keep: bool) -> dict[str, Any]:
+def headless_round(n: int, tmp: Path, keep: bool, max_concurrency: int | None) -> dict[str, Any]:
     args = argparse.Namespace(
         n=n,
         runners=1,
         profile=None,
-        max_concurrency=None,
+        max_concurrency=max_concurrency,
         minute=False,
         keep=keep,
         pg_url=None,
@@ -177,24 +188,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, nargs="?", default=1000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--max-concurrency", type=int, default=None, help="both runners'")
+    parser.add_argument(
+        "--before", action="store_true", help="also the UI with claim-ahead off, each round"
+    )
     parser.add_argument("--keep", action="store_true", help="keep each round's files")
     args = parser.parse_args()
     os.environ["PYTHONPATH"] = os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])
     tmp = Path(tempfile.mkdtemp(prefix="tickwork-ui-herd-"))
     print(
         f"herd of {args.n:,} '* * * * *' python actions: the UI's embedded runner (Pilot, "
-        f"120x40) and headless tickwork run, {args.rounds} round(s) each, in turn",
+        f"120x40) and headless tickwork run, {args.rounds} round(s) each, in turn, "
+        f"max concurrency {args.max_concurrency or 'default'}",
         flush=True,
     )
     ui: list[dict[str, Any]] = []
+    before: list[dict[str, Any]] = []
     headless: list[dict[str, Any]] = []
+    conc = args.max_concurrency
     try:
         for r in range(args.rounds):
-            ui.append(ui_round(args.n, tmp, args.keep))
+            if args.before:
+                before.append(ui_round(args.n, tmp, args.keep, conc, claim_ahead=False))
+                print(f"  round {r + 1} UI before {herd_line(before[-1])}", flush=True)
+                print(probe_line("herd", before[-1]["herd_keys"], before[-1]["herd_lag"]))
+            ui.append(ui_round(args.n, tmp, args.keep, conc))
             print(f"  round {r + 1} UI       {herd_line(ui[-1])}", flush=True)
             print(probe_line("idle", ui[-1]["base_keys"], ui[-1]["base_lag"]), flush=True)
             print(probe_line("herd", ui[-1]["herd_keys"], ui[-1]["herd_lag"]), flush=True)
-            headless.append(headless_round(args.n, tmp, args.keep))
+            headless.append(headless_round(args.n, tmp, args.keep, conc))
             print(f"  round {r + 1} headless {herd_line(headless[-1])}", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -202,8 +224,8 @@ def main() -> None:
     def med(rounds: list[dict[str, Any]], key: str) -> float:
         return float(statistics.median(x[key] for x in rounds))
 
-    def pooled(key: str) -> list[float]:
-        return [v for x in ui for v in x[key]]
+    def pooled(key: str, rounds: list[dict[str, Any]] = ui) -> list[float]:
+        return [v for x in rounds for v in x[key]]
 
     print(
         f"median of {args.rounds}: UI p50 {med(ui, 'p50'):.1f} ms, p99 {med(ui, 'p99'):.1f} ms, "
@@ -213,6 +235,14 @@ def main() -> None:
         f"(dup {sum(x['dup'] for x in headless)}, lost {sum(x['lost'] for x in headless)}); "
         f"p99 ratio UI/headless {med(ui, 'p99') / med(headless, 'p99'):.2f}x"
     )
+    if before:
+        print(
+            f"UI before (claim-ahead off): p50 {med(before, 'p50'):.1f} ms, p99 "
+            f"{med(before, 'p99'):.1f} ms, last {med(before, 'max'):.1f} ms (dup "
+            f"{sum(x['dup'] for x in before)}, lost {sum(x['lost'] for x in before)}); "
+            f"p99 after/before {med(ui, 'p99') / med(before, 'p99'):.2f}x"
+        )
+        print(probe_line("before", pooled("herd_keys", before), pooled("herd_lag", before)))
     print("UI while firing, all rounds pooled:")
     print(probe_line("idle", pooled("base_keys"), pooled("base_lag")))
     print(probe_line("herd", pooled("herd_keys"), pooled("herd_lag")))
