@@ -1,5 +1,7 @@
-"""Command actions: ``/bin/sh -c`` in its own process group, cron's minimal environment, the
-output captured and capped, the whole group stopped on timeout or cancellation."""
+"""Command actions: ``/bin/sh -c`` (started without the shell when it has no shell syntax: the
+same process either way, see :mod:`tickwork.runner.direct_exec`) in its own process group,
+cron's minimal environment, the output captured and capped, the whole group stopped on timeout
+or cancellation."""
 
 from __future__ import annotations
 
@@ -40,6 +42,8 @@ async def run_command(
     grace: float,
     cap: int,
     on_start: Callable[[int], None] | None = None,
+    *,
+    shell_only: bool = False,
 ) -> Outcome:
     start = time.monotonic()
 
@@ -56,7 +60,7 @@ async def run_command(
     env = {**base_env(ctx.inherit_env), **action.env, **command_env(ctx)}
     output = CappedOutput(cap, cap)
     try:
-        child = start_command(action.command, env, cwd, output.feed)
+        child = start_command(action.command, env, cwd, output.feed, shell_only=shell_only)
     except OSError as exc:
         return done(RunStatus.FAILED, error=one_line(f"cannot start command: {exc}"))
     # The spawn made the session: every process the command starts is in the group from its

@@ -57,12 +57,14 @@ def group_alive(pgid: int) -> bool:
 
 async def stop_group(pgid: int, child: Child, grace: float) -> None:
     """SIGTERM the whole group, give it ``grace`` seconds, then SIGKILL whatever is left."""
+    child.signalled(signal.SIGTERM)
     signal_group(pgid, signal.SIGTERM)
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
         if child.exited.done() and child.eof.done() and not group_alive(pgid):
             break
         await asyncio.sleep(POLL)
+    child.signalled(signal.SIGKILL)
     signal_group(pgid, signal.SIGKILL)
     await wait_all((child.exited, child.eof), REAP_WAIT)
 

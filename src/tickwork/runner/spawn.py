@@ -1,5 +1,8 @@
 """Starting a command in a new session (its own process group) and watching it from the loop.
 
+A command without shell syntax starts directly (``runner/direct_exec.py``), any other as
+``/bin/sh -c command``; everything below applies to both.
+
 The cheapest correct start here: ``os.posix_spawn`` (a vfork-style clone and exec, no Python in
 the child), the session made by the spawn itself (``setsid``), so every process the command
 starts belongs to its group from its first instruction: there is no window in which a
@@ -28,6 +31,8 @@ import subprocess
 import threading
 from collections.abc import Callable, Mapping
 
+from tickwork.runner.direct_exec import direct_start
+
 SHELL = "/bin/sh"
 READ_SIZE = 256 * 1024  # per wake-up, as asyncio's pipe transports read
 _DEFAULT_SIGNALS = tuple(
@@ -43,6 +48,11 @@ class Child:
 
     ``Process.wait()`` would also wait for the pipe, so a background grandchild holding stdout
     would hang it: the exit is watched on its own.
+
+    ``like_shell``: the program was started without the shell that ``/bin/sh -c`` would have put
+    between it and the runner; its end is reported as that shell would have reported it (killed
+    by signal N: exit code 128+N and the signal's name on stderr, except for SIGINT and SIGPIPE;
+    a group the runner signalled: killed by the runner's first signal, as the shell would be).
     """
 
     def __init__(
@@ -52,8 +62,11 @@ class Child:
         on_output: Callable[[bytes], None],
         loop: asyncio.AbstractEventLoop,
         popen: subprocess.Popen[bytes] | None = None,
+        like_shell: bool = False,
     ) -> None:
         self.pid = pid
+        self.like_shell = like_shell
+        self._stopped_by: int | None = None  # the runner's first signal to the group
         self.returncode: int | None = None  # as subprocess: -N when killed by signal N
         self.exited: asyncio.Future[None] = loop.create_future()
         self.eof: asyncio.Future[None] = loop.create_future()
@@ -118,7 +131,7 @@ class Child:
         if pid == 0:  # not a zombie yet after all: wait for it elsewhere
             threading.Thread(target=self._wait_in_thread, name="tickwork-wait", daemon=True).start()
             return
-        self._exited(self._code(status))
+        self._exited(self._code(status), status)
 
     def _wait_in_thread(self) -> None:
         try:
@@ -126,7 +139,7 @@ class Child:
         except ChildProcessError:
             status = -1
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-            self._loop.call_soon_threadsafe(self._exited, self._code(status))
+            self._loop.call_soon_threadsafe(self._exited, self._code(status), status)
 
     def _code(self, status: int) -> int | None:
         """The exit code as subprocess reports it (-N: killed by signal N); None: unknown."""
@@ -137,10 +150,52 @@ class Child:
             self._popen.returncode = code  # Popen must not wait for it again
         return code
 
-    def _exited(self, code: int | None) -> None:
+    def _exited(self, code: int | None, status: int = -1) -> None:
+        if self.like_shell and code is not None and not self.exited.done():
+            code = self._as_shell(code, status)
         self.returncode = code
         if not self.exited.done():
             self.exited.set_result(None)
+
+    def _as_shell(self, code: int, status: int) -> int:
+        """The exit code (and message) ``/bin/sh -c`` gives when its child ends so (dash)."""
+        if self._stopped_by is not None:
+            return -self._stopped_by  # the shell would have died of the runner's signal
+        if code >= 0:
+            return code
+        sig = -code
+        if sig not in (signal.SIGINT, signal.SIGPIPE):
+            self._drain()  # what the program wrote comes before what the shell writes
+            text = signal.strsignal(sig) or f"Unknown signal {sig}"
+            if os.WCOREDUMP(status):
+                text += " (core dumped)"
+            self._on_output(f"{text}\n".encode())
+        return 128 + sig
+
+    def _drain(self) -> None:
+        """Read what the pipe holds now (the program has ended: all it wrote is there)."""
+        while self._out_fd is not None:
+            try:
+                data = os.read(self._out_fd, READ_SIZE)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._close_output()
+                return
+            self._on_output(data)
+
+    def signalled(self, sig: int) -> None:
+        """The runner is about to signal the child's group (timeout, cancellation)."""
+        if not self.like_shell or self._stopped_by is not None or self.exited.done():
+            return
+        try:  # ended already (its exit not seen yet): the shell would have ended with it
+            if os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return
+        except ChildProcessError:
+            return
+        self._stopped_by = sig
 
     # ------------------------------------------------------------------ end
 
@@ -150,6 +205,7 @@ class Child:
         when it ends."""
         self._close_output()
         if not self.exited.done():
+            self.signalled(signal.SIGKILL)
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
 
@@ -159,21 +215,24 @@ def start_command(
     env: Mapping[str, str],
     cwd: str | None,
     on_output: Callable[[bytes], None],
+    *,
+    shell_only: bool = False,
 ) -> Child:
-    """Start ``/bin/sh -c command`` in a new session; raises OSError when it cannot start."""
+    """Start ``command`` in a new session, as ``/bin/sh -c command`` would: directly when it has
+    no shell syntax (:mod:`tickwork.runner.direct_exec`; ``shell_only`` turns that off), else
+    through the shell. Raises OSError when it cannot start."""
     loop = asyncio.get_running_loop()
-    argv = [SHELL, "-c", command]
     _seal_inherited_fds()
     read_fd, write_fd = _pipe()
     try:
-        pid, popen = _spawn(argv, env, cwd, write_fd)
+        pid, popen, direct = _spawn_command(command, env, cwd, write_fd, shell_only)
     except BaseException:
         os.close(read_fd)
         raise
     finally:
         os.close(write_fd)
     try:
-        return Child(pid, read_fd, on_output, loop, popen)
+        return Child(pid, read_fd, on_output, loop, popen, like_shell=direct)
     except BaseException:  # it runs but cannot be watched: stop its group, reap it
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
@@ -186,17 +245,31 @@ def start_command(
         raise
 
 
+def _spawn_command(
+    command: str, env: Mapping[str, str], cwd: str | None, out: int, shell_only: bool
+) -> tuple[int, subprocess.Popen[bytes] | None, bool]:
+    """(pid, its Popen if Popen started it, whether it started without the shell)."""
+    direct = None if shell_only else direct_start(command, env, cwd, SHELL)
+    if direct is not None:
+        program, argv, direct_env = direct
+        try:
+            return (*_spawn(program, argv, direct_env, cwd, out), True)
+        except OSError:  # not executable, no #! line, gone meanwhile: sh runs it and says why
+            pass
+    return (*_spawn(SHELL, (SHELL, "-c", command), env, cwd, out), False)
+
+
 _posix_spawn_sessions = hasattr(os, "posix_spawn") and hasattr(os, "POSIX_SPAWN_DUP2")
 
 
 def _spawn(
-    argv: list[str], env: Mapping[str, str], cwd: str | None, out: int
+    program: str, argv: tuple[str, ...], env: Mapping[str, str], cwd: str | None, out: int
 ) -> tuple[int, subprocess.Popen[bytes] | None]:
     global _posix_spawn_sessions
     if cwd is None and _posix_spawn_sessions:
         try:
             pid = os.posix_spawn(
-                argv[0],
+                program,
                 argv,
                 env,
                 file_actions=[
@@ -213,6 +286,7 @@ def _spawn(
             return pid, None
     popen = subprocess.Popen(  # the same start, with a working directory (or no posix_spawn)
         argv,
+        executable=program,
         stdin=subprocess.DEVNULL,
         stdout=out,
         stderr=out,
