@@ -2,7 +2,7 @@
 
     uv run python tests/bench/bench_herd.py N [--action python|command] [--runners K]
                                              [--rounds R] [--peer] [--max-concurrency M]
-                                             [--no-claim-ahead]
+                                             [--no-claim-ahead] [--compare-sh]
                                              [--pg start|postgresql://.../postgres]
     uv run python tests/bench/bench_herd.py floor [--count 1000] [--only WORDS ...]
     uv run python tests/bench/bench_herd.py lone [--waiting 10000] [--seconds 60] [--peer]
@@ -29,6 +29,10 @@ see within a second), so they wait idle for it and then do what they do at any m
 (claim, start, compute the next run). APScheduler gets a cron trigger on that second of every
 minute, starting then (its round is repeated if it was not up 0.5 s before). ``--minute`` uses
 the next minute boundary instead (both fire a plain ``* * * * *``; rounds then wait for it).
+
+``--compare-sh`` (commands) adds a tickwork round per round with every command started through
+``/bin/sh -c`` (``TICKWORK_COMMANDS_VIA_SH=1``: the start before the direct path), so the two
+starts are compared in the same run.
 
 ``--pg URL`` runs the herd on PostgreSQL instead of an SQLite file: each round makes a fresh
 database on the server the URL names (its maintenance database; the bench needs CREATEDB) and
@@ -218,6 +222,8 @@ def tickwork_round_on(
         "HERD_OUT": str(out),
         "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
     }
+    if getattr(args, "via_sh", False):
+        env["TICKWORK_COMMANDS_VIA_SH"] = "1"
     if args.profile:
         env["HERD_PROFILE"] = str(args.profile)
     logs = [(work / f"runner{i}.log").open("w") for i in range(k)]
@@ -364,9 +370,17 @@ def herd(args: argparse.Namespace) -> dict[str, Any]:
         )
         mine: list[dict[str, Any]] = []
         theirs: list[dict[str, Any]] = []
+        via_sh: list[dict[str, Any]] = []
         for r in range(args.rounds):
             mine.append(tickwork_round(args, tmp, action))
             print(f"  round {r + 1} tickwork    {fmt(mine[-1])}", flush=True)
+            if args.compare_sh:
+                args.via_sh = True
+                try:
+                    via_sh.append(tickwork_round(args, tmp, action))
+                finally:
+                    args.via_sh = False
+                print(f"  round {r + 1} tickwork/sh {fmt(via_sh[-1])}", flush=True)
             if args.peer:
                 theirs.append(peer_round(args, tmp, command))
                 print(f"  round {r + 1} APScheduler {fmt(theirs[-1])}", flush=True)
@@ -387,6 +401,16 @@ def herd(args: argparse.Namespace) -> dict[str, Any]:
             f"p99 {summary['tickwork']['p99']:.1f} ms, last {summary['tickwork']['max']:.1f} ms"
             f" (dup {summary['dup']}, lost {summary['lost']})"
         )
+        if via_sh:
+            summary["tickwork_sh"] = {
+                key: statistics.median(x[key] for x in via_sh)
+                for key in ("p50", "p99", "max", "runs_p99", "cpu_s")
+            }
+            line += (
+                f"; tickwork through sh p50 {summary['tickwork_sh']['p50']:.1f} ms, "
+                f"p99 {summary['tickwork_sh']['p99']:.1f} ms, "
+                f"CPU {summary['tickwork_sh']['cpu_s']:.2f} s"
+            )
         if theirs:
             summary["peer"] = {
                 key: statistics.median(x[key] for x in theirs) for key in ("p50", "p99", "max")
@@ -399,6 +423,10 @@ def herd(args: argparse.Namespace) -> dict[str, Any]:
                 f"p99 {summary['peer']['p99']:.1f} ms, last {summary['peer']['max']:.1f} ms; "
                 f"p99 ratio tickwork/APScheduler {ratio:.2f}x"
             )
+            if via_sh:
+                ratio_sh = summary["tickwork_sh"]["p99"] / summary["peer"]["p99"]
+                summary["ratio_sh_p99"] = ratio_sh
+                line += f", through sh {ratio_sh:.2f}x"
         print(line, flush=True)
         return summary
     finally:
@@ -454,19 +482,20 @@ def floor(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.gather(*(one() for _ in range(count)))
         return time.perf_counter() - t0
 
-    async def tickwork_herd(limit: int) -> float:
-        """tickwork's own command start (``execute``, as the runner calls it) of ``true``."""
+    async def tickwork_herd(limit: int, command: str = "true", shell_only: bool = False) -> float:
+        """tickwork's own command start (``run_command``, as the runner calls it): ``true`` is a
+        builtin (through sh), ``/bin/true`` starts directly unless ``shell_only``."""
         from tickwork.domain.model import CommandAction
-        from tickwork.runner.actions import execute
+        from tickwork.runner.command_action import run_command
         from tickwork.runner.payload import RunContext
 
         sem = asyncio.Semaphore(limit)
-        action = CommandAction("true")
+        action = CommandAction(command)
         ctx = RunContext("sched_floor", "floor", "run_floor", datetime.now(UTC), 1, "UTC")
 
         async def one() -> None:
             async with sem:
-                outcome = await execute(action, ctx, timeout=300)
+                outcome = await run_command(action, ctx, 300, 1.0, 64 * 1024, shell_only=shell_only)
                 assert outcome.exit_code == 0, outcome
 
         t0 = time.perf_counter()
@@ -477,6 +506,9 @@ def floor(args: argparse.Namespace) -> dict[str, Any]:
         "posix_spawn /bin/true, one after another": lambda: spawn_seq(["/bin/true"]),
         "posix_spawn /bin/true, all at once": lambda: spawn_herd(["/bin/true"]),
         "posix_spawn sh -c true, all at once": lambda: spawn_herd(["/bin/sh", "-c", "true"]),
+        "posix_spawn sh -c /bin/true, all at once": lambda: spawn_herd(
+            ["/bin/sh", "-c", "/bin/true"]
+        ),
         "subprocess.run sh -c true, one after another": lambda: subprocess_seq(
             ["/bin/sh", "-c", "true"]
         ),
@@ -491,6 +523,12 @@ def floor(args: argparse.Namespace) -> dict[str, Any]:
         ),
         "tickwork command action true, 8 at a time": lambda: asyncio.run(tickwork_herd(8)),
         "tickwork command action true, all at once": lambda: asyncio.run(tickwork_herd(count)),
+        "tickwork command action /bin/true (direct), all at once": lambda: asyncio.run(
+            tickwork_herd(count, "/bin/true")
+        ),
+        "tickwork command action /bin/true through sh, all at once": lambda: asyncio.run(
+            tickwork_herd(count, "/bin/true", shell_only=True)
+        ),
     }
     print(f"process-start floor: {count:,} starts, median of 3", flush=True)
     for name, fn in cases.items():
@@ -500,7 +538,7 @@ def floor(args: argparse.Namespace) -> dict[str, Any]:
         med = statistics.median(times)
         out[name] = med
         print(
-            f"  {name:<48} {med * 1000:8.0f} ms total, {med / count * 1e6:6.0f} us each",
+            f"  {name:<58} {med * 1000:8.0f} ms total, {med / count * 1e6:6.0f} us each",
             flush=True,
         )
     return out
@@ -623,6 +661,11 @@ def main() -> None:
         "--no-claim-ahead",
         action="store_true",
         help="passed to tickwork run (the fires claimed at their instant, as before claim-ahead)",
+    )
+    parser.add_argument(
+        "--compare-sh",
+        action="store_true",
+        help="commands: also a tickwork round with every command through /bin/sh -c",
     )
     parser.add_argument("--count", type=int, default=1000, help="floor: process starts")
     parser.add_argument(

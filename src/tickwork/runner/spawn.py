@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping
 from tickwork.runner.direct_exec import direct_start
 
 SHELL = "/bin/sh"
+VIA_SH = "TICKWORK_COMMANDS_VIA_SH"  # =1 in the runner's environment: every command through sh
 READ_SIZE = 256 * 1024  # per wake-up, as asyncio's pipe transports read
 _DEFAULT_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(signal, name)
@@ -219,8 +220,9 @@ def start_command(
     shell_only: bool = False,
 ) -> Child:
     """Start ``command`` in a new session, as ``/bin/sh -c command`` would: directly when it has
-    no shell syntax (:mod:`tickwork.runner.direct_exec`; ``shell_only`` turns that off), else
-    through the shell. Raises OSError when it cannot start."""
+    no shell syntax (:mod:`tickwork.runner.direct_exec`; ``shell_only`` or
+    ``TICKWORK_COMMANDS_VIA_SH=1`` turn that off), else through the shell. Raises OSError when
+    it cannot start."""
     loop = asyncio.get_running_loop()
     _seal_inherited_fds()
     read_fd, write_fd = _pipe()
@@ -249,7 +251,10 @@ def _spawn_command(
     command: str, env: Mapping[str, str], cwd: str | None, out: int, shell_only: bool
 ) -> tuple[int, subprocess.Popen[bytes] | None, bool]:
     """(pid, its Popen if Popen started it, whether it started without the shell)."""
-    direct = None if shell_only else direct_start(command, env, cwd, SHELL)
+    if shell_only or os.environ.get(VIA_SH) == "1":
+        direct = None
+    else:
+        direct = direct_start(command, env, cwd, SHELL)
     if direct is not None:
         program, argv, direct_env = direct
         try:
