@@ -137,3 +137,16 @@ def echo_json_lines(encoded: Iterable[str], chunk: int = 1000) -> None:
             lines.clear()
     lines.append("[]\n" if first else "\n]\n")
     click.echo("".join(lines), nl=False, color=True)
+
+
+def echo_json_chunks(chunks: Iterable[str]) -> None:
+    """echo_json_lines() of lines that come a chunk at a time, each line of a chunk after
+    ",\n  " (the first chunk's first one too)."""
+    first = True
+    for text in chunks:
+        if not text.startswith(",\n  "):
+            raise ValueError("a chunk of JSON lines starts with its separator")
+        # color=True: no search for terminal escapes (see echo_json_lines)
+        click.echo("[\n  " + text[4:] if first else text, nl=False, color=True)
+        first = False
+    click.echo("[]" if first else "\n]", color=True)

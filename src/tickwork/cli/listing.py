@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from tickwork.cli.common import db_option, echo_json_lines, given_db
+from tickwork.cli.common import db_option, echo_json_chunks, given_db
 from tickwork.store.listing import State, open_reader, stream_rows
 from tickwork.store.location import Target
 
@@ -23,9 +23,10 @@ def print_list(
     reader = open_reader(given_db(ctx, db))  # every check Store.open makes
     ctx.call_on_close(reader.close)
     if as_json:  # streamed: 100,000 schedules never sit in memory as objects
-        from tickwork.store.json_lines import JSON_COLUMNS, json_lines
+        from tickwork.store.json_columns import json_chunks
+        from tickwork.store.json_lines import JSON_COLUMNS
 
-        echo_json_lines(json_lines(stream_rows(reader, JSON_COLUMNS, state, search)))
+        echo_json_chunks(json_chunks(stream_rows(reader, JSON_COLUMNS, state, search)))
     else:  # the printed columns only, no Schedule made of each row
         from tickwork.cli.output import LIST_COLUMNS, table
 
