@@ -273,11 +273,54 @@ def _actions() -> Iterator[str]:
         yield _stored({"kind": "python", "target": text})
 
 
+def _masked(stored: str) -> str:
+    return json.JSONEncoder(ensure_ascii=False).encode(_masked_action(stored))
+
+
 @pytest.mark.parametrize("stored", list(_actions()))
 def test_plain_actions_print_as_the_masked_action(stored: str) -> None:
     """Every printable character in every string of the forms read as text."""
-    expected = json.JSONEncoder(ensure_ascii=False).encode(_masked_action(stored))
-    assert _action(stored) == expected
+    assert _action(stored) == _masked(stored)
+
+
+def _command(command: str) -> str:
+    return _stored({"kind": "command", "command": command})
+
+
+COMMANDS = [_command(f"a{c}b") for c in PRINTABLE]
+PYTHONS = [_stored({"kind": "python", "target": f"m{c}:f"}) for c in PRINTABLE]
+
+
+@pytest.mark.parametrize(
+    "chunk",
+    [
+        COMMANDS,
+        PYTHONS,
+        [_command("only one")],
+        COMMANDS + PYTHONS,
+        [*COMMANDS, _command("curl https://u:hunter2@example.com/")],
+        [*COMMANDS, _command("tab\t"), _command('q"uote')],
+        [*COMMANDS, _stored({"kind": "command", "command": "x", "cwd": "/w"})],
+        [*COMMANDS, '{"command": "a", "command": "b", "kind": "command"}'],
+        [
+            *COMMANDS,
+            '{"command": "raw é", "kind": "command"}',
+            '{"command": "del\x7f", "kind": "command"}',
+        ],
+        [
+            *COMMANDS,
+            '{"command": "a", "kind":\n"command"}',
+            '{"command": "b", "kind": "command"}\n',
+        ],
+        [*PYTHONS, _stored({"kind": "python", "target": 'a"b'})],
+        [*PYTHONS, '{"kind": "python", "target": "a", "target": "b"}'],
+        [*PYTHONS, '{"kind": "python", "target": "a"} ', '{"kind": "python",  "target": "b"}'],
+    ],
+)
+def test_a_chunk_of_actions_prints_as_each_alone(chunk: list[str]) -> None:
+    """A chunk all in one plain form is read in a few calls on its joined text; anything else
+    in it (another form, something to mask, an escape, a repeated key) sends it one by one."""
+    assert json_columns._actions(chunk) == [_masked(a) for a in chunk]
 
 
 def test_list_json_from_the_cli_is_the_reference(

@@ -23,10 +23,11 @@ through `json_lines`, which prints the same text or raises its error.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from tickwork.describe import describe
@@ -63,6 +64,9 @@ def _bool(value: Any) -> str:
 
 
 _BOOL: Convert = _bool
+# a description takes cron-descriptor some 100 us: each expression's once (typed: 1 and 1.0 are
+# not one key)
+_DESCRIBED: Convert = functools.lru_cache(maxsize=4096, typed=True)(_shown(describe))
 
 # What each key shows of its column (None: the value itself), in the order of the row
 # encoder's template; the second "description" is the generator's, made from the expression.
@@ -76,7 +80,7 @@ _SHOWN: tuple[tuple[str, str, Convert | None], ...] = tuple(
         ("active", "active", _BOOL),
         ("generator", "generator_type", None),
         ("expression", "expression", None),
-        ("description", "expression", _shown(describe)),
+        ("description", "expression", _DESCRIBED),
         ("time_of_day", "time_of_day", None),
         ("days_of_week", "days_of_week", _shown(_days)),
         ("timezone", "timezone", None),
@@ -111,84 +115,121 @@ _SHOWN: tuple[tuple[str, str, Convert | None], ...] = tuple(
         ("updated_at", "updated_at", _shown(_time_json)),
     )
 )
-_SLOTS = tuple((_COLUMN[column], convert) for _, column, convert in _SHOWN)
+_SLOTS = tuple((_COLUMN[column], convert or _ENCODE) for _, column, convert in _SHOWN)
 
 
-def _pattern() -> list[str | None]:
-    """A line as the text before each value (None where the value goes), then its end: the
-    row encoder's template, cut at its slots."""
-    texts = _TEMPLATE.split("%s")
-    assert len(texts) == len(_SHOWN) + 1
-    out: list[str | None] = [LINE_SEPARATOR + texts[0]]
-    for text in texts[1:]:
-        out += [None, text]
-    return out
+# The text around the values of a line: before the first, between two, after the last.
+_LITERALS = _TEMPLATE.split("%s")
+assert len(_LITERALS) == len(_SHOWN) + 1
 
-
-_PATTERN = _pattern()
-_STRIDE = len(_PATTERN)
-
-# The stored forms of an action whose text, keys reordered, is what the line shows: strings
-# of printable ASCII with no quote or backslash (the text is the value), nothing to mask.
+# The stored forms of an action whose text, keys in their order, is what the line shows:
+# strings of printable ASCII with no quote or backslash (the text is the value), nothing a
+# mask changes (no "://" in a command, no "@" or "?" in an url).
 _STRING = '"[ !#-\\[\\]-~]*"'
-_COMMAND = re.compile(
-    f'\\{{"command": {_STRING}(?:, "cwd": {_STRING})?, "kind": "command"\\}}', re.ASCII
+_COMMAND_STRING = '"(?:[ !#-9;-\\[\\]-~]|:(?!//))*"'
+_PLAIN_ACTION = (
+    f'\\{{"command": {_COMMAND_STRING}(?:, "cwd": {_STRING})?, "kind": "command"\\}}'
+    f'|\\{{"kind": "python", "target": {_STRING}\\}}'
+    f'|\\{{"kind": "http", "method": {_STRING}, "url": "[ !#->A-\\[\\]-~]*"\\}}'
 )
-_COMMAND_END = len(', "kind": "command"}')
-_AS_STORED = re.compile(
-    f'\\{{"kind": "python", "target": {_STRING}\\}}'
-    f'|\\{{"kind": "http", "method": {_STRING}, "url": "[ !#->A-\\[\\]-~]*"\\}}',
-    re.ASCII,
-)
+_ONE_PLAIN = re.compile(_PLAIN_ACTION, re.ASCII)
+# a command's keys in the line's order: "kind" first (the stored text sorts it last)
+_COMMAND_START = ('{"command": ', '{"kind": "command", "command": ')
+_COMMAND_END = (', "kind": "command"}', "}")
+# The forms a whole chunk of actions is often in: a command without cwd or env, a python target
+# (each with 8 quotes: none inside the strings).
+_COMMANDS = ('{"command": "', '", "kind": "command"}')
+_PYTHONS = ('{"kind": "python", "target": "', '"}')
 
 
 def _action(stored: Any) -> str:
     """The action's text as the line shows it (secrets masked)."""
-    if type(stored) is str:
-        if _COMMAND.fullmatch(stored) and "://" not in stored:  # mask_text changes nothing
-            return '{"kind": "command", ' + stored[1:-_COMMAND_END] + "}"
-        if _AS_STORED.fullmatch(stored):  # no "@" or "?" in the url: mask_url changes nothing
-            return stored
+    if type(stored) is str and _ONE_PLAIN.fullmatch(stored):
+        return stored.replace(*_COMMAND_START).replace(*_COMMAND_END)
     return _ENCODE(_masked_action(stored))
+
+
+def _all_in(text: str, n: int, form: tuple[str, str]) -> bool:
+    """Whether `text`, n stored actions joined by newlines, is n actions in this form: printable
+    ASCII, no backslash, n-1 newlines each between an end and a start of the form, and no quote
+    but the form's 8 in each."""
+    start, end = form
+    return (
+        text.startswith(start)
+        and text.endswith(end)
+        and text.count("\n") == n - 1
+        and text.count(end + "\n" + start) == n - 1
+        and text.count('"') == 8 * n
+        and "\\" not in text
+        and text.isascii()
+        and text.replace("\n", " ").isprintable()
+    )
+
+
+def _actions(stored: list[Any]) -> list[str]:
+    """_action() of each: a chunk all in one plain form in a few calls on the joined text."""
+    try:
+        text = "\n".join(stored)
+    except TypeError:  # not all text
+        return list(map(_action, stored))
+    n = len(stored)
+    if _all_in(text, n, _COMMANDS) and "://" not in text:
+        return text.replace(*_COMMAND_START).replace(*_COMMAND_END).split("\n")
+    if _all_in(text, n, _PYTHONS):
+        return stored
+    return list(map(_action, stored))
 
 
 _NONE = {type(None)}
 
 
-def _column(values: tuple[Any, ...], convert: Convert | None) -> list[str]:
-    """The JSON text each value shows (convert: None for the value itself)."""
+def _column(values: list[Any], convert: Convert) -> str | list[str]:
+    """The JSON text each value shows; one text when it is the same for all."""
     n = len(values)
-    if values.count(None) == n:
-        return [convert(None) if convert else "null"] * n
+    if values[0] is None and values.count(None) == n:
+        return convert(None)
+    if convert is _ENCODE and len(set(values[:8])) == len(values[:8]) > 1:
+        # distinct values, it seems (ids, names): all in one encoder call
+        texts = _FLAT(values)[1:-1].split(_SEP)
+        if len(texts) != n:
+            raise ValueError("a stored value is not a scalar")
+        return texts
     distinct = set(values)
-    if len(distinct) * 4 > n:  # mostly different values: each in turn
-        if convert is None:  # the encoder's own values: all in one call
-            texts = _FLAT(values)[1:-1].split(_SEP)
-            if len(texts) != n:
-                raise ValueError("a stored value is not a scalar")
-            return texts
+    if len(distinct) * 4 > n or (
+        any(type(v) is not str and v is not None for v in distinct)
+        and len(set(map(type, values)) - _NONE) > 1
+    ):  # mostly distinct; or 1, 1.0 and True, which would share one entry of a table
         return list(map(convert, values))
-    if any(type(v) is not str and v is not None for v in distinct) and (
-        len(set(map(type, values)) - _NONE) > 1
-    ):  # 1, 1.0 and True are one key of a dict: they may share a table only of one type
-        return list(map(convert or _ENCODE, values))
-    table = {value: (convert or _ENCODE)(value) for value in distinct}
+    if len(distinct) == 1:
+        return convert(values[0])
+    table = {value: convert(value) for value in distinct}
     return list(map(table.__getitem__, values))
 
 
 def _columns(rows: list[tuple[Any, ...]]) -> str:
     """The lines of these rows (of JSON_COLUMNS), each after LINE_SEPARATOR."""
-    columns = list(zip(*rows, strict=True))
-    if len(columns) != _WIDTH:
-        raise ValueError(f"rows of {len(columns)} columns, not {_WIDTH}")
-    out = _PATTERN * len(rows)
+    n = len(rows)
+    if set(map(len, rows)) != {_WIDTH}:
+        raise ValueError(f"rows not of {_WIDTH} columns")
+    flat = list(chain.from_iterable(rows))
+    texts = [LINE_SEPARATOR + _LITERALS[0]]  # a line's text between the values that vary
+    varying: list[list[str]] = []
     for slot, (column, convert) in enumerate(_SLOTS):
-        if column == _ACTION:
-            shown = list(map(_action, columns[column]))
+        values = flat[column::_WIDTH]
+        shown = _actions(values) if column == _ACTION else _column(values, convert)
+        if isinstance(shown, str):  # the same for all: part of the text around the others
+            texts[-1] += shown + _LITERALS[slot + 1]
         else:
-            shown = _column(columns[column], convert)
-        out[2 * slot + 1 :: _STRIDE] = shown
-    return "".join(out)  # type: ignore[arg-type]  # every None was replaced
+            varying.append(shown)
+            texts.append(_LITERALS[slot + 1])
+    pattern: list[str] = []
+    for text in texts[:-1]:
+        pattern += [text, ""]
+    pattern.append(texts[-1])
+    out = pattern * n
+    for i, shown in enumerate(varying):
+        out[2 * i + 1 :: len(pattern)] = shown
+    return "".join(out)
 
 
 def json_chunks(rows: Iterable[tuple[Any, ...]], chunk: int = 500) -> Iterator[str]:
