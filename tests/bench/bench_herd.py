@@ -430,7 +430,10 @@ def herd(args: argparse.Namespace) -> dict[str, Any]:
         print(line, flush=True)
         return summary
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if args.keep:
+            print(f"  kept: {tmp}", flush=True)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- the floor

@@ -1,10 +1,13 @@
-"""Claim-ahead: the runner pre-claims the fires due within `lead` seconds and starts them at their
-instant from memory, with one small write (the flip) between the instant and the starts.
+"""Claim-ahead: the runner pre-claims the fires due within `lead` seconds, flips them to running
+a moment before their instant, and starts them at the instant from memory: no database work
+between the instant and the starts.
 
 The protocol and what keeps its guarantees are in store.preclaims. Here: when to pre-claim
-(`lead` before the next fire nobody owns), starting what is due (in chunks: the next chunk's flip
-commits while this chunk's actions start), moving the schedules on afterwards (one write), and
-giving back what will not be started (a fire later than the on-time grace, a stop).
+(`lead` before the next fire nobody owns), when to flip (as late as the herd's size allows: see
+_flip_lead; a pause or edit landing after the flip applies from the next fire), starting what is
+due, moving the schedules on afterwards (one write), and giving back what will not be started (a
+fire later than the on-time grace, a stop, a fenced runner). A pre-claim not flipped in time is
+flipped at its instant, chunk by chunk (the next chunk's flip commits while this one's start).
 """
 
 from __future__ import annotations
@@ -17,25 +20,42 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from tickwork.domain.claim_plan import ON_TIME_GRACE
+from tickwork.domain.runs import Run
 from tickwork.domain.status import RunStatus
 from tickwork.domain.timeutil import parse_iso
 from tickwork.runner.execution import Execution
 from tickwork.runner.storecalls import Halted
 from tickwork.store import StoreError
 from tickwork.store.claims import BATCH, NOT_OWNED, UNREADABLE, LeaseLost
-from tickwork.store.preclaims import Preclaim, advance, flip, owned, preclaim, withdraw_own
+from tickwork.store.preclaims import (
+    Preclaim,
+    advance,
+    flip,
+    owned,
+    preclaim,
+    unflip,
+    withdraw_own,
+)
 
 FLIP_CHUNKS = (64, 256)  # the first flips stay small (the first starts come soon), then:
 FLIP_CHUNK = 512
 PRECISE = 0.002  # seconds: closer than this to an instant, the runner waits it out
 QUIET = 0.05  # seconds before an instant in which a cycle does nothing else (no database work)
+FLIP_AHEAD = 0.1  # seconds before an instant its pre-claims are flipped (more for a big herd)
+FLIP_RATE = 0.0001  # seconds per run a flip is assumed to take before one was measured
+Ready = tuple[Run, Preclaim]  # flipped ahead: running in the database, started at the instant
 
 
 class ClaimAhead(Execution):
     @property
     def planned(self) -> int:
-        """Fires pre-claimed and not started yet."""
-        return sum(len(p) for p in self._plans.values())
+        """Fires pre-claimed (or flipped ahead) and not started yet."""
+        return sum(len(p) for p in self._plans.values()) + sum(len(r) for r in self._ready.values())
+
+    def _flip_lead(self, n: int) -> float:
+        """Seconds before its instant a herd of `n` pre-claims is flipped: twice what flipping
+        it is expected to take (the rate measured at the last flip), at least FLIP_AHEAD."""
+        return FLIP_AHEAD + 2 * n * self._flip_rate
 
     def _next_wake(self) -> datetime | None:
         """The next fire nobody owns yet, or the next waiting run's time (pre-claimed fires are
@@ -54,14 +74,17 @@ class ClaimAhead(Execution):
         return min(options) if options else None
 
     def _next_instant(self) -> datetime | None:
-        return min(self._plans) if self._plans else None
+        return min([*self._plans, *self._ready], default=None)
 
     def _instant_near(self) -> bool:
-        """Whether pre-claimed fires start within QUIET seconds (and there is a slot)."""
-        first = self._next_instant()
-        if first is None or len(self.tasks) >= self.max_concurrency:
+        """Whether fires flipped ahead (or pre-claimed ones, when there is a slot) start
+        within QUIET seconds."""
+        now = self.clock()
+        if self._ready and 0 < (min(self._ready) - now).total_seconds() < QUIET:
+            return True
+        if not self._plans or len(self.tasks) >= self.max_concurrency:
             return False
-        return 0 < (first - self.clock()).total_seconds() < QUIET
+        return 0 < (min(self._plans) - now).total_seconds() < QUIET
 
     def _ahead_wait(self, now: datetime) -> float | None:
         """Seconds until claim-ahead has something to do (an instant comes, or the lead before
@@ -69,6 +92,9 @@ class ClaimAhead(Execution):
         options: list[datetime] = []
         if (first := self._next_instant()) is not None:
             options.append(first)
+        if self._plans:  # when to flip the next pre-claims
+            at = min(self._plans)
+            options.append(at - timedelta(seconds=self._flip_lead(len(self._plans[at]))))
         nxt = self._next_due
         if self._ahead_active() and nxt is not None and nxt != self._ahead_for:
             options.append(nxt - timedelta(seconds=self.lead))
@@ -109,7 +135,8 @@ class ClaimAhead(Execution):
             self._next_due = await self.calls(self._next_wake)
 
     async def _fire_ahead(self) -> None:
-        """Start the pre-claimed fires whose instant has come, first thing in a cycle."""
+        """Start the pre-claimed fires whose instant has come, first thing in a cycle: those
+        flipped ahead from memory, then any not flipped in time (flipped now)."""
         first = self._next_instant()
         if first is None or self.lease is None:
             return
@@ -117,6 +144,15 @@ class ClaimAhead(Execution):
         if 0 < early <= PRECISE:
             await asyncio.sleep(early)
         now = self.clock()
+        ready: list[Ready] = []
+        dropped: list[Ready] = []
+        for at in [at for at in self._ready if at <= now]:
+            held_up = now - at > ON_TIME_GRACE or self.fenced or self.state != "active"
+            (dropped if held_up else ready).extend(self._ready.pop(at))
+        if ready:
+            self._start_ready(ready)
+        if dropped:  # a stopped, suspended or fenced runner: not started, given back
+            await self._unflip(dropped)
         late: list[Preclaim] = []
         for at in [at for at in self._plans if now - at > ON_TIME_GRACE]:
             late.extend(self._plans.pop(at))
@@ -136,6 +172,70 @@ class ClaimAhead(Execution):
                 self._plans[at] = plans[len(take) :]
         if due:
             await self._start_planned(due)
+
+    async def _flip_ahead(self) -> None:
+        """Flip the next instant's pre-claims once it is within their flip lead: they are
+        running in the database from then on, and start at the instant from memory."""
+        if not self._plans or self.lease is None or self.fenced:
+            return
+        at = min(self._plans)
+        plans = self._plans[at]
+        if (at - self.clock()).total_seconds() > self._flip_lead(len(plans)):
+            return
+        del self._plans[at]
+        began = time.perf_counter()
+        ids = [p.run.id for p in plans]
+        try:
+            mine = await self.calls(flip, self.store, self.clock(), self.lease, ids, at)
+        except (LeaseLost, StoreError, sqlite3.Error, OSError) as exc:
+            self._plans[at] = plans  # flipped at the instant instead, or given back
+            self._plans = dict(sorted(self._plans.items()))
+            if not isinstance(exc, LeaseLost):
+                raise
+            self._last_beat = None  # this cycle renews the lease (and fences) first
+            return
+        self._flip_rate = (time.perf_counter() - began) / len(ids)
+        ready: list[Ready] = []
+        for plan in plans:
+            if plan.run.id not in mine:  # withdrawn or released: claimed as usual
+                self._recheck = True
+                continue
+            run = replace(plan.run, status=RunStatus.RUNNING, started_at=at)
+            self._emit("claimed", run)
+            ready.append((run, plan))
+        if ready:
+            self._ready.setdefault(at, []).extend(ready)
+            self._ready = dict(sorted(self._ready.items()))
+
+    def _start_ready(self, ready: list[Ready]) -> None:
+        """Start fires flipped ahead: each action first, their "started" events after (one
+        callback once every start is made), the schedules moved on after that."""
+        quiet: list[Run] = []
+        for run, plan in ready:
+            announced = not plan.schedule.policies.jitter_seconds  # jitter: told when it starts
+            self._start(run, plan.schedule, plan.upcoming, announced=announced)
+            if announced:
+                quiet.append(run)
+        if quiet:
+            asyncio.get_running_loop().call_soon(self._announce, quiet)
+        self._background_task(self._advance([plan for _, plan in ready]), "advance")
+
+    def _announce(self, runs: list[Run]) -> None:
+        for run in runs:
+            self._emit("started", run)
+
+    async def _unflip(self, ready: list[Ready]) -> None:
+        """Fires flipped ahead that will not start here: deleted as if never claimed (see
+        store.preclaims.unflip); if the database cannot be reached, a sweep or this runner's
+        reconcile deals with them (abandoned, or started late exactly once)."""
+        if self.lease is None:
+            return
+        ids = [run.id for run, _ in ready]
+        try:
+            await self.calls(unflip, self.store, self.lease.id, ids)
+        except (StoreError, sqlite3.Error, OSError) as exc:
+            self._emit_note(f"could not give back {len(ids)} fires flipped ahead: {exc}")
+        self._recheck = True
 
     async def _start_planned(self, due: list[Preclaim]) -> None:
         """Flip chunk by chunk (the next chunk's flip commits while this one's actions start),
@@ -205,12 +305,23 @@ class ClaimAhead(Execution):
         await self._give_back_ids([p.run.id for p in plans])
 
     async def _give_back_all(self) -> None:
-        """Stopping: every fire this runner pre-claimed and did not start goes back."""
+        """Stopping: every fire this runner pre-claimed (or flipped ahead) and did not start
+        goes back."""
         self._plans.clear()
+        ready = [item for items in self._ready.values() for item in items]
+        self._ready.clear()
         if self.lease is None or not self._leased:
             return
         lease_id = self.lease.id
+        if ready:
+            ids = [run.id for run, _ in ready]
+            what = "give back fires flipped ahead"
+            await self.calls.persist(what, unflip, self.store, lease_id, ids)
         await self.calls.persist("give back pre-claimed fires", withdraw_own, self.store, lease_id)
+
+    def _flipped_ids(self) -> set[str]:
+        """Runs this runner flipped ahead and has not started yet (running in the database)."""
+        return {run.id for items in self._ready.values() for run, _ in items}
 
     async def _reconcile_ahead(self) -> None:
         """Pre-claims of this runner it does not hold in memory (the reply of a pre-claim lost

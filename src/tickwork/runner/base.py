@@ -126,6 +126,8 @@ class RunnerBase:
         self.claim_ahead = claim_ahead  # pre-claim fires `lead` seconds ahead (runner.ahead)
         self.lead = min(2.0, lease_ttl / 4)
         self._plans: dict[datetime, list[Preclaim]] = {}  # pre-claimed, by instant, in order
+        self._ready: dict[datetime, list[tuple[Run, Preclaim]]] = {}  # flipped ahead, by instant
+        self._flip_rate = 0.0001  # seconds per run the last flip took (runner.ahead)
         self._ahead_for: datetime | None = None  # the next fire a pre-claim was made for
 
     def _now(self) -> datetime:

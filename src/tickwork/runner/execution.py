@@ -24,10 +24,19 @@ from tickwork.store import StoreError
 
 
 class Execution(RunnerBase):
-    def _start(self, run: Run, s: Schedule, upcoming: tuple[datetime, ...] | None = None) -> None:
+    def _start(
+        self,
+        run: Run,
+        s: Schedule,
+        upcoming: tuple[datetime, ...] | None = None,
+        *,
+        announced: bool = False,
+    ) -> None:
         """Run `run` of `s` as a task; `upcoming` (the payload's next fires) when the claim
-        computed them already."""
-        task = asyncio.create_task(self._execute(run, s, upcoming), name=f"tickwork-run-{run.id}")
+        computed them already; `announced`: the caller emits its "started" event."""
+        task = asyncio.create_task(
+            self._execute(run, s, upcoming, announced), name=f"tickwork-run-{run.id}"
+        )
         self.tasks[run.id] = task
         task.add_done_callback(functools.partial(self._finished, run.id))
 
@@ -39,7 +48,11 @@ class Execution(RunnerBase):
         self._wake.set()
 
     async def _execute(
-        self, run: Run, s: Schedule, upcoming: tuple[datetime, ...] | None = None
+        self,
+        run: Run,
+        s: Schedule,
+        upcoming: tuple[datetime, ...] | None = None,
+        announced: bool = False,
     ) -> None:
         started = time.monotonic()  # a measurement (the run's duration), not a timer
         slow: asyncio.TimerHandle | None = None
@@ -54,7 +67,8 @@ class Execution(RunnerBase):
                     {"started_at": run.started_at},
                 )
                 started = time.monotonic()
-            self._emit("started", run)
+            if not announced:
+                self._emit("started", run)
             slow = slow_timer(s, lambda: self._slow(run, s))  # max_duration_warning
             if upcoming is None:
                 upcoming = tuple(spec.upcoming(s, self.clock(), 5)) if s.active else ()

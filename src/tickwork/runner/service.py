@@ -140,6 +140,7 @@ class Runner(Upkeep, ClaimAhead):
         await self._fire_ahead()  # first: nothing between a pre-claimed instant and its starts
         if self._instant_near():
             return  # no database work in the last moments before pre-claimed fires start
+        await self._flip_ahead()
         now = self.clock()
         mono = self.monotonic()
         await self._watch_clock(now, mono)
@@ -215,9 +216,8 @@ class Runner(Upkeep, ClaimAhead):
         was lost with the connection. No claim is in flight here (the cycle makes them)."""
         assert self.lease is not None
         await self._reconcile_ahead()
-        lost = await self.calls(
-            outcomes.unstarted_claims, self.store, self.lease.id, set(self.tasks)
-        )
+        known = set(self.tasks) | self._flipped_ids()  # flipped ahead: they start at their instant
+        lost = await self.calls(outcomes.unstarted_claims, self.store, self.lease.id, known)
         if lost:
             self._emit_note(
                 f"{len(lost)} run(s) claimed while the database's reply was lost (a dropped "

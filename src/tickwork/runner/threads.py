@@ -1,32 +1,46 @@
 """Daemon worker threads for the blocking calls of python actions, reused from call to call.
 
-Unlike ``asyncio.to_thread``'s executor, a call that never returns only holds its own worker (the
-next call starts another) and never blocks the loop's shutdown (the workers are daemons). Unlike a
-thread per call, a herd of calls reuses the workers that are idle: no thread start per call. A
-worker idle for ``IDLE`` seconds ends.
+Unlike ``asyncio.to_thread``'s executor, a call that never returns only holds its own worker (a
+later call gets another) and never blocks the loop's shutdown (the workers are daemons). Unlike a
+thread per call, a herd of calls reuses the workers that are idle: no thread start per call.
+
+A herd of a thousand quick calls must not start a thousand threads (each start hands the
+interpreter lock to the new thread, and the herd's starts wait behind them): up to ``SOFT_CAP``
+workers are started at once; a call submitted beyond them waits in the queue for the next free
+worker, and one still waiting ``RELIEF`` seconds later gets a worker of its own (so calls that
+block never hold the others up for longer than that). A worker idle for ``IDLE`` seconds ends.
+
+Results come back to the loop through one inbox per loop: one wake-up carries every result that
+arrived meanwhile, not one wake-up per call.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import contextvars
 import queue
 import threading
+import weakref
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 Settled = tuple[T | None, BaseException | None]
 IDLE = 30.0  # seconds a worker waits for another call before it ends
+SOFT_CAP = 16  # workers started at once for calls that find none idle
+RELIEF = 0.02  # seconds a call beyond SOFT_CAP waits for a free worker before it gets its own
 
 
 class DaemonPool:
-    def __init__(self, name: str, idle: float = IDLE) -> None:
+    def __init__(self, name: str, idle: float = IDLE, soft_cap: int = SOFT_CAP) -> None:
         self.name = name
         self.idle_timeout = idle
+        self.soft_cap = soft_cap
         self._lock = threading.Lock()
         self._idle = 0  # workers waiting for a call that no call was handed to yet
+        self._waiting = 0  # calls queued beyond the soft cap that no worker took yet
         self._workers = 0
         self._calls: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
 
@@ -34,15 +48,36 @@ class DaemonPool:
     def workers(self) -> int:
         return self._workers
 
-    def submit(self, job: Callable[[], None]) -> None:
-        """Run `job` in a worker: an idle one, or a new one when none is idle."""
+    @property
+    def waiting(self) -> int:
+        return self._waiting
+
+    def submit(self, job: Callable[[], None]) -> bool:
+        """Run `job` in a worker: an idle one, or a new one when none is idle and fewer than
+        the soft cap run. False: it waits for a free worker (call relieve() a moment later)."""
         with self._lock:
             self._calls.put(job)
             if self._idle > 0:
                 self._idle -= 1
-                return
+                return True
+            if self._workers >= self.soft_cap:
+                self._waiting += 1
+                return False
             self._workers += 1
-        threading.Thread(target=self._work, name=self.name, daemon=True).start()
+        self._start(1)
+        return True
+
+    def relieve(self) -> int:
+        """Every call still waiting for a worker gets one of its own now; how many started."""
+        with self._lock:
+            n, self._waiting = self._waiting, 0
+            self._workers += n
+        self._start(n)
+        return n
+
+    def _start(self, n: int) -> None:
+        for _ in range(n):
+            threading.Thread(target=self._work, name=self.name, daemon=True).start()
 
     def _work(self) -> None:
         while True:
@@ -57,10 +92,50 @@ class DaemonPool:
                 continue  # a call was handed to the idle workers and is on its way
             job()
             with self._lock:
-                self._idle += 1
+                if self._waiting > 0:  # a queued call is this worker's next
+                    self._waiting -= 1
+                else:
+                    self._idle += 1
 
 
 _POOL = DaemonPool("tickwork-python-action")
+
+
+class _Inbox:
+    """Results of calls made from one loop, handed to it in batches (see the module doc)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.items: collections.deque[tuple[asyncio.Future[Any], Any]] = collections.deque()
+        self.scheduled = False
+        self.relief: asyncio.TimerHandle | None = None
+
+    def put(self, fut: asyncio.Future[Any], value: Any) -> None:  # from a worker
+        self.items.append((fut, value))
+        if not self.scheduled:
+            self.scheduled = True
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+                self.loop.call_soon_threadsafe(self.drain)
+
+    def drain(self) -> None:  # on the loop
+        self.scheduled = False  # first: a result put from now on schedules another drain
+        while self.items:
+            fut, value = self.items.popleft()
+            if not fut.done():
+                fut.set_result(value)
+
+    def relieve_later(self, pool: DaemonPool) -> None:  # on the loop
+        if self.relief is None:
+            self.relief = self.loop.call_later(RELIEF, self._relieve, pool)
+
+    def _relieve(self, pool: DaemonPool) -> None:
+        self.relief = None
+        pool.relieve()
+
+
+_INBOXES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Inbox] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def in_daemon_thread(fn: Callable[[], T]) -> asyncio.Future[Settled[T]]:
@@ -68,12 +143,11 @@ def in_daemon_thread(fn: Callable[[], T]) -> asyncio.Future[Settled[T]]:
     gets ``(result, None)`` or ``(None, exc)``; a call still running when the loop is closed is
     left to finish on its own."""
     loop = asyncio.get_running_loop()
+    inbox = _INBOXES.get(loop)
+    if inbox is None:
+        inbox = _INBOXES[loop] = _Inbox(loop)
     fut: asyncio.Future[Settled[T]] = loop.create_future()
     context = contextvars.copy_context()
-
-    def settle(value: Settled[T]) -> None:
-        if not fut.done():
-            fut.set_result(value)
 
     def job() -> None:
         value: Settled[T]
@@ -81,8 +155,9 @@ def in_daemon_thread(fn: Callable[[], T]) -> asyncio.Future[Settled[T]]:
             value = (context.run(fn), None)
         except BaseException as exc:
             value = (None, exc)
-        with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
-            loop.call_soon_threadsafe(settle, value)
+        inbox.put(fut, value)
 
-    _POOL.submit(job)
+    pool = _POOL
+    if not pool.submit(job):
+        inbox.relieve_later(pool)
     return fut

@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 # The runs this module owns: waiting and owned (no other waiting run has a runner). The first
 # term is the one of the partial indexes of open runs, so they are used.
 PRECLAIMED = "status IN ('running', 'pending') AND status = 'pending' AND runner_id IS NOT NULL"
+# Flipped ahead and not started yet: running, and owned (the caller names the ids).
+FLIPPED = "status IN ('running', 'pending') AND status = 'running'"
 _CHUNK = 400
 # Schedules whose next fire is in (now, until], whose claim would be a plain start: not ending
 # (max_runs, end_at). Those with an open run in the way are left out after the lock (_blocked).
@@ -150,17 +152,24 @@ def preclaim(
         return plans
 
 
-def flip(store: Store, now: datetime, lease: RunnerLease, run_ids: list[str]) -> set[str]:
+def flip(
+    store: Store,
+    now: datetime,
+    lease: RunnerLease,
+    run_ids: list[str],
+    started_at: datetime | None = None,
+) -> set[str]:
     """Mark the runs of `run_ids` that are still pending and this runner's as running since
-    `now`, in one transaction; returns their ids (the others were withdrawn or released: they
-    must not start). Raises LeaseLost (nothing flipped) when the lease lapsed."""
+    `started_at` (default `now`; a flip made a moment ahead gives the instant), in one
+    transaction; returns their ids (the others were withdrawn or released: they must not
+    start). Raises LeaseLost (nothing flipped) when the lease lapsed."""
     if not run_ids:
         return set()
     with store.write() as conn:
         if not store.leases.holds(conn, lease, now):
             raise LeaseLost(f"runner {lease.id} lost its lease")
         mine: set[str] = set()
-        stamp = iso_ms(now)
+        stamp = iso_ms(started_at or now)
         for ids in _chunks(run_ids):
             rows = conn.execute(
                 f"UPDATE runs SET status = 'running', started_at = ? WHERE id IN ({_marks(ids)}) "
@@ -188,15 +197,14 @@ def advance(store: Store, plans: list[Preclaim]) -> None:
         )
 
 
-def _drop(conn: Conn, run_ids: list[str], owner: str | None = None) -> int:
-    """Delete these runs if they are still pre-claims (never flipped; `owner`'s, if given) and
-    uncount them."""
+def _drop(conn: Conn, run_ids: list[str], owner: str | None = None, which: str = PRECLAIMED) -> int:
+    """Delete these runs if they are still pre-claims (never flipped; `owner`'s, if given; or
+    `which` runs) and uncount them."""
     counts: dict[str, int] = defaultdict(int)
     mine = " AND runner_id = ?" if owner is not None else ""
     for ids in _chunks(sorted(run_ids)):
         rows = conn.execute(
-            f"DELETE FROM runs WHERE id IN ({_marks(ids)}) AND {PRECLAIMED}{mine} "
-            "RETURNING schedule_id",
+            f"DELETE FROM runs WHERE id IN ({_marks(ids)}) AND {which}{mine} RETURNING schedule_id",
             (*ids, *([owner] if owner is not None else [])),
         ).fetchall()
         for (schedule_id,) in rows:
@@ -237,6 +245,17 @@ def withdraw_own(
             ).fetchall()
             run_ids = [str(r[0]) for r in rows if str(r[0]) not in kept]
         return _drop(conn, run_ids, runner_id) if run_ids else 0
+
+
+def unflip(store: Store, runner_id: str, run_ids: list[str]) -> int:
+    """Runs this runner flipped ahead of their instant and will not start (it stops first, or
+    it was held up past the on-time grace): deleted, uncounted, as if never claimed, so the
+    usual claim takes their fires. Only runs still running and this runner's: one a sweep
+    already marked abandoned stays as recorded."""
+    if not run_ids:
+        return 0
+    with store.write() as conn:
+        return _drop(conn, run_ids, runner_id, FLIPPED)
 
 
 def owned(store: Store, runner_id: str) -> list[str]:
