@@ -114,3 +114,41 @@ def test_event_lines_are_written_together_and_in_order(
     out.defer = None
     out.event("four")  # no loop: at once
     assert capsys.readouterr().out == "four\n"
+
+
+def test_a_herd_of_calls_starts_few_workers_and_a_blocked_pool_gets_relief() -> None:
+    pool = DaemonPool("test-pool", idle=5.0, soft_cap=2)
+    gate = threading.Event()
+    done: list[int] = []
+
+    def blocked() -> None:
+        gate.wait(30)
+        done.append(0)
+
+    assert pool.submit(blocked) and pool.submit(blocked)  # two workers, both held
+    assert not pool.submit(lambda: done.append(1))  # beyond the soft cap: it waits...
+    assert pool.workers == 2 and pool.waiting == 1
+    assert pool.relieve() == 1  # ...until relief gives it a worker of its own
+    assert wait_until(lambda: done == [1])
+    gate.set()
+    assert wait_until(lambda: sorted(done) == [0, 0, 1])
+    # A herd of quick calls: no thread per call beyond the soft cap.
+    for i in range(200):
+        pool.submit(lambda i=i: done.append(i))
+    assert wait_until(lambda: len(done) == 203)
+    assert pool.workers <= 3
+
+
+async def test_a_call_waiting_behind_hung_ones_runs_within_the_relief_delay(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(threads, "_POOL", DaemonPool("tickwork-python-action", soft_cap=1))
+    gate = threading.Event()
+    try:
+        hung = in_daemon_thread(lambda: gate.wait(30))
+        result, exc = await asyncio.wait_for(in_daemon_thread(lambda: "ran"), 30)
+        assert (result, exc) == ("ran", None)  # not held behind the hung call
+        assert not hung.done()
+    finally:
+        gate.set()
+    assert (await asyncio.wait_for(hung, 30))[0] is True

@@ -19,9 +19,16 @@ from tickwork.runner.command_action import run_command
 from tickwork.runner.http_action import run_http
 from tickwork.runner.outcome import DEFAULT_OUTPUT_CAP, Outcome, Status, one_line
 from tickwork.runner.payload import RunContext
-from tickwork.runner.python_action import run_python
+from tickwork.runner.python_action import Launched, launch_python, run_python
 
-__all__ = ["DEFAULT_OUTPUT_CAP", "Outcome", "Status", "execute"]
+__all__ = ["DEFAULT_OUTPUT_CAP", "Launched", "Outcome", "Status", "execute", "launch"]
+
+
+def launch(action: Action, ctx: RunContext) -> Launched | None:
+    """Start the action now, when it can start without awaiting (a python call whose target
+    is imported): a herd's runner starts every fire so before their tasks run, and hands the
+    result to execute(). None: execute() starts it."""
+    return launch_python(action, ctx) if isinstance(action, PythonAction) else None
 
 
 async def execute(
@@ -33,6 +40,7 @@ async def execute(
     output_cap: int = DEFAULT_OUTPUT_CAP,
     http_client: httpx.AsyncClient | None = None,
     on_start: Callable[[int], None] | None = None,
+    launched: Launched | None = None,
 ) -> Outcome:
     """Run ``action`` once for ``ctx`` and report how it went.
 
@@ -47,7 +55,7 @@ async def execute(
         if isinstance(action, HttpAction):
             return await run_http(action, ctx, timeout, output_cap, http_client)
         if isinstance(action, PythonAction):
-            return await run_python(action, ctx, timeout, output_cap)
+            return await run_python(action, ctx, timeout, output_cap, launched)
         kind = getattr(action, "kind", "?")
         return Outcome(RunStatus.FAILED, 0.0, error=f"unknown action kind {kind!r}")
     except Exception as exc:  # a bug here must not take the runner down

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import sqlite3
 import time
 from dataclasses import replace
@@ -23,7 +24,9 @@ from tickwork.domain.claim_plan import ON_TIME_GRACE
 from tickwork.domain.runs import Run
 from tickwork.domain.status import RunStatus
 from tickwork.domain.timeutil import parse_iso
+from tickwork.runner.actions import Launched, launch
 from tickwork.runner.execution import Execution
+from tickwork.runner.payload import RunContext, context_for
 from tickwork.runner.storecalls import Halted
 from tickwork.store import StoreError
 from tickwork.store.claims import BATCH, NOT_OWNED, UNREADABLE, LeaseLost
@@ -43,7 +46,32 @@ PRECISE = 0.002  # seconds: closer than this to an instant, the runner waits it 
 QUIET = 0.05  # seconds before an instant in which a cycle does nothing else (no database work)
 FLIP_AHEAD = 0.1  # seconds before an instant its pre-claims are flipped (more for a big herd)
 FLIP_RATE = 0.0001  # seconds per run a flip is assumed to take before one was measured
-Ready = tuple[Run, Preclaim]  # flipped ahead: running in the database, started at the instant
+# Flipped ahead: running in the database, started at the instant (with what it is told).
+Ready = tuple[Run, Preclaim, RunContext]
+HERD_SETTLE = 1.0  # seconds a herd's calls get to end before its schedules are moved on
+
+
+class _GcPause:
+    """The cyclic garbage collector paused while herds start (counted: herds may overlap)."""
+
+    def __init__(self) -> None:
+        self.holds = 0
+        self.paused = False  # by us (an embedding app may have disabled it itself)
+
+    def hold(self) -> None:
+        if self.holds == 0 and gc.isenabled():
+            gc.disable()
+            self.paused = True
+        self.holds += 1
+
+    def release(self) -> None:
+        self.holds -= 1
+        if self.holds == 0 and self.paused:
+            self.paused = False
+            gc.enable()
+
+
+_GC = _GcPause()
 
 
 class ClaimAhead(Execution):
@@ -202,27 +230,57 @@ class ClaimAhead(Execution):
                 continue
             run = replace(plan.run, status=RunStatus.RUNNING, started_at=at)
             self._emit("claimed", run)
-            ready.append((run, plan))
+            inherit = self.inherit_env
+            ctx = context_for(plan.schedule, run, upcoming=plan.upcoming, inherit_env=inherit)
+            ctx.payload  # noqa: B018 (made now, not at the instant)
+            ready.append((run, plan, ctx))
         if ready:
             self._ready.setdefault(at, []).extend(ready)
             self._ready = dict(sorted(self._ready.items()))
 
     def _start_ready(self, ready: list[Ready]) -> None:
-        """Start fires flipped ahead: each action first, their "started" events after (one
-        callback once every start is made), the schedules moved on after that."""
+        """Start fires flipped ahead: every action that can start at once first (python calls:
+        actions.launch), then the tasks that see them through. Their "started" events, the
+        schedules moved on and the garbage collector wait until the herd's calls ended (at most
+        HERD_SETTLE seconds): formatting a thousand log lines, a write or a full collection over
+        a herd's objects would hold the interpreter lock for tens of ms while calls wait to
+        start. (A run that ends before emits its own "started" first: see _execute.)"""
+        _GC.hold()
+        calls = [
+            None if plan.schedule.policies.jitter_seconds else launch(plan.schedule.action, ctx)
+            for _, plan, ctx in ready
+        ]
         quiet: list[Run] = []
-        for run, plan in ready:
-            announced = not plan.schedule.policies.jitter_seconds  # jitter: told when it starts
-            self._start(run, plan.schedule, plan.upcoming, announced=announced)
-            if announced:
+        for (run, plan, ctx), call in zip(ready, calls, strict=True):
+            jitter = bool(plan.schedule.policies.jitter_seconds)  # it starts later: told then
+            self._start(
+                run, plan.schedule, plan.upcoming, announced=not jitter, ctx=ctx, launched=call
+            )
+            if not jitter:
                 quiet.append(run)
-        if quiet:
-            asyncio.get_running_loop().call_soon(self._announce, quiet)
-        self._background_task(self._advance([plan for _, plan in ready]), "advance")
+        self._unannounced.update(run.id for run in quiet)
+        launched = [call for call in calls if call is not None]
+        plans = [item[1] for item in ready]
+        self._background_task(self._after_herd(launched, quiet, plans), "advance")
+
+    async def _after_herd(
+        self, launched: list[Launched], quiet: list[Run], plans: list[Preclaim]
+    ) -> None:
+        try:
+            if launched:
+                await asyncio.wait(launched, timeout=HERD_SETTLE)
+            else:
+                await asyncio.sleep(0)  # the tasks' first steps (command starts) come first
+        finally:
+            _GC.release()
+            self._announce(quiet)
+        await self._advance(plans)
 
     def _announce(self, runs: list[Run]) -> None:
         for run in runs:
-            self._emit("started", run)
+            if run.id in self._unannounced:
+                self._unannounced.discard(run.id)
+                self._emit("started", run)
 
     async def _unflip(self, ready: list[Ready]) -> None:
         """Fires flipped ahead that will not start here: deleted as if never claimed (see
@@ -230,7 +288,7 @@ class ClaimAhead(Execution):
         reconcile deals with them (abandoned, or started late exactly once)."""
         if self.lease is None:
             return
-        ids = [run.id for run, _ in ready]
+        ids = [item[0].id for item in ready]
         try:
             await self.calls(unflip, self.store, self.lease.id, ids)
         except (StoreError, sqlite3.Error, OSError) as exc:
@@ -314,14 +372,14 @@ class ClaimAhead(Execution):
             return
         lease_id = self.lease.id
         if ready:
-            ids = [run.id for run, _ in ready]
+            ids = [item[0].id for item in ready]
             what = "give back fires flipped ahead"
             await self.calls.persist(what, unflip, self.store, lease_id, ids)
         await self.calls.persist("give back pre-claimed fires", withdraw_own, self.store, lease_id)
 
     def _flipped_ids(self) -> set[str]:
         """Runs this runner flipped ahead and has not started yet (running in the database)."""
-        return {run.id for items in self._ready.values() for run, _ in items}
+        return {item[0].id for items in self._ready.values() for item in items}
 
     async def _reconcile_ahead(self) -> None:
         """Pre-claims of this runner it does not hold in memory (the reply of a pre-claim lost

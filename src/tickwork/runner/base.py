@@ -24,6 +24,7 @@ from tickwork.domain.timeutil import Clock, iso_ms, utcnow
 from tickwork.runner.actions import Status
 from tickwork.runner.failure_policies import paused_by, slow_detail
 from tickwork.runner.notify import notify, notify_event, record_notify_error
+from tickwork.runner.payload import RunContext
 from tickwork.runner.recorder import Recorder
 from tickwork.runner.storecalls import Halted, StoreCalls
 from tickwork.store import Store, StoreError, outcomes
@@ -104,6 +105,7 @@ class RunnerBase:
         self.recorder = Recorder(self.calls, store)  # outcomes written together
         self._background: set[asyncio.Task[None]] = set()  # hooks of abandoned runs, pruning
         self._recording: set[str] = set()  # runs whose action ended: never cancelled now
+        self._unannounced: set[str] = set()  # started in a herd, "started" not emitted yet
         self._cancel_reasons: dict[str, tuple[Status, str]] = {}  # run id -> (status, reason)
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
@@ -126,7 +128,7 @@ class RunnerBase:
         self.claim_ahead = claim_ahead  # pre-claim fires `lead` seconds ahead (runner.ahead)
         self.lead = min(2.0, lease_ttl / 4)
         self._plans: dict[datetime, list[Preclaim]] = {}  # pre-claimed, by instant, in order
-        self._ready: dict[datetime, list[tuple[Run, Preclaim]]] = {}  # flipped ahead, by instant
+        self._ready: dict[datetime, list[tuple[Run, Preclaim, RunContext]]] = {}  # flipped ahead
         self._flip_rate = 0.0001  # seconds per run the last flip took (runner.ahead)
         self._ahead_for: datetime | None = None  # the next fire a pre-claim was made for
 

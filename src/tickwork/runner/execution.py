@@ -15,10 +15,10 @@ from tickwork.domain import spec
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run
 from tickwork.domain.status import RunStatus, Trigger
-from tickwork.runner.actions import Outcome, execute
+from tickwork.runner.actions import Launched, Outcome, execute
 from tickwork.runner.base import RunnerBase
 from tickwork.runner.failure_policies import slow_timer
-from tickwork.runner.payload import context_for
+from tickwork.runner.payload import RunContext, context_for
 from tickwork.runner.storecalls import Halted
 from tickwork.store import StoreError
 
@@ -31,11 +31,17 @@ class Execution(RunnerBase):
         upcoming: tuple[datetime, ...] | None = None,
         *,
         announced: bool = False,
+        ctx: RunContext | None = None,
+        launched: Launched | None = None,
     ) -> None:
         """Run `run` of `s` as a task; `upcoming` (the payload's next fires) when the claim
-        computed them already; `announced`: the caller emits its "started" event."""
+        computed them already; `announced`: the caller emits its "started" event (see
+        _unannounced); `ctx`: what
+        the action is told, when the caller made it already; `launched`: the action, started
+        by the caller (actions.launch)."""
         task = asyncio.create_task(
-            self._execute(run, s, upcoming, announced), name=f"tickwork-run-{run.id}"
+            self._execute(run, s, upcoming, announced, ctx, launched),
+            name=f"tickwork-run-{run.id}",
         )
         self.tasks[run.id] = task
         task.add_done_callback(functools.partial(self._finished, run.id))
@@ -53,6 +59,8 @@ class Execution(RunnerBase):
         s: Schedule,
         upcoming: tuple[datetime, ...] | None = None,
         announced: bool = False,
+        ctx: RunContext | None = None,
+        launched: Launched | None = None,
     ) -> None:
         started = time.monotonic()  # a measurement (the run's duration), not a timer
         slow: asyncio.TimerHandle | None = None
@@ -70,9 +78,10 @@ class Execution(RunnerBase):
             if not announced:
                 self._emit("started", run)
             slow = slow_timer(s, lambda: self._slow(run, s))  # max_duration_warning
-            if upcoming is None:
-                upcoming = tuple(spec.upcoming(s, self.clock(), 5)) if s.active else ()
-            ctx = context_for(s, run, upcoming=upcoming, inherit_env=self.inherit_env)
+            if ctx is None:
+                if upcoming is None:
+                    upcoming = tuple(spec.upcoming(s, self.clock(), 5)) if s.active else ()
+                ctx = context_for(s, run, upcoming=upcoming, inherit_env=self.inherit_env)
 
             def on_start(pid: int) -> None:  # on the loop: written with the next outcomes
                 self.recorder.pid(run.id, pid)
@@ -83,6 +92,7 @@ class Execution(RunnerBase):
                 timeout=float(s.policies.timeout_seconds),
                 kill_grace=self.kill_grace,
                 on_start=on_start,
+                launched=launched,
             )
         except asyncio.CancelledError:
             status, reason = self._cancel_reasons.pop(run.id, (RunStatus.CANCELLED, "cancelled"))
@@ -90,6 +100,9 @@ class Execution(RunnerBase):
         if slow is not None:
             slow.cancel()
         self._recording.add(run.id)  # the action ended: from now on only its record matters
+        if run.id in self._unannounced:  # its "started" before its outcome, whatever comes first
+            self._unannounced.discard(run.id)
+            self._emit("started", run)
         await self._record(run, s, outcome)
 
     async def _record(self, run: Run, s: Schedule, outcome: Outcome) -> None:

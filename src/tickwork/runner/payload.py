@@ -40,6 +40,11 @@ class RunContext:
         """The Standard Webhooks ``webhook-id``: stable across retries of one fire."""
         return self.webhook_id or self.run_id
 
+    @functools.cached_property
+    def payload(self) -> dict[str, Any]:
+        """build_payload(self), made once (a herd's runner makes it before the instant)."""
+        return build_payload(self)
+
 
 def context_for(
     schedule: Schedule,

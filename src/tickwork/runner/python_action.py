@@ -22,7 +22,7 @@ from tickwork.domain.status import RunStatus
 from tickwork.runner import threads
 from tickwork.runner.outcome import Outcome, Status, one_line, secs
 from tickwork.runner.output import CappedOutput
-from tickwork.runner.payload import RunContext, build_payload
+from tickwork.runner.payload import RunContext
 from tickwork.runner.threads import in_daemon_thread
 
 T = TypeVar("T")
@@ -116,27 +116,54 @@ def _render(value: Any) -> str:
     return repr(value)
 
 
-async def run_python(action: PythonAction, ctx: RunContext, timeout: float, cap: int) -> Outcome:
+Launched = asyncio.Future[tuple[Any, BaseException | None]]
+
+
+def launch_python(action: PythonAction, ctx: RunContext) -> Launched | None:
+    """The call started now on a worker, when its target is imported already and is no
+    coroutine function (a herd's runner starts its fires so, before their tasks run); None
+    otherwise (run_python then does it all, and says what is wrong with the target)."""
+    try:
+        fn = _loaded_target(action.target)
+    except _TargetError:
+        return None
+    if fn is None or inspect.iscoroutinefunction(fn):
+        return None
+    payload = ctx.payload
+    return in_daemon_thread(lambda: fn(payload))
+
+
+async def run_python(
+    action: PythonAction,
+    ctx: RunContext,
+    timeout: float,
+    cap: int,
+    launched: Launched | None = None,
+) -> Outcome:
+    """Run the action (`launched`: its call, started by launch_python) and report how it went."""
     start = time.monotonic()
 
     def done(status: Status, **fields: Any) -> Outcome:
         return Outcome(status, time.monotonic() - start, **fields)
 
-    payload = build_payload(ctx)
+    payload = ctx.payload
     try:
         async with asyncio.timeout(timeout):
             try:
-                fn = _loaded_target(action.target) or _unwrap(
-                    await in_daemon_thread(lambda: _load_target(action.target))
-                )
-            except _TargetError as exc:
-                return done(RunStatus.FAILED, error=str(exc))
-            try:
                 result: Any
-                if inspect.iscoroutinefunction(fn):
-                    result = await fn(payload)
+                if launched is not None:
+                    result = _unwrap(await launched)
                 else:
-                    result = _unwrap(await in_daemon_thread(lambda: fn(payload)))
+                    try:
+                        fn = _loaded_target(action.target) or _unwrap(
+                            await in_daemon_thread(lambda: _load_target(action.target))
+                        )
+                    except _TargetError as exc:
+                        return done(RunStatus.FAILED, error=str(exc))
+                    if inspect.iscoroutinefunction(fn):
+                        result = await fn(payload)
+                    else:
+                        result = _unwrap(await in_daemon_thread(lambda: fn(payload)))
                 if inspect.isawaitable(result):
                     result = await result
             except asyncio.CancelledError:

@@ -11,7 +11,9 @@ worker, and one still waiting ``RELIEF`` seconds later gets a worker of its own 
 block never hold the others up for longer than that). A worker idle for ``IDLE`` seconds ends.
 
 Results come back to the loop through one inbox per loop: one wake-up carries every result that
-arrived meanwhile, not one wake-up per call.
+arrived meanwhile, not one wake-up per call. While calls wait in the queue (a herd is starting),
+results are held: the loop would take the interpreter lock from the workers to see runs through
+while other runs have not started. The worker that takes the last queued call hands them over.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 Settled = tuple[T | None, BaseException | None]
+Job = Callable[[], "Callable[[], None] | None"]  # returns what to do once its worker is free
 IDLE = 30.0  # seconds a worker waits for another call before it ends
 SOFT_CAP = 16  # workers started at once for calls that find none idle
 RELIEF = 0.02  # seconds a call beyond SOFT_CAP waits for a free worker before it gets its own
@@ -42,7 +45,7 @@ class DaemonPool:
         self._idle = 0  # workers waiting for a call that no call was handed to yet
         self._waiting = 0  # calls queued beyond the soft cap that no worker took yet
         self._workers = 0
-        self._calls: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._calls: queue.SimpleQueue[Job] = queue.SimpleQueue()
 
     @property
     def workers(self) -> int:
@@ -52,9 +55,15 @@ class DaemonPool:
     def waiting(self) -> int:
         return self._waiting
 
-    def submit(self, job: Callable[[], None]) -> bool:
+    def queued(self) -> bool:
+        """Whether calls wait in the queue for a worker to take them."""
+        return not self._calls.empty()
+
+    def submit(self, job: Job) -> bool:
         """Run `job` in a worker: an idle one, or a new one when none is idle and fewer than
-        the soft cap run. False: it waits for a free worker (call relieve() a moment later)."""
+        the soft cap run. False: it waits for a free worker (call relieve() a moment later).
+        What `job` returns is called once the worker counts as free again (so a call made in
+        answer to its result finds it free)."""
         with self._lock:
             self._calls.put(job)
             if self._idle > 0:
@@ -90,12 +99,14 @@ class DaemonPool:
                         self._workers -= 1
                         return
                 continue  # a call was handed to the idle workers and is on its way
-            job()
+            then = job()
             with self._lock:
                 if self._waiting > 0:  # a queued call is this worker's next
                     self._waiting -= 1
                 else:
                     self._idle += 1
+            if then is not None:
+                then()
 
 
 _POOL = DaemonPool("tickwork-python-action")
@@ -110,8 +121,12 @@ class _Inbox:
         self.scheduled = False
         self.relief: asyncio.TimerHandle | None = None
 
-    def put(self, fut: asyncio.Future[Any], value: Any) -> None:  # from a worker
+    def put(self, fut: asyncio.Future[Any], value: Any, pool: DaemonPool) -> None:  # a worker's
         self.items.append((fut, value))
+        if not pool.queued():  # else the worker that takes the last queued call wakes the loop
+            self.wake()
+
+    def wake(self) -> None:
         if not self.scheduled:
             self.scheduled = True
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
@@ -133,9 +148,7 @@ class _Inbox:
         pool.relieve()
 
 
-_INBOXES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Inbox] = (
-    weakref.WeakKeyDictionary()
-)
+_INBOXES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Inbox] = weakref.WeakKeyDictionary()
 
 
 def in_daemon_thread(fn: Callable[[], T]) -> asyncio.Future[Settled[T]]:
@@ -149,15 +162,18 @@ def in_daemon_thread(fn: Callable[[], T]) -> asyncio.Future[Settled[T]]:
     fut: asyncio.Future[Settled[T]] = loop.create_future()
     context = contextvars.copy_context()
 
-    def job() -> None:
+    pool = _POOL
+
+    def job() -> Callable[[], None]:
+        if inbox.items and not pool.queued():  # results held while this call was queued
+            inbox.wake()
         value: Settled[T]
         try:
             value = (context.run(fn), None)
         except BaseException as exc:
             value = (None, exc)
-        inbox.put(fut, value)
+        return lambda: inbox.put(fut, value, pool)
 
-    pool = _POOL
     if not pool.submit(job):
         inbox.relieve_later(pool)
     return fut

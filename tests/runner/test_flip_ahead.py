@@ -1,0 +1,81 @@
+"""Flip-ahead (runner.ahead): pre-claimed fires become running a moment before their instant
+(FLIP_AHEAD plus twice the measured flip time) and start at it from memory, so nothing but the
+starts happens at the instant. A pause landing after the flip applies from the next fire (the
+README says so); a runner that stops between the flip and the instant gives the fires back (as
+if never claimed, not abandoned); each run still tells "claimed", "started", then its outcome."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+from tickwork.runner.ahead import FLIP_AHEAD, QUIET
+from tickwork.store import Store
+
+from ..conftest import FakeClock
+from .conftest import async_wait_until, cycled, in_process
+from .test_claim_ahead import PRECLAIMED, count, fires_at, herd
+
+FLIPPED = "SELECT count(*) FROM runs WHERE status = 'running' AND runner_id IS NOT NULL"
+
+
+async def test_fires_flip_just_before_their_instant_and_start_at_it(
+    db_path: Path, clock: FakeClock
+) -> None:
+    at = clock.now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    with Store.open(db_path, clock=clock) as store:
+        ids = herd(store, 6, at)
+    async with in_process(db_path, clock=clock, claim_ahead=True, max_concurrency=50) as (
+        runner,
+        events,
+    ):
+        clock.advance((at - clock.now).total_seconds() - 1.5)
+        await cycled(runner)
+        assert await async_wait_until(lambda: count(db_path, PRECLAIMED) == 6, 30)
+        assert count(db_path, FLIPPED) == 0  # 1.5 s ahead: pre-claimed, not flipped yet
+        # Within the flip lead, before the quiet moment: flipped, started_at the instant.
+        clock.advance((at - clock.now).total_seconds() - (FLIP_AHEAD + QUIET) / 2)
+        await cycled(runner)
+        assert await async_wait_until(lambda: count(db_path, FLIPPED) == 6, 30)
+        assert {s for _, s, _ in fires_at(db_path, at)} == {"running"}
+        assert not [e for e in events.items if e.kind == "started"]  # not started before it
+        with Store.open(db_path, clock=clock) as other:  # too late for this fire: it runs
+            other.set_active(ids[0], False)
+        clock.advance((at - clock.now).total_seconds())
+        await cycled(runner, 3)
+        done = "SELECT count(*) FROM runs WHERE status = 'succeeded'"
+        assert await async_wait_until(lambda: count(db_path, done) == 6, 30)
+        await cycled(runner, 2)
+    assert Counter(sid for sid, _, _ in fires_at(db_path, at)) == Counter(ids)  # each once
+    for run_id in {e.run.id for e in events.items if e.run.id != "-"}:
+        kinds = [e.kind for e in events.items if e.run.id == run_id]
+        assert kinds == ["claimed", "started", "succeeded"], kinds
+    with Store.open(db_path, clock=clock) as other:
+        assert other.get(ids[1]).next_run_at == at + timedelta(minutes=1)  # moved on
+        assert other.get(ids[0]).next_run_at is None or not other.get(ids[0]).active
+
+
+async def test_a_runner_stopping_after_the_flip_gives_the_fires_back(
+    db_path: Path, clock: FakeClock
+) -> None:
+    at = clock.now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    with Store.open(db_path, clock=clock) as store:
+        ids = herd(store, 5, at)
+    async with in_process(db_path, clock=clock, claim_ahead=True, max_concurrency=50) as (
+        runner,
+        events,
+    ):
+        clock.advance((at - clock.now).total_seconds() - 1.5)
+        await cycled(runner)
+        assert await async_wait_until(lambda: count(db_path, PRECLAIMED) == 5, 30)
+        clock.advance((at - clock.now).total_seconds() - (FLIP_AHEAD + QUIET) / 2)
+        await cycled(runner)
+        assert await async_wait_until(lambda: count(db_path, FLIPPED) == 5, 30)
+    # Stopped before the instant: nothing ran, nothing is left claimed or counted, and the
+    # fires are still due at the instant for whoever claims next.
+    assert count(db_path, "SELECT count(*) FROM runs") == 0
+    assert count(db_path, "SELECT sum(run_count) FROM schedules") == 0
+    with Store.open(db_path, clock=clock) as other:
+        assert {other.get(i).next_run_at for i in ids} == {at}
+    assert not [e for e in events.items if e.kind == "started"]
