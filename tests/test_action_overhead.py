@@ -146,7 +146,11 @@ async def test_a_call_waiting_behind_hung_ones_runs_within_the_relief_delay(
     gate = threading.Event()
     try:
         hung = in_daemon_thread(lambda: gate.wait(30))
-        result, exc = await asyncio.wait_for(in_daemon_thread(lambda: "ran"), 30)
+
+        def ran() -> str:
+            return "ran"
+
+        result, exc = await asyncio.wait_for(in_daemon_thread(ran), 30)
         assert (result, exc) == ("ran", None)  # not held behind the hung call
         assert not hung.done()
     finally:
