@@ -5,6 +5,7 @@ and the runner's event lines are written once per loop iteration, in order."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -134,7 +135,7 @@ def test_a_herd_of_calls_starts_few_workers_and_a_blocked_pool_gets_relief() -> 
     assert wait_until(lambda: sorted(done) == [0, 0, 1])
     # A herd of quick calls: no thread per call beyond the soft cap.
     for i in range(200):
-        pool.submit(lambda i=i: done.append(i))
+        pool.submit(functools.partial(done.append, i))
     assert wait_until(lambda: len(done) == 203)
     assert pool.workers <= 3
 
