@@ -24,8 +24,9 @@ every schedule must start exactly once (``dup`` and ``lost`` must be 0).
 
 Each round uses a fresh database in a temp dir with N ``* * * * *`` schedules. Once every runner
 (``tickwork run``, K processes, their event log to a file) holds an active lease, the bench sets
-their next_run_at to the instant: the first whole second at least 3 s ahead (an edit the runners
-see within a second), so they wait idle for it and then do what they do at any minute boundary
+their next_run_at to the instant: the first whole second at least 4 s + 0.4 ms per schedule
+ahead (an edit the runners see within a second; APScheduler gets the same notice), so they
+wait idle for it and then do what they do at any minute boundary
 (claim, start, compute the next run). APScheduler gets a cron trigger on that second of every
 minute, starting then (its round is repeated if it was not up 0.5 s before). ``--minute`` uses
 the next minute boundary instead (both fire a plain ``* * * * *``; rounds then wait for it).
@@ -69,6 +70,12 @@ from tickwork.store.rows import SCHEDULE_COLUMNS, to_row
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 FAR = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def notice(n: int) -> float:
+    """Seconds between making a herd of `n` due and its instant, the same for both schedulers
+    (a real herd, `0 * * * *`, is known far longer ahead: this is the least a bench gives)."""
+    return 4.0 + n * 0.0004
 
 
 def pct(values: list[float], q: float) -> float:
@@ -240,7 +247,7 @@ def tickwork_round_on(
     if args.profile:
         for p in procs:
             p.send_signal(signal.SIGUSR1)  # the profile starts now, after start-up
-    at = next_instant(time.time() + 3.0, args.minute)
+    at = next_instant(time.time() + notice(n), args.minute)
     cpu_before = sum(_cpu_rss(p.pid)[0] for p in procs)
     with conn.write() as c:  # the schedules become due at `at`: the runners see it at once
         due = iso(datetime.fromtimestamp(at, UTC))
@@ -313,7 +320,7 @@ def peer_round(args: argparse.Namespace, tmp: Path, command: str) -> dict[str, A
         work = Path(tempfile.mkdtemp(dir=tmp))
         out = work / "stamps"
         env = {**os.environ, "HERD_OUT": str(out)}
-        at = next_instant(time.time() + 4.0 + n * 0.0004, args.minute)
+        at = next_instant(time.time() + notice(n), args.minute)
         argv = ["herd", str(n), "--at", str(at), "--action", args.action, "--command", command]
         proc = start_peer([*argv, "--mode", args.peer_mode], env)
         if time.time() > at - 0.5:

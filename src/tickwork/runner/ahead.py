@@ -45,7 +45,7 @@ FLIP_CHUNK = 512
 PRECISE = 0.002  # seconds: closer than this to an instant, the runner waits it out
 QUIET = 0.05  # seconds before an instant in which a cycle does nothing else (no database work)
 FLIP_AHEAD = 0.1  # seconds before an instant its pre-claims are flipped (more for a big herd)
-FLIP_RATE = 0.0001  # seconds per run a flip is assumed to take before one was measured
+MAX_LEAD = 30.0  # seconds: the earliest a herd is pre-claimed
 # Flipped ahead: running in the database, started at the instant (with what it is told).
 Ready = tuple[Run, Preclaim, RunContext]
 HERD_SETTLE = 1.0  # seconds a herd's calls get to end before its schedules are moved on
@@ -87,7 +87,8 @@ class ClaimAhead(Execution):
 
     def _next_wake(self) -> datetime | None:
         """The next fire nobody owns yet, or the next waiting run's time (pre-claimed fires are
-        started from memory: see runner.ahead)."""
+        started from memory: see runner.ahead). With claim-ahead, how many fires fall on it is
+        counted too (_herd: how early to pre-claim them)."""
         rows = self.store.query(
             "SELECT (SELECT next_run_at FROM schedules WHERE active = 1 AND next_run_at IS NOT "
             f"NULL AND {NOT_OWNED} ORDER BY next_run_at LIMIT 1), (SELECT not_before FROM "
@@ -99,7 +100,21 @@ class ClaimAhead(Execution):
             with contextlib.suppress(*UNREADABLE):  # a bad row is dealt with when due
                 if (t := parse_iso(text)) is not None:
                     options.append(t)
+        self._herd = 0
+        if self.claim_ahead and rows[0][0] is not None:
+            self._herd = int(
+                self.store.query(
+                    "SELECT count(*) FROM schedules WHERE active = 1 AND next_run_at = ?",
+                    (rows[0][0],),
+                )[0][0]
+            )
         return min(options) if options else None
+
+    def _lead_for(self, n: int) -> float:
+        """Seconds ahead of an instant its `n` fires are pre-claimed: `lead`, or for a herd
+        what pre-claiming and flipping it is expected to take (rates measured), twice over."""
+        needed = 2 * n * self._preclaim_rate + self._flip_lead(n) + QUIET
+        return min(MAX_LEAD, max(self.lead, needed))
 
     def _next_instant(self) -> datetime | None:
         return min([*self._plans, *self._ready], default=None)
@@ -125,7 +140,7 @@ class ClaimAhead(Execution):
             options.append(at - timedelta(seconds=self._flip_lead(len(self._plans[at]))))
         nxt = self._next_due
         if self._ahead_active() and nxt is not None and nxt != self._ahead_for:
-            options.append(nxt - timedelta(seconds=self.lead))
+            options.append(nxt - timedelta(seconds=self._lead_for(self._herd)))
         if not options:
             return None
         return max(0.0, (min(options) - now).total_seconds())
@@ -140,10 +155,11 @@ class ClaimAhead(Execution):
         if not self._ahead_active() or nxt is None or self.lease is None:
             return
         now = self.clock()
-        if nxt <= now or (nxt - now).total_seconds() > self.lead or nxt == self._ahead_for:
+        lead = self._lead_for(self._herd)
+        if nxt <= now or (nxt - now).total_seconds() > lead or nxt == self._ahead_for:
             return
         self._ahead_for = nxt
-        until = now + timedelta(seconds=self.lead)
+        until = now + timedelta(seconds=lead)
         taken = 0
         while not self._stopping.is_set() and self.clock() < nxt:
             room = min(self.max_concurrency - len(self.tasks) - self.planned, BATCH)
@@ -151,8 +167,11 @@ class ClaimAhead(Execution):
                 break
             began = time.perf_counter()
             plans = await self.calls(preclaim, self.store, now, self.lease, until=until, limit=room)
+            took = time.perf_counter() - began
             if self.observe_claim is not None:
-                self.observe_claim(time.perf_counter() - began)
+                self.observe_claim(took)
+            if len(plans) >= 64:  # a measure worth keeping: the next herd's lead follows it
+                self._preclaim_rate = took / len(plans)
             for plan in plans:
                 self._plans.setdefault(plan.instant, []).append(plan)
             taken += len(plans)
@@ -222,7 +241,6 @@ class ClaimAhead(Execution):
                 raise
             self._last_beat = None  # this cycle renews the lease (and fences) first
             return
-        self._flip_rate = (time.perf_counter() - began) / len(ids)
         ready: list[Ready] = []
         for plan in plans:
             if plan.run.id not in mine:  # withdrawn or released: claimed as usual
@@ -237,6 +255,7 @@ class ClaimAhead(Execution):
         if ready:
             self._ready.setdefault(at, []).extend(ready)
             self._ready = dict(sorted(self._ready.items()))
+        self._flip_rate = (time.perf_counter() - began) / len(ids)  # all of it: the lead for it
 
     def _start_ready(self, ready: list[Ready]) -> None:
         """Start fires flipped ahead: every action that can start at once first (python calls:

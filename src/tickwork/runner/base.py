@@ -130,6 +130,8 @@ class RunnerBase:
         self._plans: dict[datetime, list[Preclaim]] = {}  # pre-claimed, by instant, in order
         self._ready: dict[datetime, list[tuple[Run, Preclaim, RunContext]]] = {}  # flipped ahead
         self._flip_rate = 0.0001  # seconds per run the last flip took (runner.ahead)
+        self._preclaim_rate = 0.0003  # seconds per fire the last big pre-claim took
+        self._herd = 0  # fires due at _next_due (with claim-ahead)
         self._ahead_for: datetime | None = None  # the next fire a pre-claim was made for
 
     def _now(self) -> datetime:
