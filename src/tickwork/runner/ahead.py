@@ -125,7 +125,7 @@ class ClaimAhead(Execution):
         now = self.clock()
         if self._ready and 0 < (min(self._ready) - now).total_seconds() < QUIET:
             return True
-        if not self._plans or len(self.tasks) >= self.max_concurrency:
+        if not self._plans or self.busy >= self.max_concurrency:
             return False
         return 0 < (min(self._plans) - now).total_seconds() < QUIET
 
@@ -162,7 +162,7 @@ class ClaimAhead(Execution):
         until = now + timedelta(seconds=lead)
         taken = 0
         while not self._stopping.is_set() and self.clock() < nxt:
-            room = min(self.max_concurrency - len(self.tasks) - self.planned, BATCH)
+            room = min(self.max_concurrency - self.busy - self.planned, BATCH)
             if room <= 0:
                 break
             began = time.perf_counter()
@@ -206,7 +206,7 @@ class ClaimAhead(Execution):
         if late:  # a stopped or suspended runner: the usual claim applies the catch-up policy
             await self._give_back(late)
         due: list[Preclaim] = []
-        room = self.max_concurrency - len(self.tasks)
+        room = self.max_concurrency - self.busy
         for at in list(self._plans):
             if at > now or len(due) >= room:
                 break

@@ -134,6 +134,12 @@ class RunnerBase:
         self._herd = 0  # fires due at _next_due (with claim-ahead)
         self._ahead_for: datetime | None = None  # the next fire a pre-claim was made for
 
+    @property
+    def busy(self) -> int:
+        """Slots taken: runs whose action has not ended (one whose outcome is being recorded
+        leaves its slot to the next fire)."""
+        return len(self.tasks) - len(self._recording)
+
     def _now(self) -> datetime:
         """This host's clock; on a database server that keeps time for every host (PostgreSQL),
         the server's time at the last heartbeat plus the monotonic time since: a host whose

@@ -100,6 +100,8 @@ class Execution(RunnerBase):
         if slow is not None:
             slow.cancel()
         self._recording.add(run.id)  # the action ended: from now on only its record matters
+        self._recheck = True  # its slot is free: look for due and queued work now
+        self._wake.set()
         if run.id in self._unannounced:  # its "started" before its outcome, whatever comes first
             self._unannounced.discard(run.id)
             self._emit("started", run)

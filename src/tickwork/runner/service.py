@@ -179,7 +179,7 @@ class Runner(Upkeep, ClaimAhead):
         assert self.lease is not None
         self._recheck = False
         while not self._stopping.is_set():
-            room = min(self.max_concurrency - len(self.tasks), claims.BATCH)
+            room = min(self.max_concurrency - self.busy, claims.BATCH)
             if room <= 0:
                 break
             at = self.clock()
@@ -195,7 +195,7 @@ class Runner(Upkeep, ClaimAhead):
                 self._apply(claim, claim.previous or claim.schedule)
             if len(claimed) + len(invalid) < room:
                 break
-        room = self.max_concurrency - len(self.tasks)
+        room = self.max_concurrency - self.busy
         if room > 0 and not self._stopping.is_set():
             now = self.clock()
             # --once starts what it queued itself (and retries due meanwhile), not only what
