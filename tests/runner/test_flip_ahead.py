@@ -79,3 +79,22 @@ async def test_a_runner_stopping_after_the_flip_gives_the_fires_back(
     with Store.open(db_path, clock=clock) as other:
         assert {other.get(i).next_run_at for i in ids} == {at}
     assert not [e for e in events.items if e.kind == "started"]
+
+
+async def test_a_big_herd_is_preclaimed_earlier_than_the_usual_lead(
+    db_path: Path, clock: FakeClock
+) -> None:
+    at = clock.now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    with Store.open(db_path, clock=clock) as store:
+        herd(store, 40, at)
+    async with in_process(db_path, clock=clock, claim_ahead=True, max_concurrency=50) as (
+        runner,
+        _,
+    ):
+        runner._preclaim_rate = 0.1  # as measured on a slow host: 40 fires take 4 s
+        clock.advance((at - clock.now).total_seconds() - 10)
+        await cycled(runner, 3)  # it counts the herd, then waits for its lead (twice 4 s)
+        assert count(db_path, PRECLAIMED) == 0  # 10 s ahead: not yet
+        clock.advance(3)  # 7 s ahead: beyond the usual 2 s lead, within this herd's 8 s
+        await cycled(runner, 3)
+        assert await async_wait_until(lambda: count(db_path, PRECLAIMED) == 40, 30)
