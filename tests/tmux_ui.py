@@ -14,9 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 class Tmux:
     """A real terminal (tmux, on a private server) running `tickwork --db DB`, the UI."""
 
-    def __init__(self, tmp: Path, db: Path) -> None:
+    def __init__(self, tmp: Path, db: Path, *args: str) -> None:
         self.base = ["tmux", "-S", str(tmp / "tmux.sock")]
         command = f"{shlex.quote(sys.executable)} -m tickwork --db {shlex.quote(str(db))}"
+        command += "".join(f" {shlex.quote(a)}" for a in args)
         command += f"; echo $? > {shlex.quote(str(tmp / 'ui.exit'))}"
         self.exit_file = tmp / "ui.exit"
         subprocess.run(
