@@ -533,6 +533,12 @@ def floor(args: argparse.Namespace) -> dict[str, Any]:
         ),
         "tickwork command action true, 8 at a time": lambda: asyncio.run(tickwork_herd(8)),
         "tickwork command action true, all at once": lambda: asyncio.run(tickwork_herd(count)),
+        "tickwork command action /bin/true (direct), one at a time": lambda: asyncio.run(
+            tickwork_herd(1, "/bin/true")
+        ),
+        "tickwork command action /bin/true through sh, one at a time": lambda: asyncio.run(
+            tickwork_herd(1, "/bin/true", shell_only=True)
+        ),
         "tickwork command action /bin/true (direct), all at once": lambda: asyncio.run(
             tickwork_herd(count, "/bin/true")
         ),
