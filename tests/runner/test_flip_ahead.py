@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from tickwork.runner.ahead import FLIP_AHEAD, QUIET
+from tickwork.runner.ahead import FLIP_AHEAD
 from tickwork.store import Store
 
 from ..conftest import FakeClock
@@ -35,7 +35,7 @@ async def test_fires_flip_just_before_their_instant_and_start_at_it(
         assert await async_wait_until(lambda: count(db_path, PRECLAIMED) == 6, 30)
         assert count(db_path, FLIPPED) == 0  # 1.5 s ahead: pre-claimed, not flipped yet
         # Within the flip lead, before the quiet moment: flipped, started_at the instant.
-        clock.advance((at - clock.now).total_seconds() - (FLIP_AHEAD + QUIET) / 2)
+        clock.advance((at - clock.now).total_seconds() - FLIP_AHEAD / 2)
         await cycled(runner)
         assert await async_wait_until(lambda: count(db_path, FLIPPED) == 6, 30)
         assert {s for _, s, _ in fires_at(db_path, at)} == {"running"}
@@ -69,7 +69,7 @@ async def test_a_runner_stopping_after_the_flip_gives_the_fires_back(
         clock.advance((at - clock.now).total_seconds() - 1.5)
         await cycled(runner)
         assert await async_wait_until(lambda: count(db_path, PRECLAIMED) == 5, 30)
-        clock.advance((at - clock.now).total_seconds() - (FLIP_AHEAD + QUIET) / 2)
+        clock.advance((at - clock.now).total_seconds() - FLIP_AHEAD / 2)
         await cycled(runner)
         assert await async_wait_until(lambda: count(db_path, FLIPPED) == 5, 30)
     # Stopped before the instant: nothing ran, nothing is left claimed or counted, and the

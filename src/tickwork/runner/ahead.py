@@ -42,8 +42,10 @@ from tickwork.store.preclaims import (
 
 FLIP_CHUNKS = (64, 256)  # the first flips stay small (the first starts come soon), then:
 FLIP_CHUNK = 512
-PRECISE = 0.002  # seconds: closer than this to an instant, the runner waits it out
-QUIET = 0.05  # seconds before an instant in which a cycle does nothing else (no database work)
+PRECISE = 0.002  # seconds: closer than this to an instant, the runner waits it out (blocking:
+# the loop's timers wake up to a millisecond late, a thread's sleep within tens of microseconds)
+QUIET = 0.15  # seconds before an instant in which a cycle does nothing but flip (no other
+# database work: a claim or a sweep started then could hold the loop past the instant)
 FLIP_AHEAD = 0.1  # seconds before an instant its pre-claims are flipped (more for a big herd)
 MAX_LEAD = 30.0  # seconds: the earliest a herd is pre-claimed
 # Flipped ahead: running in the database, started at the instant (with what it is told).
@@ -134,7 +136,7 @@ class ClaimAhead(Execution):
         the next fire nobody owns), None if nothing."""
         options: list[datetime] = []
         if (first := self._next_instant()) is not None:
-            options.append(first)
+            options.append(first - timedelta(seconds=PRECISE / 2))  # then waited out exactly
         if self._plans:  # when to flip the next pre-claims
             at = min(self._plans)
             options.append(at - timedelta(seconds=self._flip_lead(len(self._plans[at]))))
@@ -189,7 +191,7 @@ class ClaimAhead(Execution):
             return
         early = (first - self.clock()).total_seconds()
         if 0 < early <= PRECISE:
-            await asyncio.sleep(early)
+            time.sleep(early)  # at most 2 ms, once per instant
         now = self.clock()
         ready: list[Ready] = []
         dropped: list[Ready] = []

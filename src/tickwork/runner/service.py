@@ -138,9 +138,9 @@ class Runner(Upkeep, ClaimAhead):
 
     async def _cycle(self) -> None:
         await self._fire_ahead()  # first: nothing between a pre-claimed instant and its starts
-        if self._instant_near():
-            return  # no database work in the last moments before pre-claimed fires start
         await self._flip_ahead()
+        if self._instant_near():
+            return  # no other database work in the last moments before pre-claimed fires start
         now = self.clock()
         mono = self.monotonic()
         await self._watch_clock(now, mono)
