@@ -42,7 +42,8 @@ class Audit:
     gaps: list[str] = field(default_factory=list)  # an instant with no run row
     stuck: list[str] = field(default_factory=list)  # runs still running or waiting
     unexecuted: list[str] = field(default_factory=list)  # succeeded but not in the log
-    unretried: list[str] = field(default_factory=list)  # abandoned, no later attempt
+    unretried: list[str] = field(default_factory=list)  # abandoned, owed a retry, none came
+    exhausted: list[str] = field(default_factory=list)  # abandoned at the last attempt allowed
     twice: int = 0  # fires executed by more than one attempt
     unaccounted: list[str] = field(default_factory=list)  # ... with no abandoned attempt first
     statuses: Counter[str] = field(default_factory=Counter)
@@ -58,7 +59,8 @@ class Audit:
         return (
             f"fires {self.fires}, executions {self.executions}, duplicates "
             f"{len(self.duplicates)}, gaps {len(self.gaps)}, stuck {len(self.stuck)}, "
-            f"unretried {len(self.unretried)}, fires run by two attempts {self.twice} "
+            f"unretried {len(self.unretried)}, abandoned at their last attempt "
+            f"{len(self.exhausted)}, fires run by two attempts {self.twice} "
             f"(unaccounted {len(self.unaccounted)}), start lag p50 {self.lag(0.5) * 1000:.0f} ms "
             f"p99 {self.lag(0.99) * 1000:.0f} ms, statuses {dict(self.statuses)}"
         )
@@ -91,6 +93,7 @@ def audit(db: Path | str, log: Path, ids: list[str], lag_since: datetime | None 
         if row[0] in runs:
             runs[row[0]].append(row[1:])
     nexts = dict(rows(db, "SELECT id, next_run_at FROM schedules"))
+    budget = {sid: int(n or 0) for sid, n in rows(db, "SELECT id, retries FROM schedules")}
     for schedule_id in ids:
         times: list[datetime] = []
         attempts: dict[datetime, dict[int, str]] = {}
@@ -114,9 +117,11 @@ def audit(db: Path | str, log: Path, ids: list[str], lag_since: datetime | None 
             if status == "succeeded" and key not in seen:
                 out.unexecuted.append(key)
         for at, tries in attempts.items():  # an abandoned attempt is followed by its retry
-            for attempt, status in tries.items():
+            for attempt, status in tries.items():  # (while the retries allow one)
                 if status == "abandoned" and attempt + 1 not in tries:
-                    out.unretried.append(f"{schedule_id} {at.isoformat()} {attempt}")
+                    owed = attempt <= budget.get(schedule_id, 0)
+                    where = out.unretried if owed else out.exhausted
+                    where.append(f"{schedule_id} {at.isoformat()} {attempt}")
         out.fires += len(times)
         ran: dict[str, list[int]] = {}
         for line in seen:
