@@ -19,9 +19,15 @@ from tickwork.runner.command_action import run_command
 from tickwork.runner.http_action import run_http
 from tickwork.runner.outcome import DEFAULT_OUTPUT_CAP, Outcome, Status, one_line
 from tickwork.runner.payload import RunContext
-from tickwork.runner.python_action import Launched, launch_python, run_python
+from tickwork.runner.python_action import Launched, import_python, launch_python, run_python
 
-__all__ = ["DEFAULT_OUTPUT_CAP", "Launched", "Outcome", "Status", "execute", "launch"]
+__all__ = ["DEFAULT_OUTPUT_CAP", "Launched", "Outcome", "Status", "execute", "launch", "prepare"]
+
+
+async def prepare(action: Action) -> None:
+    """Make the action ready to start (a python target's module imported), ahead of a herd."""
+    if isinstance(action, PythonAction):
+        await import_python(action)
 
 
 def launch(action: Action, ctx: RunContext) -> Launched | None:

@@ -24,7 +24,7 @@ from tickwork.domain.claim_plan import ON_TIME_GRACE
 from tickwork.domain.runs import Run
 from tickwork.domain.status import RunStatus
 from tickwork.domain.timeutil import parse_iso
-from tickwork.runner.actions import Launched, launch
+from tickwork.runner.actions import Launched, launch, prepare
 from tickwork.runner.execution import Execution
 from tickwork.runner.payload import RunContext, context_for
 from tickwork.runner.storecalls import Halted
@@ -257,6 +257,9 @@ class ClaimAhead(Execution):
         if ready:
             self._ready.setdefault(at, []).extend(ready)
             self._ready = dict(sorted(self._ready.items()))
+            kinds = {repr(item[1].schedule.action): item[1].schedule.action for item in ready}
+            for action in kinds.values():  # few (a herd shares them): imported now, not at it
+                await prepare(action)
         self._flip_rate = (time.perf_counter() - began) / len(ids)  # all of it: the lead for it
 
     def _start_ready(self, ready: list[Ready]) -> None:

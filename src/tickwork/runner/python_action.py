@@ -119,6 +119,18 @@ def _render(value: Any) -> str:
 Launched = asyncio.Future[tuple[Any, BaseException | None]]
 
 
+async def import_python(action: PythonAction) -> None:
+    """Import the target's module now if it is not yet (a herd's runner does it before the
+    instant, so launch_python finds it); a target that cannot be loaded is left to run_python,
+    which says why."""
+    try:
+        if _loaded_target(action.target) is not None:
+            return
+    except _TargetError:
+        return
+    await in_daemon_thread(lambda: _load_target(action.target))  # settled: errors kept there
+
+
 def launch_python(action: PythonAction, ctx: RunContext) -> Launched | None:
     """The call started now on a worker, when its target is imported already and is no
     coroutine function (a herd's runner starts its fires so, before their tasks run); None
