@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+from tickwork.runner import Runner
 from tickwork.runner.ahead import FLIP_AHEAD
 from tickwork.store import Store
 
@@ -18,6 +19,19 @@ from .conftest import async_wait_until, cycled, in_process
 from .test_claim_ahead import PRECLAIMED, count, fires_at, herd
 
 FLIPPED = "SELECT count(*) FROM runs WHERE status = 'running' AND runner_id IS NOT NULL"
+
+
+async def preclaim_then_flip(runner: Runner, db: Path, clock: FakeClock, n: int) -> None:
+    """Move the clock to 1.5 s before the instant (`n` fires pre-claimed, not flipped), then
+    within the flip lead (flipped, running since the instant, not started)."""
+    at = clock.now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    clock.advance((at - clock.now).total_seconds() - 1.5)
+    await cycled(runner)
+    assert await async_wait_until(lambda: count(db, PRECLAIMED) == n, 30)
+    assert count(db, FLIPPED) == 0  # 1.5 s ahead: pre-claimed, not flipped yet
+    clock.advance((at - clock.now).total_seconds() - FLIP_AHEAD / 2)
+    await cycled(runner)
+    assert await async_wait_until(lambda: count(db, FLIPPED) == n, 30)
 
 
 async def test_fires_flip_just_before_their_instant_and_start_at_it(
@@ -30,14 +44,7 @@ async def test_fires_flip_just_before_their_instant_and_start_at_it(
         runner,
         events,
     ):
-        clock.advance((at - clock.now).total_seconds() - 1.5)
-        await cycled(runner)
-        assert await async_wait_until(lambda: count(db_path, PRECLAIMED) == 6, 30)
-        assert count(db_path, FLIPPED) == 0  # 1.5 s ahead: pre-claimed, not flipped yet
-        # Within the flip lead, before the quiet moment: flipped, started_at the instant.
-        clock.advance((at - clock.now).total_seconds() - FLIP_AHEAD / 2)
-        await cycled(runner)
-        assert await async_wait_until(lambda: count(db_path, FLIPPED) == 6, 30)
+        await preclaim_then_flip(runner, db_path, clock, 6)
         assert {s for _, s, _ in fires_at(db_path, at)} == {"running"}
         assert not [e for e in events.items if e.kind == "started"]  # not started before it
         with Store.open(db_path, clock=clock) as other:  # too late for this fire: it runs
@@ -66,12 +73,7 @@ async def test_a_runner_stopping_after_the_flip_gives_the_fires_back(
         runner,
         events,
     ):
-        clock.advance((at - clock.now).total_seconds() - 1.5)
-        await cycled(runner)
-        assert await async_wait_until(lambda: count(db_path, PRECLAIMED) == 5, 30)
-        clock.advance((at - clock.now).total_seconds() - FLIP_AHEAD / 2)
-        await cycled(runner)
-        assert await async_wait_until(lambda: count(db_path, FLIPPED) == 5, 30)
+        await preclaim_then_flip(runner, db_path, clock, 5)
     # Stopped before the instant: nothing ran, nothing is left claimed or counted, and the
     # fires are still due at the instant for whoever claims next.
     assert count(db_path, "SELECT count(*) FROM runs") == 0

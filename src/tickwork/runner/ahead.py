@@ -245,11 +245,8 @@ class ClaimAhead(Execution):
             return
         ready: list[Ready] = []
         for plan in plans:
-            if plan.run.id not in mine:  # withdrawn or released: claimed as usual
-                self._recheck = True
+            if (run := self._flipped(plan, mine, at)) is None:
                 continue
-            run = replace(plan.run, status=RunStatus.RUNNING, started_at=at)
-            self._emit("claimed", run)
             inherit = self.inherit_env
             ctx = context_for(plan.schedule, run, upcoming=plan.upcoming, inherit_env=inherit)
             ctx.payload  # noqa: B018 (made now, not at the instant)
@@ -261,6 +258,16 @@ class ClaimAhead(Execution):
             for action in kinds.values():  # few (a herd shares them): imported now, not at it
                 await prepare(action)
         self._flip_rate = (time.perf_counter() - began) / len(ids)  # all of it: the lead for it
+
+    def _flipped(self, plan: Preclaim, mine: set[str], started_at: datetime) -> Run | None:
+        """The run of a pre-claim the flip returned, as it now is (announced "claimed"); None
+        when the flip did not return it (withdrawn or released: claimed as usual)."""
+        if plan.run.id not in mine:
+            self._recheck = True
+            return None
+        run = replace(plan.run, status=RunStatus.RUNNING, started_at=started_at)
+        self._emit("claimed", run)
+        return run
 
     def _start_ready(self, ready: list[Ready]) -> None:
         """Start fires flipped ahead: every action that can start at once first (python calls:
@@ -347,11 +354,8 @@ class ClaimAhead(Execution):
                     pending = flip_chunk(chunks[i + 1])
                 now = self.clock()
                 for plan in chunk:
-                    if plan.run.id not in mine:  # withdrawn or released: claimed as usual
-                        self._recheck = True
+                    if (run := self._flipped(plan, mine, now)) is None:
                         continue
-                    run = replace(plan.run, status=RunStatus.RUNNING, started_at=now)
-                    self._emit("claimed", run)
                     self._start(run, plan.schedule, plan.upcoming)
                     started.append(plan)
         except (LeaseLost, StoreError, sqlite3.Error, OSError) as exc:
