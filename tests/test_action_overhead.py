@@ -157,3 +157,21 @@ async def test_a_call_waiting_behind_hung_ones_runs_within_the_relief_delay(
     finally:
         gate.set()
     assert (await asyncio.wait_for(hung, 30))[0] is True
+
+
+def test_a_call_whose_thread_cannot_be_started_waits_for_relief(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pool = DaemonPool("test-pool", idle=5.0)
+    done: list[int] = []
+    real_start = threading.Thread.start
+
+    def refused(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refused)
+    assert not pool.submit(functools.partial(done.append, 1))  # queued, not lost, not run twice
+    assert pool.workers == 0 and pool.waiting == 1
+    monkeypatch.setattr(threading.Thread, "start", real_start)
+    assert pool.relieve() == 1
+    assert wait_until(lambda: done == [1])

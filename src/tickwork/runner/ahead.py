@@ -276,23 +276,25 @@ class ClaimAhead(Execution):
         HERD_SETTLE seconds): formatting a thousand log lines, a write or a full collection over
         a herd's objects would hold the interpreter lock for tens of ms while calls wait to
         start. (A run that ends before emits its own "started" first: see _execute.)"""
-        _GC.hold()
-        calls = [
-            None if plan.schedule.policies.jitter_seconds else launch(plan.schedule.action, ctx)
-            for _, plan, ctx in ready
-        ]
+        _GC.hold()  # released by _after_herd, which is made whatever happens here
+        calls: list[Launched | None] = []
         quiet: list[Run] = []
-        for (run, plan, ctx), call in zip(ready, calls, strict=True):
-            jitter = bool(plan.schedule.policies.jitter_seconds)  # it starts later: told then
-            self._start(
-                run, plan.schedule, plan.upcoming, announced=not jitter, ctx=ctx, launched=call
-            )
-            if not jitter:
-                quiet.append(run)
-        self._unannounced.update(run.id for run in quiet)
-        launched = [call for call in calls if call is not None]
-        plans = [item[1] for item in ready]
-        self._background_task(self._after_herd(launched, quiet, plans), "advance")
+        try:
+            for _, plan, ctx in ready:
+                jitter = plan.schedule.policies.jitter_seconds  # it starts later: told then
+                calls.append(None if jitter else launch(plan.schedule.action, ctx))
+            for (run, plan, ctx), call in zip(ready, calls, strict=True):
+                jitter = plan.schedule.policies.jitter_seconds
+                self._start(
+                    run, plan.schedule, plan.upcoming, announced=not jitter, ctx=ctx, launched=call
+                )
+                if not jitter:
+                    quiet.append(run)
+        finally:  # (a fire not started is running in the database: _reconcile starts it)
+            self._unannounced.update(run.id for run in quiet)
+            launched = [call for call in calls if call is not None]
+            plans = [item[1] for item in ready]
+            self._background_task(self._after_herd(launched, quiet, plans), "advance")
 
     async def _after_herd(
         self, launched: list[Launched], quiet: list[Run], plans: list[Preclaim]

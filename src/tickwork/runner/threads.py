@@ -73,20 +73,27 @@ class DaemonPool:
                 self._waiting += 1
                 return False
             self._workers += 1
-        self._start(1)
-        return True
+        return self._start(1) == 1
 
     def relieve(self) -> int:
         """Every call still waiting for a worker gets one of its own now; how many started."""
         with self._lock:
             n, self._waiting = self._waiting, 0
             self._workers += n
-        self._start(n)
-        return n
+        return self._start(n)
 
-    def _start(self, n: int) -> None:
-        for _ in range(n):
-            threading.Thread(target=self._work, name=self.name, daemon=True).start()
+    def _start(self, n: int) -> int:
+        """Start `n` workers (counted already); how many started. A thread that cannot be had
+        now (the process's limit) leaves its call queued for the next free worker or relief."""
+        for i in range(n):
+            try:
+                threading.Thread(target=self._work, name=self.name, daemon=True).start()
+            except RuntimeError:
+                with self._lock:
+                    self._workers -= n - i
+                    self._waiting += n - i
+                return i
+        return n
 
     def _work(self) -> None:
         while True:
