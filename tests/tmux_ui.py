@@ -26,12 +26,17 @@ class Tmux:
             cwd=ROOT,
             env={**os.environ, "TERM": "xterm-256color"},
         )
+        # A UI that ends by itself leaves its last screen (a traceback) for a failing test's
+        # message, instead of an empty pane.
+        subprocess.run([*self.base, "set-option", "-t", "ui", "remain-on-exit", "on"])
 
     def screen(self) -> str:
         p = subprocess.run(
             [*self.base, "capture-pane", "-p", "-t", "ui"], capture_output=True, text=True
         )
-        return p.stdout
+        if self.exit_file.exists():  # it ended: say how
+            return f"{p.stdout}\n[the UI exited with {self.exit_file.read_text().strip()}]"
+        return p.stdout or f"[no screen: {p.stderr.strip()}]"
 
     def keys(self, *keys: str) -> None:
         subprocess.run([*self.base, "send-keys", "-t", "ui", *keys], check=True)
