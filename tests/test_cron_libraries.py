@@ -127,3 +127,36 @@ def test_cron_descriptor_verbosity_and_case() -> None:
     assert ExpressionDescriptor.transform_case("at 09:00 AM", CasingTypeEnum.Sentence) == (
         "At 09:00 AM"
     )
+
+
+RACE = """
+import threading
+from tickwork.cron.parse import validate
+start, errors = threading.Barrier(8), []
+def first_use(minute):
+    start.wait()
+    try:
+        validate(f"{minute} * * * *")
+    except Exception as exc:
+        errors.append(repr(exc))
+threads = [threading.Thread(target=first_use, args=(m,)) for m in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(errors)
+"""
+
+
+def test_threads_parsing_their_first_crontab_at_once_all_get_the_whole_croniter() -> None:
+    """The UI's thread and its runner's both parse crontabs at start: croniter (imported on
+    first use) was taken half-imported by one of them, which died of "partially initialized
+    module 'croniter'" (about 4 fresh interpreters in 10 here before the fix)."""
+    import subprocess
+    import sys
+
+    for _ in range(5):  # fresh interpreters: croniter not imported yet in any
+        done = subprocess.run(
+            [sys.executable, "-c", RACE], capture_output=True, text=True, timeout=120
+        )
+        assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr

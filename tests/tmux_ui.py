@@ -11,6 +11,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def terminal_env() -> dict[str, str]:
+    """This environment without COLUMNS and LINES (pytest-xdist's workers have 80 and 24):
+    they would override the terminal's size, and the UI would draw 80x24 in a 120x40 pane."""
+    return {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+
+
 class Tmux:
     """A real terminal (tmux, on a private server) running `tickwork --db DB`, the UI."""
 
@@ -24,7 +30,7 @@ class Tmux:
             [*self.base, "new-session", "-d", "-s", "ui", "-x", "120", "-y", "40", command],
             check=True,
             cwd=ROOT,
-            env={**os.environ, "TERM": "xterm-256color"},
+            env={**terminal_env(), "TERM": "xterm-256color"},
         )
         # A UI that ends by itself leaves its last screen (a traceback) for a failing test's
         # message, instead of an empty pane.

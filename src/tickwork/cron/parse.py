@@ -10,6 +10,7 @@ import platform
 import re
 import struct
 import sys
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -61,21 +62,30 @@ def _architecture(
 
 
 _REAL_ARCHITECTURE = platform.architecture
+_croniter: ModuleType | None = None
+_croniter_lock = threading.Lock()
 
 
 def _croniter_module() -> ModuleType:
     """croniter, imported on first use. Its import asks platform.architecture() whether this
     Python is 32-bit, and that starts `file -b` on the interpreter: a child process and ~20 ms
     in every command, runner and UI, to learn what the pointer size already says. The import
-    gets the answer from the pointer size instead (croniter checks that size first anyway)."""
-    found = sys.modules.get("croniter")
-    if found is not None:
-        return found
-    platform.architecture = _architecture
-    try:
-        return importlib.import_module("croniter")
-    finally:
-        platform.architecture = _REAL_ARCHITECTURE
+    gets the answer from the pointer size instead (croniter checks that size first anyway).
+
+    One thread imports it; the others wait for the whole module (the UI's thread and its
+    runner's both parse crontabs at start: one took the half-imported module from sys.modules
+    and the UI died of `partially initialized module 'croniter' has no attribute 'croniter'`)."""
+    global _croniter
+    if _croniter is not None:
+        return _croniter
+    with _croniter_lock:
+        if _croniter is None:
+            platform.architecture = _architecture
+            try:
+                _croniter = importlib.import_module("croniter")
+            finally:
+                platform.architecture = _REAL_ARCHITECTURE
+        return _croniter
 
 
 def _expand(fields: list[str], strict: bool) -> Expanded:
