@@ -88,7 +88,8 @@ def event_line(event: object, fmt: str) -> str:
     default=30.0,
     show_default=True,
     type=click.FloatRange(0),
-    help="Seconds running actions get after SIGTERM/SIGINT before they are stopped.",
+    help="Seconds running actions get after SIGTERM/SIGINT before they are stopped (a second "
+    "signal stops them at once).",
 )
 @click.option(
     "--lease-ttl",
@@ -206,6 +207,22 @@ def run_cmd(
         ops.stopping()
         stopping.append(asyncio.ensure_future(runner.stop()))
 
+    signals: list[int] = []
+
+    def signalled() -> None:
+        """The first stop signal stops gracefully (--grace); the next one stops now."""
+        signals.append(1)
+        if len(signals) == 1:
+            stop()
+            return
+        n = runner.running
+        if n and not runner.stopping_now:
+            how = f"SIGTERM to their process groups, SIGKILL after {runner.kill_grace:g} s"
+            log_line(f"stop signal again: stopping {n} running run(s) now ({how})", log_format)
+        elif n:
+            log_line(f"stop signal again: killing {n} running run(s) now (SIGKILL)", log_format)
+        runner.stop_now()
+
     STDOUT.on_closed = stop  # `tickwork run | head`: the reader went away
 
     async def main() -> None:
@@ -213,7 +230,7 @@ def run_cmd(
         loop = asyncio.get_running_loop()
         STDOUT.defer = loop.call_soon  # event lines: one write per loop iteration
         for sig in STOP_SIGNALS:
-            loop.add_signal_handler(sig, stop)
+            loop.add_signal_handler(sig, signalled)
         ops.start()
         if log_format == "text":
             started = f"started on {store.location} (pid {os.getpid()})"
@@ -250,7 +267,9 @@ def run_cmd(
 
 
 # What service managers send to stop a daemon (systemd: SIGTERM, and SIGHUP when its terminal
-# goes; Ctrl+C: SIGINT; Ctrl+\\: SIGQUIT): each stops the runner gracefully, runs get --grace.
+# goes; Ctrl+C: SIGINT; Ctrl+\\: SIGQUIT): the first stops the runner gracefully (runs get
+# --grace), a second one at once (SIGTERM to the runs' groups, SIGKILL after the kill grace), a
+# third kills them at once; every run is recorded `cancelled` before the runner exits.
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT)
 
 

@@ -54,7 +54,10 @@ def open_ui(
         sync_file=sync_file,
         max_concurrency=max_concurrency,
     )
-    app.run()
+    try:
+        app.run()
+    finally:  # whatever ended the UI (a crash too): its runner has stopped before we exit
+        app.bridge.wait_stopped()
 
 
 _WILDCARD_HOSTS = ("0.0.0.0", "::", "")

@@ -108,6 +108,7 @@ class RunnerBase:
         self._unannounced: set[str] = set()  # started in a herd, "started" not emitted yet
         self._cancel_reasons: dict[str, tuple[Status, str]] = {}  # run id -> (status, reason)
         self._stopping = asyncio.Event()
+        self._hurry = asyncio.Event()  # stop_now(): the shutdown grace is cut short
         self._wake = asyncio.Event()
         self._leased = False  # the lease was written once (a later "lost" means fenced)
         self._last_beat: float | None = None  # monotonic times; None: never

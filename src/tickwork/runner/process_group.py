@@ -73,5 +73,7 @@ async def stop_group_on_cancel(pgid: int, child: Child, grace: float) -> None:
     try:
         await stop_group(pgid, child, grace)
     except asyncio.CancelledError:
+        child.signalled(signal.SIGKILL)
         signal_group(pgid, signal.SIGKILL)  # cancelled again: no more grace
+        await wait_all((child.exited,), REAP_WAIT)  # reaped before its run is recorded
         raise

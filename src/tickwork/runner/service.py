@@ -35,6 +35,8 @@ from tickwork.store.waiting import claim_pending
 
 __all__ = ["Mode", "RunEvent", "Runner"]
 
+STOPPED_AT_ONCE = "cancelled: runner stopped at once (stop asked twice: no shutdown grace)"
+
 
 class Runner(Upkeep, ClaimAhead):
     """See the module docstring; the parameters are RunnerBase's."""
@@ -99,6 +101,23 @@ class Runner(Upkeep, ClaimAhead):
             self.shutdown_grace = grace
         self._stopping.set()
         self._wake.set()
+
+    def stop_now(self) -> None:
+        """Stop at once (a second quit or stop signal): the shutdown grace ends now; running
+        actions are cancelled (a command's group: SIGTERM, SIGKILL after `kill_grace`) and
+        recorded `cancelled`. Called again while they are being stopped: SIGKILL at once."""
+        again = self._hurry.is_set()
+        self._hurry.set()
+        self._stopping.set()
+        self._wake.set()
+        if again:
+            for run_id in list(self.tasks):
+                self._cancel(run_id, STOPPED_AT_ONCE)
+
+    @property
+    def stopping_now(self) -> bool:
+        """stop_now() was called."""
+        return self._hurry.is_set()
 
     def wake(self) -> None:
         """Start the next cycle now instead of after `tick` (tests call it after moving their
@@ -304,27 +323,44 @@ class Runner(Upkeep, ClaimAhead):
                 await self._beat(self.clock(), "stopping")
             beating = self._beating("stopping")
             try:
-                tasks = list(self.tasks.values())  # again: some may have ended during the beat
-                _, pending = (
-                    await asyncio.wait(tasks, timeout=self.shutdown_grace)
-                    if tasks
-                    else (set(), set())
-                )
-                for task in pending:
-                    run_id = task.get_name().removeprefix("tickwork-run-")
+                # again: some may have ended during the beat
+                pending = await self._within_grace(set(self.tasks.values()))
+                if self._hurry.is_set():
+                    reason = STOPPED_AT_ONCE
+                else:
                     reason = f"cancelled: runner stopped (shutdown grace {self.shutdown_grace:g}s)"
-                    self._cancel(run_id, reason)
+                for task in pending:
+                    self._cancel(task.get_name().removeprefix("tickwork-run-"), reason)
                 if pending:
                     await asyncio.gather(*pending, return_exceptions=True)
             finally:
                 beating.cancel()
         if self._background:  # hooks of abandoned runs: not lost, but not waited on forever
-            await asyncio.wait(list(self._background), timeout=self.shutdown_grace)
+            await self._within_grace(set(self._background))
         self.state = "stopped"
         if self.lease is not None and self._leased:
             try:
                 await self.calls(self.store.leases.release, self.lease.id)
             except (Halted, StoreError, sqlite3.Error) as exc:
                 self._emit_note(f"could not release this runner's lease: {exc}")
+
+    async def _within_grace(self, tasks: set[asyncio.Task[None]]) -> set[asyncio.Task[None]]:
+        """Wait for `tasks` up to the shutdown grace, or until stop_now(); those still pending."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.shutdown_grace
+        hurry = asyncio.ensure_future(self._hurry.wait())
+        try:
+            pending = {t for t in tasks if not t.done()}
+            while pending and not self._hurry.is_set():
+                left = deadline - loop.time()
+                if left <= 0:
+                    break
+                await asyncio.wait(
+                    [*pending, hurry], timeout=left, return_when=asyncio.FIRST_COMPLETED
+                )
+                pending = {t for t in pending if not t.done()}
+            return pending
+        finally:
+            hurry.cancel()
 
     # --- events ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -93,7 +94,7 @@ class TickworkApp(OrderedKeysApp):
             claim_ahead=claim_ahead,
         )
         self.monitor = Monitor(store)
-        self._quitting = False
+        self._quits = 0  # q presses since the first (see action_quit)
 
     def on_mount(self) -> None:
         from tickwork.ui.screens.schedules import SchedulesScreen
@@ -164,9 +165,14 @@ class TickworkApp(OrderedKeysApp):
             self.data_generation += 1
 
     def _show_status(self) -> None:
-        self.status = self.monitor.status(
+        status = self.monitor.status(
             self.bridge.runner_state, runner_enabled=self.runner_enabled, times=self.times.words
         )
+        if self._quits and self.bridge.running:  # q: says what the quit waits for, live
+            jobs = self.bridge.running_jobs
+            text = f"runner stopping: {jobs} running job{'s' if jobs != 1 else ''}"
+            status = replace(status, runner_kind="stopping", runner_text=text, runner_short=text)
+        self.status = status
 
     # --- the embedded runner ---------------------------------------------------------------
 
@@ -201,12 +207,44 @@ class TickworkApp(OrderedKeysApp):
             self.notify(f"{e.schedule_name} {verb}: {why}", severity="error", timeout=6)
 
     async def action_quit(self) -> None:
-        if self.bridge.running and not self._quitting:
-            self._quitting = True
-            self.notify("Stopping the runner (q again quits at once)…", timeout=STOP_GRACE)
-            self.run_worker(self._stop_then_exit(), group="quit")
+        """q: the runner stops gracefully (running jobs get STOP_GRACE seconds), then the app
+        exits; q again: running jobs are stopped now (their groups: SIGTERM, SIGKILL after the
+        kill grace) and recorded; q a third time: killed at once. The app exits only once the
+        runner has stopped: no command outlives it, no run stays `running`."""
+        if not self.bridge.running:
+            self.exit()
             return
-        self.exit()
+        self._quits += 1
+        self._show_status()
+        jobs = self.bridge.running_jobs
+        n = f"{jobs} running job{'s' if jobs != 1 else ''}"
+        if self._quits == 1:
+            self.run_worker(self._stop_then_exit(), group="quit")
+            if jobs:
+                self._quit_note(
+                    f"Waiting up to {STOP_GRACE:g} s for {n} to finish. q again stops them now."
+                )
+            return
+        self.bridge.stop_now()
+        if not jobs:
+            return
+        if self._quits == 2:
+            kill = self.bridge.kill_grace
+            after = f", SIGKILL after {kill:g} s" if kill is not None else ""
+            self._quit_note(f"Stopping {n} now (SIGTERM{after}). q again kills them.")
+        else:
+            self._quit_note(f"Killing {n} (SIGKILL).")
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: while quitting, as q (stop now); else Textual's hint of how to quit."""
+        if self._quits:
+            self.run_worker(self.action_quit(), group="quit-key")
+        else:
+            super().action_help_quit()
+
+    def _quit_note(self, text: str) -> None:
+        self.clear_notifications()  # the quit's latest word replaces the one before
+        self.notify(text, title="Stopping the runner", timeout=STOP_GRACE * 3)
 
     async def _stop_then_exit(self) -> None:
         """Stop the runner (running jobs get STOP_GRACE seconds) while the UI stays live."""
@@ -214,6 +252,9 @@ class TickworkApp(OrderedKeysApp):
         self.exit()
 
     def on_unmount(self) -> None:
+        # Whatever ended the app (a crash too), the runner stops at once; `tickwork` waits for
+        # it once the loop has ended (bridge.wait_stopped): no command outlives the UI.
+        self.bridge.stop_now()
         self.store.close()
 
     # --- command palette -------------------------------------------------------------------

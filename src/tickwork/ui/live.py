@@ -38,7 +38,7 @@ class StatusInfo:
     """Everything the always-visible status bar says."""
 
     db_path: str = ""
-    runner_kind: str = "off"  # active | standby | starting | headless | off | stopped
+    runner_kind: str = "off"  # active | standby | starting | headless | off | stopped | stopping
     runner_text: str = "no runner"
     counts: Counts = field(default_factory=Counts)
     times: str = "schedule zone"  # the clock times are shown on (z changes it)

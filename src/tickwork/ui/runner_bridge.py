@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 BATCH_DELAY = 0.25  # seconds: events arriving within this window are delivered together
 CANCEL_GRACE = 2.0  # seconds running jobs get when the UI is torn down without a quit
+STOPPED_WAIT = 60.0  # seconds wait_stopped() waits (stopping commands: SIGTERM, SIGKILL, reap)
 THREAD_NAME = "tickwork-embedded-runner"
 DEFAULT_CONCURRENCY = 8  # as `tickwork run`
 
@@ -63,6 +64,7 @@ class RunnerBridge:
         self._flush_scheduled = False
         self._inbox: list[RunEvent] = []  # from the runner thread, not yet on the UI loop
         self._inbox_lock = threading.Lock()
+        self._early_hurries = 0  # stop_now() calls made before the runner existed
 
     # --- the UI side ------------------------------------------------------------------------
 
@@ -101,6 +103,43 @@ class RunnerBridge:
         """The runner thread's id (None before start): never the UI loop's thread."""
         return self._thread.ident if self._thread is not None else None
 
+    @property
+    def running_jobs(self) -> int:
+        """Runs the embedded runner has running now (0 before it started)."""
+        runner = self._runner
+        return runner.running if runner is not None and self.state != "stopped" else 0
+
+    @property
+    def kill_grace(self) -> float | None:
+        return self._runner.kill_grace if self._runner is not None else None
+
+    def stop_now(self) -> None:
+        """The runner stops at once (Runner.stop_now: the shutdown grace ends, running actions
+        are stopped and recorded; asked again: killed). Before the runner exists it is applied
+        by the stop that waits for it."""
+        if self._thread is None or self.state == "stopped":
+            return
+        runner, loop = self._runner, self._runner_loop
+        if runner is None or loop is None:
+            self._early_hurries += 1
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed: the runner has stopped
+            loop.call_soon_threadsafe(runner.stop_now)
+
+    def wait_stopped(self, timeout: float = STOPPED_WAIT) -> bool:
+        """Blocking, once the UI's loop has ended (whatever ended it: a crash skips the quit):
+        stop the runner at once if it still runs and wait for its thread; False on timeout."""
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            return True
+        self._ready.wait(timeout)
+        runner, loop = self._runner, self._runner_loop
+        if runner is not None and loop is not None and not runner.stopping_now:
+            with contextlib.suppress(RuntimeError):  # the loop closed: it has stopped
+                loop.call_soon_threadsafe(runner.stop_now)
+        thread.join(timeout)
+        return not thread.is_alive()
+
     async def stop(self, grace: float) -> None:
         """Ask the runner to stop and wait until it has (running jobs get `grace` seconds)."""
         if self._thread is None or self.state == "stopped":
@@ -114,6 +153,9 @@ class RunnerBridge:
             # RuntimeError: the loop closed meanwhile, so the runner has stopped already
             with contextlib.suppress(RuntimeError):
                 asyncio.run_coroutine_threadsafe(runner.stop(grace=grace), loop)
+            hurries, self._early_hurries = self._early_hurries, 0
+            for _ in range(hurries):  # stop_now() before the runner existed
+                self.stop_now()
         await asyncio.shield(asyncio.wrap_future(self._finished))
 
     # --- the runner thread ------------------------------------------------------------------
