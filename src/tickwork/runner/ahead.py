@@ -6,8 +6,10 @@ The protocol and what keeps its guarantees are in store.preclaims. Here: when to
 (`lead` before the next fire nobody owns), when to flip (as late as the herd's size allows: see
 _flip_lead; a pause or edit landing after the flip applies from the next fire), starting what is
 due, moving the schedules on afterwards (one write), and giving back what will not be started (a
-fire later than the on-time grace, a stop, a fenced runner). A pre-claim not flipped in time is
-flipped at its instant, chunk by chunk (the next chunk's flip commits while this one's start).
+fire held up past HOLD_WAIT, a stop, a fenced runner). A herd larger than the free slots is
+pre-claimed whole (up to HOLD beyond the slots): as many as there are free slots start at the
+instant, the rest are held and start as slots free (runner.held). A pre-claim not flipped in time
+is flipped at its instant the same way.
 """
 
 from __future__ import annotations
@@ -17,39 +19,23 @@ import contextlib
 import gc
 import sqlite3
 import time
-from dataclasses import replace
 from datetime import datetime, timedelta
 
-from tickwork.domain.claim_plan import ON_TIME_GRACE
 from tickwork.domain.runs import Run
-from tickwork.domain.status import RunStatus
 from tickwork.domain.timeutil import parse_iso
 from tickwork.runner.actions import Launched, launch, prepare
-from tickwork.runner.execution import Execution
-from tickwork.runner.payload import RunContext, context_for
-from tickwork.runner.storecalls import Halted
+from tickwork.runner.held import HOLD, HeldFires, Ready
+from tickwork.runner.payload import context_for
 from tickwork.store import StoreError
 from tickwork.store.claims import BATCH, NOT_OWNED, UNREADABLE, LeaseLost
-from tickwork.store.preclaims import (
-    Preclaim,
-    advance,
-    flip,
-    owned,
-    preclaim,
-    unflip,
-    withdraw_own,
-)
+from tickwork.store.preclaims import Preclaim, flip, preclaim
 
-FLIP_CHUNKS = (64, 256)  # the first flips stay small (the first starts come soon), then:
-FLIP_CHUNK = 512
 PRECISE = 0.002  # seconds: closer than this to an instant, the runner waits it out (blocking:
 # the loop's timers wake up to a millisecond late, a thread's sleep within tens of microseconds)
 QUIET = 0.15  # seconds before an instant in which a cycle does nothing but flip (no other
 # database work: a claim or a sweep started then could hold the loop past the instant)
 FLIP_AHEAD = 0.1  # seconds before an instant its pre-claims are flipped (more for a big herd)
 MAX_LEAD = 30.0  # seconds: the earliest a herd is pre-claimed
-# Flipped ahead: running in the database, started at the instant (with what it is told).
-Ready = tuple[Run, Preclaim, RunContext]
 HERD_SETTLE = 1.0  # seconds a herd's calls get to end before its schedules are moved on
 
 
@@ -76,12 +62,7 @@ class _GcPause:
 _GC = _GcPause()
 
 
-class ClaimAhead(Execution):
-    @property
-    def planned(self) -> int:
-        """Fires pre-claimed (or flipped ahead) and not started yet."""
-        return sum(len(p) for p in self._plans.values()) + sum(len(r) for r in self._ready.values())
-
+class ClaimAhead(HeldFires):
     def _flip_lead(self, n: int) -> float:
         """Seconds before its instant a herd of `n` pre-claims is flipped: twice what flipping
         it is expected to take (the rate measured at the last flip), at least FLIP_AHEAD."""
@@ -119,17 +100,15 @@ class ClaimAhead(Execution):
         return min(MAX_LEAD, max(self.lead, needed))
 
     def _next_instant(self) -> datetime | None:
-        return min([*self._plans, *self._ready], default=None)
+        """The next instant pre-claimed fires start at (to come: held fires whose instant
+        passed start as slots free)."""
+        now = self.clock()
+        return min([at for at in (*self._plans, *self._ready) if at > now], default=None)
 
     def _instant_near(self) -> bool:
-        """Whether fires flipped ahead (or pre-claimed ones, when there is a slot) start
-        within QUIET seconds."""
-        now = self.clock()
-        if self._ready and 0 < (min(self._ready) - now).total_seconds() < QUIET:
-            return True
-        if not self._plans or self.busy >= self.max_concurrency:
-            return False
-        return 0 < (min(self._plans) - now).total_seconds() < QUIET
+        """Whether pre-claimed fires start within QUIET seconds."""
+        first = self._next_instant()
+        return first is not None and (first - self.clock()).total_seconds() < QUIET
 
     def _ahead_wait(self, now: datetime) -> float | None:
         """Seconds until claim-ahead has something to do (an instant comes, or the lead before
@@ -137,9 +116,12 @@ class ClaimAhead(Execution):
         options: list[datetime] = []
         if (first := self._next_instant()) is not None:
             options.append(first - timedelta(seconds=PRECISE / 2))  # then waited out exactly
-        if self._plans:  # when to flip the next pre-claims
-            at = min(self._plans)
-            options.append(at - timedelta(seconds=self._flip_lead(len(self._plans[at]))))
+        if coming := [at for at in self._plans if at > now]:  # when to flip the next ones
+            n = min(len(self._plans[coming[0]]), self.max_concurrency + self.buffer)
+            options.append(coming[0] - timedelta(seconds=self._flip_lead(n)))
+        held = [at for at in (*self._plans, *self._ready) if at <= now]
+        if held:  # when held fires that found no slot go back
+            options.append(min(held) + self._hold_wait() + timedelta(seconds=PRECISE))
         nxt = self._next_due
         if self._ahead_active() and nxt is not None and nxt != self._ahead_for:
             options.append(nxt - timedelta(seconds=self._lead_for(self._herd)))
@@ -157,14 +139,14 @@ class ClaimAhead(Execution):
         if not self._ahead_active() or nxt is None or self.lease is None:
             return
         now = self.clock()
-        lead = self._lead_for(self._herd)
+        lead = self._lead_for(min(self._herd, self.max_concurrency + HOLD))
         if nxt <= now or (nxt - now).total_seconds() > lead or nxt == self._ahead_for:
             return
         self._ahead_for = nxt
         until = now + timedelta(seconds=lead)
         taken = 0
         while not self._stopping.is_set() and self.clock() < nxt:
-            room = min(self.max_concurrency - self.busy - self.planned, BATCH)
+            room = min(self.max_concurrency + HOLD - self.busy - self.planned, BATCH)
             if room <= 0:
                 break
             began = time.perf_counter()
@@ -185,59 +167,59 @@ class ClaimAhead(Execution):
 
     async def _fire_ahead(self) -> None:
         """Start the pre-claimed fires whose instant has come, first thing in a cycle: those
-        flipped ahead from memory, then any not flipped in time (flipped now)."""
-        first = self._next_instant()
-        if first is None or self.lease is None:
+        flipped ahead, from memory, in the free slots; the rest are held for slots as they
+        free (runner.held), or go back (held up past HOLD_WAIT, a stopped, suspended or fenced
+        runner)."""
+        if self.lease is None or not (self._plans or self._ready):
             return
-        early = (first - self.clock()).total_seconds()
-        if 0 < early <= PRECISE:
+        first = self._next_instant()
+        if first is not None and 0 < (early := (first - self.clock()).total_seconds()) <= PRECISE:
             time.sleep(early)  # at most 2 ms, once per instant
         now = self.clock()
         ready: list[Ready] = []
-        dropped: list[Ready] = []
-        for at in [at for at in self._ready if at <= now]:
-            held_up = now - at > ON_TIME_GRACE or self.fenced or self.state != "active"
-            (dropped if held_up else ready).extend(self._ready.pop(at))
+        room = self.max_concurrency - self.busy if self._can_start() else 0
+        wait = self._hold_wait()
+        for at in [at for at in self._ready if at <= now and now - at <= wait]:
+            if len(ready) >= room:
+                break
+            items = self._ready[at]
+            take = items[: room - len(ready)]
+            ready.extend(take)
+            if len(take) == len(items):
+                del self._ready[at]
+            else:
+                self._ready[at] = items[len(take) :]
         if ready:
             self._start_ready(ready)
-        if dropped:  # a stopped, suspended or fenced runner: not started, given back
-            await self._unflip(dropped)
-        late: list[Preclaim] = []
-        for at in [at for at in self._plans if now - at > ON_TIME_GRACE]:
-            late.extend(self._plans.pop(at))
-        if late:  # a stopped or suspended runner: the usual claim applies the catch-up policy
-            await self._give_back(late)
-        due: list[Preclaim] = []
-        room = self.max_concurrency - self.busy
-        for at in list(self._plans):
-            if at > now or len(due) >= room:
-                break
-            plans = self._plans[at]
-            take = plans[: room - len(due)]
-            due.extend(take)
-            if len(take) == len(plans):
-                del self._plans[at]
-            else:
-                self._plans[at] = plans[len(take) :]
-        if due:
-            await self._start_planned(due)
+        await self._give_back_held(now)
+        self._top_up()  # held pre-claims whose instant came: flipped as slots need them
 
     async def _flip_ahead(self) -> None:
-        """Flip the next instant's pre-claims once it is within their flip lead: they are
-        running in the database from then on, and start at the instant from memory."""
+        """Flip the next instant's pre-claims (as many as there are slots, and BUFFER more
+        for a herd held for slots) once it is within their flip lead: they are running in the
+        database from then on, and start at the instant from memory."""
         if not self._plans or self.lease is None or self.fenced:
             return
-        at = min(self._plans)
-        plans = self._plans[at]
-        if (at - self.clock()).total_seconds() > self._flip_lead(len(plans)):
+        now = self.clock()
+        at = next((t for t in self._plans if t > now), None)
+        if at is None:
             return
-        del self._plans[at]
+        want = self.max_concurrency + self.buffer - len(self._ready.get(at, ()))
+        if want <= 0:
+            return
+        plans = self._plans[at][:want]
+        if (at - now).total_seconds() > self._flip_lead(len(plans)):
+            return
+        if rest := self._plans[at][want:]:
+            self._plans[at] = rest
+        else:
+            del self._plans[at]
         began = time.perf_counter()
         ids = [p.run.id for p in plans]
         try:
             mine = await self.calls(flip, self.store, self.clock(), self.lease, ids, at)
         except (LeaseLost, StoreError, sqlite3.Error, OSError) as exc:
-            self._plans[at] = plans  # flipped at the instant instead, or given back
+            self._plans[at] = [*plans, *self._plans.get(at, [])]  # flipped later, or given back
             self._plans = dict(sorted(self._plans.items()))
             if not isinstance(exc, LeaseLost):
                 raise
@@ -258,16 +240,6 @@ class ClaimAhead(Execution):
             for action in kinds.values():  # few (a herd shares them): imported now, not at it
                 await prepare(action)
         self._flip_rate = (time.perf_counter() - began) / len(ids)  # all of it: the lead for it
-
-    def _flipped(self, plan: Preclaim, mine: set[str], started_at: datetime) -> Run | None:
-        """The run of a pre-claim the flip returned, as it now is (announced "claimed"); None
-        when the flip did not return it (withdrawn or released: claimed as usual)."""
-        if plan.run.id not in mine:
-            self._recheck = True
-            return None
-        run = replace(plan.run, status=RunStatus.RUNNING, started_at=started_at)
-        self._emit("claimed", run)
-        return run
 
     def _start_ready(self, ready: list[Ready]) -> None:
         """Start fires flipped ahead: every action that can start at once first (python calls:
@@ -314,118 +286,3 @@ class ClaimAhead(Execution):
             if run.id in self._unannounced:
                 self._unannounced.discard(run.id)
                 self._emit("started", run)
-
-    async def _unflip(self, ready: list[Ready]) -> None:
-        """Fires flipped ahead that will not start here: deleted as if never claimed (see
-        store.preclaims.unflip); if the database cannot be reached, a sweep or this runner's
-        reconcile deals with them (abandoned, or started late exactly once)."""
-        if self.lease is None:
-            return
-        ids = [item[0].id for item in ready]
-        try:
-            await self.calls(unflip, self.store, self.lease.id, ids)
-        except (StoreError, sqlite3.Error, OSError) as exc:
-            self._emit_note(f"could not give back {len(ids)} fires flipped ahead: {exc}")
-        self._recheck = True
-
-    async def _start_planned(self, due: list[Preclaim]) -> None:
-        """Flip chunk by chunk (the next chunk's flip commits while this one's actions start),
-        start what was flipped, then move the schedules on. A lapsed lease puts the fires back
-        (the cycle renews it first); any other failure too (the next cycle tries again)."""
-        assert self.lease is not None
-        lease = self.lease
-        sizes = [*FLIP_CHUNKS, *([FLIP_CHUNK] * (len(due) // FLIP_CHUNK + 1))]
-        chunks: list[list[Preclaim]] = []
-        rest = due
-        for size in sizes:
-            if not rest:
-                break
-            chunks.append(rest[:size])
-            rest = rest[size:]
-        started: list[Preclaim] = []
-
-        def flip_chunk(chunk: list[Preclaim]) -> asyncio.Task[set[str]]:
-            ids = [p.run.id for p in chunk]
-            return asyncio.ensure_future(self.calls(flip, self.store, self.clock(), lease, ids))
-
-        pending = flip_chunk(chunks[0])
-        try:
-            for i, chunk in enumerate(chunks):
-                mine = await pending
-                if i + 1 < len(chunks):
-                    pending = flip_chunk(chunks[i + 1])
-                now = self.clock()
-                for plan in chunk:
-                    if (run := self._flipped(plan, mine, now)) is None:
-                        continue
-                    self._start(run, plan.schedule, plan.upcoming)
-                    started.append(plan)
-        except (LeaseLost, StoreError, sqlite3.Error, OSError) as exc:
-            done = {p.run.id for p in started}
-            for plan in due:  # not flipped: tried again in the next cycle
-                if plan.run.id not in done:
-                    self._plans.setdefault(plan.instant, []).append(plan)
-            self._plans = dict(sorted(self._plans.items()))
-            if not pending.done():
-                pending.cancel()
-            if not isinstance(exc, LeaseLost):
-                raise  # the cycle reports it and tries again
-            self._last_beat = None  # this cycle renews the lease (and fences) first
-        finally:
-            if started:
-                self._background_task(self._advance(started), "advance")
-
-    async def _advance(self, plans: list[Preclaim]) -> None:
-        try:
-            await self.calls.persist("move the started schedules on", advance, self.store, plans)
-        except Halted as exc:
-            self._halt(exc)
-        except (StoreError, sqlite3.Error) as exc:  # only when stopping: claims move them on
-            self._emit_note(f"could not move {len(plans)} started schedules on: {exc}")
-        else:  # their next fires are claimable now: look (and pre-claim) again
-            self._recheck = True
-            self._wake.set()
-
-    async def _give_back(self, plans: list[Preclaim]) -> None:
-        """Withdraw pre-claims this runner will not start: the usual claim takes their fires."""
-        if not plans or self.lease is None:
-            return
-        await self._give_back_ids([p.run.id for p in plans])
-
-    async def _give_back_all(self) -> None:
-        """Stopping: every fire this runner pre-claimed (or flipped ahead) and did not start
-        goes back."""
-        self._plans.clear()
-        ready = [item for items in self._ready.values() for item in items]
-        self._ready.clear()
-        if self.lease is None or not self._leased:
-            return
-        lease_id = self.lease.id
-        if ready:
-            ids = [item[0].id for item in ready]
-            what = "give back fires flipped ahead"
-            await self.calls.persist(what, unflip, self.store, lease_id, ids)
-        await self.calls.persist("give back pre-claimed fires", withdraw_own, self.store, lease_id)
-
-    def _flipped_ids(self) -> set[str]:
-        """Runs this runner flipped ahead and has not started yet (running in the database)."""
-        return {item[0].id for items in self._ready.values() for item in items}
-
-    async def _reconcile_ahead(self) -> None:
-        """Pre-claims of this runner it does not hold in memory (the reply of a pre-claim lost
-        with the connection) go back: nobody else would start them while its lease lives. No
-        pre-claim is in flight here (the cycle makes them)."""
-        if self.lease is None:
-            return
-        known = {p.run.id for plans in self._plans.values() for p in plans}
-        stray = [i for i in await self.calls(owned, self.store, self.lease.id) if i not in known]
-        if stray:
-            await self._give_back_ids(stray)
-
-    async def _give_back_ids(self, ids: list[str]) -> None:
-        assert self.lease is not None
-        lease_id = self.lease.id
-        await self.calls.persist(
-            "give back pre-claimed fires", withdraw_own, self.store, lease_id, ids
-        )
-        self._recheck = True

@@ -130,6 +130,11 @@ class RunnerBase:
         self.lead = min(2.0, lease_ttl / 4)
         self._plans: dict[datetime, list[Preclaim]] = {}  # pre-claimed, by instant, in order
         self._ready: dict[datetime, list[tuple[Run, Preclaim, RunContext]]] = {}  # flipped ahead
+        self._flipping: set[str] = set()  # held pre-claims a flip is under way for (runner.held)
+        self._refilling: asyncio.Future[None] | None = None  # that flip's task
+        self._unmoved: list[Preclaim] = []  # held fires started, schedules not moved on yet
+        self._moving = False  # a task moves them on
+        self._held_epoch = 0  # counts lapsed leases: a flip under way then gives back
         self._flip_rate = 0.0001  # seconds per run the last flip took (runner.ahead)
         self._preclaim_rate = 0.0003  # seconds per fire the last big pre-claim took
         self._herd = 0  # fires due at _next_due (with claim-ahead)
@@ -168,6 +173,9 @@ class RunnerBase:
             )
         elif abs(offset) <= OFFSET_WARN and was is not None and abs(was) > OFFSET_WARN:
             self._emit_note(f"this host's clock is within {OFFSET_WARN:g} s of the server's again")
+
+    async def _lease_lost(self) -> None:
+        """The lease lapsed meanwhile: what this runner holds unstarted goes back (runner.held)."""
 
     def _is_stopping(self) -> bool:
         return self._stopping.is_set()

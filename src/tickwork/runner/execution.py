@@ -50,8 +50,18 @@ class Execution(RunnerBase):
         self.tasks.pop(run_id, None)
         self._recording.discard(run_id)
         self._look_at(task, f"run {run_id}")
-        self._recheck = True  # a slot is free: look for due and queued work now
-        self._wake.set()
+        self._freed()
+
+    def _freed(self) -> None:
+        """A slot is free: a held fire takes it, or the next cycle looks for due and queued
+        work now."""
+        if not self._slot_freed():
+            self._recheck = True
+            self._wake.set()
+
+    def _slot_freed(self) -> bool:
+        """Give a freed slot to a fire held for it (runner.held); True if fires are held."""
+        return False
 
     async def _execute(
         self,
@@ -100,8 +110,7 @@ class Execution(RunnerBase):
         if slow is not None:
             slow.cancel()
         self._recording.add(run.id)  # the action ended: from now on only its record matters
-        self._recheck = True  # its slot is free: look for due and queued work now
-        self._wake.set()
+        self._freed()
         if run.id in self._unannounced:  # its "started" before its outcome, whatever comes first
             self._unannounced.discard(run.id)
             self._emit("started", run)

@@ -237,6 +237,8 @@ class Runner(Upkeep, ClaimAhead):
         await self._reconcile_ahead()
         known = set(self.tasks) | self._flipped_ids()  # flipped ahead: they start at their instant
         lost = await self.calls(outcomes.unstarted_claims, self.store, self.lease.id, known)
+        known = set(self.tasks) | self._flipped_ids()  # a held fire flipped meanwhile is known
+        lost = [run for run in lost if run.id not in known]
         if lost:
             self._emit_note(
                 f"{len(lost)} run(s) claimed while the database's reply was lost (a dropped "

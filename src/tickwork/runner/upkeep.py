@@ -185,6 +185,7 @@ class Upkeep(RunnerBase):
             self._cancel(run_id, reason, RunStatus.ABANDONED)
 
     async def _fenced(self, previous: RunnerLease) -> None:
+        await self._lease_lost()  # first: no held fire starts now
         gone = await self.calls(outcomes.taken_over, self.store, list(self.tasks))
         note = (
             f"this runner's lease expired at {iso_ms(previous.expires_at)} (was it stopped or "

@@ -91,9 +91,11 @@ def _finish(store: Store, conn: Conn, run: Run, outcome: OutcomeLike, now: datet
     error = outcome.error
     if row[0] == "abandoned":
         error = f"{error}; {LATE}" if error else LATE
+    # started_at: when the action started, as the runner saw it (a fire held for a slot
+    # after its flip starts later than the flip recorded: runner.held).
     conn.execute(
         "UPDATE runs SET status = ?, finished_at = ?, duration = ?, output = ?, exit_code = ?, "
-        "http_status = ?, error = ? WHERE id = ?",
+        "http_status = ?, error = ?, started_at = COALESCE(?, started_at) WHERE id = ?",
         (
             outcome.status,
             iso_ms(now),
@@ -102,6 +104,7 @@ def _finish(store: Store, conn: Conn, run: Run, outcome: OutcomeLike, now: datet
             outcome.exit_code,
             outcome.http_status,
             error,
+            iso_ms(run.started_at),
             run.id,
         ),
     )

@@ -1,0 +1,302 @@
+"""Held fires: a herd larger than the free slots, pre-claimed whole, started from memory as
+slots free; what will not be started goes back.
+
+Claim-ahead (runner.ahead) pre-claims a herd up to the slots plus HOLD fires, flips as many as
+there are slots plus BUFFER a moment before the instant and starts as many as there are free
+slots at it. The rest is held in memory: pre-claimed (pending, owned) or flipped (running since
+the flip, not started). The moment an action ends, its slot takes the next held flipped fire
+(_fill_slots: no database work between a slot freeing and the next start), and the next held
+pre-claims are flipped in the background (_refill) while the flipped ones start, so flipped
+fires are always at hand. Each fire's started_at is the moment its action started: a held fire
+is late by its wait for a slot (its outcome records the real start; store.outcomes). The
+schedules of started fires are moved on in batches (_move_on).
+
+A held fire goes back (flipped ones deleted as if never claimed, pre-claims withdrawn: never
+`abandoned`, they never ran) when it waited HOLD_WAIT seconds past its instant without a slot,
+when the runner stops, is fenced or finds its lease lost; the usual claim (this runner's or
+another's) then takes it, as its catch-up policy says. A pause, edit or delete withdraws a held
+pre-claim (store.preclaims); one landing after the flip applies from the next fire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from tickwork.domain.runs import Run
+from tickwork.domain.status import RunStatus
+from tickwork.runner.actions import prepare
+from tickwork.runner.execution import Execution
+from tickwork.runner.payload import RunContext, context_for
+from tickwork.runner.storecalls import Halted
+from tickwork.store import StoreError
+from tickwork.store.claims import LeaseLost
+from tickwork.store.preclaims import Preclaim, advance, flip, owned, unflip, withdraw_own
+
+HOLD = 2048  # fires pre-claimed beyond the slots at most (held for slots as they free)
+HOLD_WAIT = 3.0  # seconds past its instant a held fire waits for a slot, at most
+BUFFER = 128  # flipped fires kept at hand beyond the free slots while a herd is held
+REFILL = (64, 256)  # the first refill flip stays small (a slot waits for it), then 256 each
+# Flipped: running in the database, started from memory (with what it is told).
+Ready = tuple[Run, Preclaim, RunContext]
+
+
+class HeldFires(Execution):
+    buffer = BUFFER  # (tests set it lower, to hold pre-claims that are not flipped yet)
+
+    @property
+    def planned(self) -> int:
+        """Fires pre-claimed (or flipped ahead) and not started yet."""
+        held = sum(len(p) for p in self._plans.values()) + sum(len(r) for r in self._ready.values())
+        return held + len(self._flipping)
+
+    def _hold_wait(self) -> timedelta:
+        """How long past its instant a held fire may wait for a slot: HOLD_WAIT, less with a
+        short lease (a runner held up that long may have lost it)."""
+        return timedelta(seconds=min(HOLD_WAIT, self.lease_ttl / 2))
+
+    def _can_start(self) -> bool:
+        return (
+            self.lease is not None
+            and not self.fenced
+            and self.state == "active"
+            and not self._stopping.is_set()
+        )
+
+    def _held_flipped(self, now: datetime) -> int:
+        return sum(len(items) for at, items in self._ready.items() if at <= now)
+
+    def _slot_freed(self) -> bool:
+        """An action ended (or its task did): its slot goes to the next held fire. True when
+        held fires wait for slots (a cycle would find no room for a claim then)."""
+        if not self._plans and not self._ready:
+            return False
+        now = self.clock()
+        self._fill_slots()
+        return any(at <= now for at in (*self._ready, *self._plans))
+
+    def _fill_slots(self) -> None:
+        """Start held flipped fires in the free slots; then flip the next held pre-claims if
+        few flipped ones are left."""
+        self._start_held()
+        self._top_up()
+
+    def _start_held(self) -> None:
+        """Start held flipped fires whose instant came in the free slots, earliest first, from
+        memory (those past HOLD_WAIT are given back by the cycle: runner.ahead)."""
+        if not self._can_start():
+            return
+        now = self.clock()
+        wait = self._hold_wait()
+        while self.busy < self.max_concurrency and self._ready:
+            at = next(iter(self._ready))
+            if at > now or now - at > wait:
+                break
+            items = self._ready[at]
+            run, plan, ctx = items.pop(0)
+            if not items:
+                del self._ready[at]
+            run = replace(run, started_at=self.clock())  # late by its wait for a slot
+            self._start(run, plan.schedule, plan.upcoming, ctx=ctx)
+            self._moved_on(plan)
+
+    def _top_up(self) -> None:
+        """Flip the next held pre-claims in the background, unless enough are flipped at hand
+        (or a flip is under way)."""
+        if self._refilling is not None and not self._refilling.done():
+            return
+        if not self._plans or not self._can_start():
+            return
+        now = self.clock()
+        if next(iter(self._plans)) > now:
+            return  # before the instant: runner.ahead flips them
+        if self._held_flipped(now) >= max(0, self.max_concurrency - self.busy) + self.buffer:
+            return
+        self._refilling = asyncio.ensure_future(self._refill())
+        self._refilling.add_done_callback(lambda t: self._look_at(t, "flipping held fires"))
+
+    async def _refill(self) -> None:
+        """Flip held pre-claims chunk by chunk while few flipped ones are at hand, starting
+        them as slots allow. A lapsed lease puts them back (the cycle renews it first, and
+        fences); any other failure too (the next cycle tries again)."""
+        size = REFILL[0]
+        while self._plans and self._can_start():
+            now = self.clock()
+            at = next(iter(self._plans))
+            if at > now or now - at > self._hold_wait():
+                return
+            if self._held_flipped(now) >= max(0, self.max_concurrency - self.busy) + self.buffer:
+                return
+            plans = self._plans.pop(at)
+            take, rest = plans[:size], plans[size:]
+            if rest:
+                self._plans = {at: rest, **self._plans}
+            size = REFILL[1]
+            assert self.lease is not None
+            ids = [p.run.id for p in take]
+            epoch = self._held_epoch
+            self._flipping.update(ids)
+            try:
+                mine = await self.calls(flip, self.store, self.clock(), self.lease, ids)
+            except (Halted, LeaseLost, StoreError, sqlite3.Error, OSError) as exc:
+                self._plans[at] = [*take, *self._plans.get(at, [])]
+                self._plans = dict(sorted(self._plans.items()))
+                if isinstance(exc, Halted):
+                    self._halt(exc)
+                elif isinstance(exc, LeaseLost):
+                    self._last_beat = None  # the cycle renews the lease (and fences) first
+                else:
+                    self.calls.report("refill", f"could not flip held fires: {exc}")
+                self._recheck = True
+                self._wake.set()
+                return
+            finally:
+                self._flipping.difference_update(ids)
+            flipped = self.clock()
+            ready: list[Ready] = []
+            for plan in take:
+                if (run := self._flipped(plan, mine, flipped)) is not None:
+                    ctx = context_for(
+                        plan.schedule, run, upcoming=plan.upcoming, inherit_env=self.inherit_env
+                    )
+                    ready.append((run, plan, ctx))
+            if ready and epoch != self._held_epoch:  # the lease lapsed meanwhile
+                await self._unflip(ready)
+                return
+            if ready:
+                self._ready.setdefault(at, []).extend(ready)
+                self._ready = dict(sorted(self._ready.items()))
+                kinds = {repr(item[1].schedule.action): item[1].schedule.action for item in ready}
+                for action in kinds.values():  # imported already, as a rule (see the flip)
+                    await prepare(action)
+            self._start_held()
+
+    def _flipped(self, plan: Preclaim, mine: set[str], started_at: datetime) -> Run | None:
+        """The run of a pre-claim the flip returned, as it now is (announced "claimed"); None
+        when the flip did not return it (withdrawn or released: claimed as usual)."""
+        if plan.run.id not in mine:
+            self._recheck = True
+            return None
+        run = replace(plan.run, status=RunStatus.RUNNING, started_at=started_at)
+        self._emit("claimed", run)
+        return run
+
+    def _moved_on(self, plan: Preclaim) -> None:
+        """A held fire started: its schedule is moved on with the others started meanwhile."""
+        self._unmoved.append(plan)
+        if not self._moving:
+            self._moving = True
+            self._background_task(self._move_on(), "advance")
+
+    async def _move_on(self) -> None:
+        try:
+            while self._unmoved:
+                plans, self._unmoved = self._unmoved, []
+                await self._advance(plans, wake=not self._unmoved and not self._ready)
+        finally:
+            self._moving = False
+
+    async def _advance(self, plans: list[Preclaim], *, wake: bool = True) -> None:
+        try:
+            await self.calls.persist("move the started schedules on", advance, self.store, plans)
+        except Halted as exc:
+            self._halt(exc)
+        except (StoreError, sqlite3.Error) as exc:  # only when stopping: claims move them on
+            self._emit_note(f"could not move {len(plans)} started schedules on: {exc}")
+        else:  # their next fires are claimable now: look (and pre-claim) again
+            self._recheck = True
+            if wake:
+                self._wake.set()
+
+    async def _lease_lost(self) -> None:
+        """This runner's lease lapsed meanwhile (found on renewal): every fire it holds goes
+        back at once (another runner may have released them, or taken flipped ones for
+        abandoned: only those still this runner's are given back; none starts here)."""
+        self._held_epoch += 1  # a flip under way gives back what it flipped (_refill)
+        await self._give_back_held(self.clock(), everything=True)
+
+    async def _give_back_held(self, now: datetime, everything: bool = False) -> None:
+        """Held fires that will not start here go back: those that waited past HOLD_WAIT, or
+        every one whose instant came in a runner that cannot start them (fenced, suspended,
+        in standby, stopping), or (`everything`) every one."""
+        wait = self._hold_wait()
+        drop = not self._can_start()
+
+        def gone(at: datetime) -> bool:
+            return everything or (at <= now and (drop or now - at > wait))
+
+        ready: list[Ready] = []
+        for at in [at for at in self._ready if gone(at)]:
+            ready.extend(self._ready.pop(at))
+        plans: list[Preclaim] = []
+        for at in [at for at in self._plans if gone(at)]:
+            plans.extend(self._plans.pop(at))
+        if ready:
+            await self._unflip(ready)
+        if plans:  # the usual claim applies the catch-up policy
+            await self._give_back(plans)
+
+    async def _unflip(self, ready: list[Ready]) -> None:
+        """Fires flipped ahead that will not start here: deleted as if never claimed (see
+        store.preclaims.unflip); if the database cannot be reached, a sweep or this runner's
+        reconcile deals with them (abandoned, or started late exactly once)."""
+        if self.lease is None:
+            return
+        ids = [item[0].id for item in ready]
+        try:
+            await self.calls(unflip, self.store, self.lease.id, ids)
+        except (StoreError, sqlite3.Error, OSError) as exc:
+            self._emit_note(f"could not give back {len(ids)} fires flipped ahead: {exc}")
+        self._recheck = True
+
+    async def _give_back(self, plans: list[Preclaim]) -> None:
+        """Withdraw pre-claims this runner will not start: the usual claim takes their fires."""
+        if not plans or self.lease is None:
+            return
+        await self._give_back_ids([p.run.id for p in plans])
+
+    async def _give_back_all(self) -> None:
+        """Stopping: every fire this runner pre-claimed (or flipped ahead) and did not start
+        goes back."""
+        if self._refilling is not None:  # its flip lands first: what it flipped goes back too
+            await asyncio.gather(self._refilling, return_exceptions=True)
+        self._plans.clear()
+        ready = [item for items in self._ready.values() for item in items]
+        self._ready.clear()
+        if self.lease is None or not self._leased:
+            return
+        lease_id = self.lease.id
+        if ready:
+            ids = [item[0].id for item in ready]
+            what = "give back fires flipped ahead"
+            await self.calls.persist(what, unflip, self.store, lease_id, ids)
+        await self.calls.persist("give back pre-claimed fires", withdraw_own, self.store, lease_id)
+
+    def _flipped_ids(self) -> set[str]:
+        """Runs this runner flipped ahead and has not started yet (running in the database),
+        or is flipping now."""
+        ready = {item[0].id for items in self._ready.values() for item in items}
+        return ready | self._flipping
+
+    async def _reconcile_ahead(self) -> None:
+        """Pre-claims of this runner it does not hold in memory (the reply of a pre-claim lost
+        with the connection) go back: nobody else would start them while its lease lives. No
+        pre-claim is in flight here (the cycle makes them); a flip may be (_refill: a pre-claim
+        it takes was in _plans when `known` was made, or is in _flipping)."""
+        if self.lease is None:
+            return
+        known = {p.run.id for plans in self._plans.values() for p in plans} | self._flipping
+        mine = await self.calls(owned, self.store, self.lease.id)
+        stray = [i for i in mine if i not in known]
+        if stray:
+            await self._give_back_ids(stray)
+
+    async def _give_back_ids(self, ids: list[str]) -> None:
+        assert self.lease is not None
+        lease_id = self.lease.id
+        await self.calls.persist(
+            "give back pre-claimed fires", withdraw_own, self.store, lease_id, ids
+        )
+        self._recheck = True
