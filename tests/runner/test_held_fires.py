@@ -133,9 +133,10 @@ async def test_a_stopping_runner_gives_its_held_fires_back_to_the_next(
     go = tmp_path / "go"
     with Store.open(db_path, clock=clock) as store:
         ids = blocked_herd(store, 5, at, go)
-    async with in_process(
-        db_path, clock=clock, claim_ahead=True, max_concurrency=2, grace=0.5
-    ) as (runner, events):
+    async with in_process(db_path, clock=clock, claim_ahead=True, max_concurrency=2, grace=0.5) as (
+        runner,
+        events,
+    ):
         runner.buffer = 1  # held: one flipped, two pre-claimed
         await to_instant(runner, db_path, clock, at, 5)
         assert await async_wait_until(lambda: len(started(events)) == 2, 30)
@@ -167,9 +168,7 @@ async def test_held_fires_go_back_when_the_lease_was_lost(
             conn.execute("UPDATE runners SET expires_at = ?", (iso(at - timedelta(hours=1)),))
         clock.advance(2.0)  # the next heartbeat finds it lost: the held fires go back first
         await cycled(runner, 3)
-        assert await async_wait_until(
-            lambda: count(db_path, "SELECT count(*) FROM runs") == 2, 30
-        )
+        assert await async_wait_until(lambda: count(db_path, "SELECT count(*) FROM runs") == 2, 30)
         assert len(started(events)) == 2
         go.touch()
         assert await async_wait_until(lambda: count(db_path, DONE) == 5, 60)
