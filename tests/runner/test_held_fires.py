@@ -20,7 +20,7 @@ from tickwork.store import Store
 
 from ..conftest import FakeClock
 from .conftest import Events, add, async_wait_until, command, cycled, in_process, query
-from .test_claim_ahead import PRECLAIMED, count, fires_at
+from .test_claim_ahead import PRECLAIMED, count, fires_at, herd
 
 FLIPPED = "SELECT count(*) FROM runs WHERE status = 'running' AND runner_id IS NOT NULL"
 DONE = "SELECT count(*) FROM runs WHERE status = 'succeeded'"
@@ -176,3 +176,32 @@ async def test_held_fires_go_back_when_the_lease_was_lost(
     fired = fires_at(db_path, at)
     assert Counter(sid for sid, _, _ in fired) == Counter(ids)  # each once
     assert {status for _, status, _ in fired} == {"succeeded"}
+
+
+async def test_two_runners_split_a_herd_larger_than_their_slots(
+    db_path: Path, clock: FakeClock
+) -> None:
+    at = clock.now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    with Store.open(db_path, clock=clock) as store:
+        ids = herd(store, 12, at)
+    async with (
+        in_process(db_path, clock=clock, claim_ahead=True, max_concurrency=2) as (first, _),
+        in_process(db_path, clock=clock, claim_ahead=True, max_concurrency=2) as (second, _),
+    ):
+        clock.advance((at - clock.now).total_seconds() - 5)  # before the lead
+        await cycled(first, 2)
+        await cycled(second, 2)  # both hold an active lease
+        clock.advance(3.5)
+        await cycled(first, 3)  # each pre-claims its part: half the herd, not all of it
+        await cycled(second, 3)
+        assert await async_wait_until(lambda: count(db_path, PRECLAIMED) == 12, 30)
+        owners = "SELECT count(DISTINCT runner_id) FROM runs WHERE status = 'pending'"
+        assert count(db_path, owners) == 2
+        clock.advance((at - clock.now).total_seconds())
+        await cycled(first, 3)
+        await cycled(second, 3)
+        assert await async_wait_until(lambda: count(db_path, DONE) == 12, 60)
+        leases = {r.lease.id for r in (first, second) if r.lease is not None}
+    fired = fires_at(db_path, at)
+    assert Counter(sid for sid, _, _ in fired) == Counter(ids)  # each once
+    assert Counter(runner for _, _, runner in fired) == Counter(dict.fromkeys(leases, 6))

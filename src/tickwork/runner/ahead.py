@@ -121,7 +121,7 @@ class ClaimAhead(HeldFires):
             options.append(coming[0] - timedelta(seconds=self._flip_lead(n)))
         held = [at for at in (*self._plans, *self._ready) if at <= now]
         if held:  # when held fires that found no slot go back
-            options.append(min(held) + self._hold_wait() + timedelta(seconds=PRECISE))
+            options.append(min(self._held_until(at) for at in held) + timedelta(seconds=PRECISE))
         nxt = self._next_due
         if self._ahead_active() and nxt is not None and nxt != self._ahead_for:
             options.append(nxt - timedelta(seconds=self._lead_for(self._herd)))
@@ -144,9 +144,10 @@ class ClaimAhead(HeldFires):
             return
         self._ahead_for = nxt
         until = now + timedelta(seconds=lead)
+        share = await self._share()
         taken = 0
         while not self._stopping.is_set() and self.clock() < nxt:
-            room = min(self.max_concurrency + HOLD - self.busy - self.planned, BATCH)
+            room = min(share - self.busy - self.planned, BATCH)
             if room <= 0:
                 break
             began = time.perf_counter()
@@ -165,6 +166,19 @@ class ClaimAhead(HeldFires):
             self._plans = dict(sorted(self._plans.items()))
             self._next_due = await self.calls(self._next_wake)
 
+    async def _share(self) -> int:
+        """How many fires this runner pre-claims for the next instant at most: its slots and
+        HOLD more to start as slots free when it runs alone; beside other active runners, its
+        slots or its part of the herd if larger (the others pre-claim theirs, or claim what is
+        left at the instant)."""
+        alone = self.max_concurrency + HOLD
+        if self._herd <= self.max_concurrency:
+            return alone
+        now = self.clock()
+        leases = await self.calls(self.store.leases.alive, now)
+        runners = max(1, sum(1 for lease in leases if lease.state == "active"))
+        return min(alone, max(self.max_concurrency, -(-self._herd // runners)))
+
     async def _fire_ahead(self) -> None:
         """Start the pre-claimed fires whose instant has come, first thing in a cycle: those
         flipped ahead, from memory, in the free slots; the rest are held for slots as they
@@ -178,8 +192,7 @@ class ClaimAhead(HeldFires):
         now = self.clock()
         ready: list[Ready] = []
         room = self.max_concurrency - self.busy if self._can_start() else 0
-        wait = self._hold_wait()
-        for at in [at for at in self._ready if at <= now and now - at <= wait]:
+        for at in [at for at in self._ready if at <= now <= self._held_until(at)]:
             if len(ready) >= room:
                 break
             items = self._ready[at]
@@ -191,6 +204,7 @@ class ClaimAhead(HeldFires):
                 self._ready[at] = items[len(take) :]
         if ready:
             self._start_ready(ready)
+            self._held_start = now
         await self._give_back_held(now)
         self._top_up()  # held pre-claims whose instant came: flipped as slots need them
 

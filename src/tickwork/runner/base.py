@@ -135,6 +135,7 @@ class RunnerBase:
         self._unmoved: list[Preclaim] = []  # held fires started, schedules not moved on yet
         self._moving = False  # a task moves them on
         self._held_epoch = 0  # counts lapsed leases: a flip under way then gives back
+        self._held_start: datetime | None = None  # when a held fire last started
         self._flip_rate = 0.0001  # seconds per run the last flip took (runner.ahead)
         self._preclaim_rate = 0.0003  # seconds per fire the last big pre-claim took
         self._herd = 0  # fires due at _next_due (with claim-ahead)

@@ -12,8 +12,9 @@ is late by its wait for a slot (its outcome records the real start; store.outcom
 schedules of started fires are moved on in batches (_move_on).
 
 A held fire goes back (flipped ones deleted as if never claimed, pre-claims withdrawn: never
-`abandoned`, they never ran) when it waited HOLD_WAIT seconds past its instant without a slot,
-when the runner stops, is fenced or finds its lease lost; the usual claim (this runner's or
+`abandoned`, they never ran) when no held fire started for HOLD_WAIT seconds (slots held by
+long actions) or it is later than the on-time grace (the catch-up policy decides), when the
+runner stops, is fenced or finds its lease lost; the usual claim (this runner's or
 another's) then takes it, as its catch-up policy says. A pause, edit or delete withdraws a held
 pre-claim (store.preclaims); one landing after the flip applies from the next fire.
 """
@@ -25,6 +26,7 @@ import sqlite3
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from tickwork.domain.claim_plan import ON_TIME_GRACE
 from tickwork.domain.runs import Run
 from tickwork.domain.status import RunStatus
 from tickwork.runner.actions import prepare
@@ -36,7 +38,7 @@ from tickwork.store.claims import LeaseLost
 from tickwork.store.preclaims import Preclaim, advance, flip, owned, unflip, withdraw_own
 
 HOLD = 2048  # fires pre-claimed beyond the slots at most (held for slots as they free)
-HOLD_WAIT = 3.0  # seconds past its instant a held fire waits for a slot, at most
+HOLD_WAIT = 3.0  # seconds held fires wait for a slot while none of them starts, at most
 BUFFER = 128  # flipped fires kept at hand beyond the free slots while a herd is held
 REFILL = (64, 256)  # the first refill flip stays small (a slot waits for it), then 256 each
 # Flipped: running in the database, started from memory (with what it is told).
@@ -53,9 +55,15 @@ class HeldFires(Execution):
         return held + len(self._flipping)
 
     def _hold_wait(self) -> timedelta:
-        """How long past its instant a held fire may wait for a slot: HOLD_WAIT, less with a
-        short lease (a runner held up that long may have lost it)."""
+        """How long held fires wait for a slot while none of them starts: HOLD_WAIT, less with
+        a short lease (a runner held up that long may have lost it)."""
         return timedelta(seconds=min(HOLD_WAIT, self.lease_ttl / 2))
+
+    def _held_until(self, at: datetime) -> datetime:
+        """Until when the held fires of instant `at` may wait for a slot: HOLD_WAIT after the
+        instant or the last start of a held fire, within the on-time grace."""
+        since = at if self._held_start is None else max(at, self._held_start)
+        return min(since + self._hold_wait(), at + ON_TIME_GRACE)
 
     def _can_start(self) -> bool:
         return (
@@ -89,10 +97,9 @@ class HeldFires(Execution):
         if not self._can_start():
             return
         now = self.clock()
-        wait = self._hold_wait()
         while self.busy < self.max_concurrency and self._ready:
             at = next(iter(self._ready))
-            if at > now or now - at > wait:
+            if at > now or now > self._held_until(at):
                 break
             items = self._ready[at]
             run, plan, ctx = items.pop(0)
@@ -101,6 +108,7 @@ class HeldFires(Execution):
             run = replace(run, started_at=self.clock())  # late by its wait for a slot
             self._start(run, plan.schedule, plan.upcoming, ctx=ctx)
             self._moved_on(plan)
+            self._held_start = now
 
     def _top_up(self) -> None:
         """Flip the next held pre-claims in the background, unless enough are flipped at hand
@@ -125,7 +133,7 @@ class HeldFires(Execution):
         while self._plans and self._can_start():
             now = self.clock()
             at = next(iter(self._plans))
-            if at > now or now - at > self._hold_wait():
+            if at > now or now > self._held_until(at):
                 return
             if self._held_flipped(now) >= max(0, self.max_concurrency - self.busy) + self.buffer:
                 return
@@ -218,14 +226,14 @@ class HeldFires(Execution):
         await self._give_back_held(self.clock(), everything=True)
 
     async def _give_back_held(self, now: datetime, everything: bool = False) -> None:
-        """Held fires that will not start here go back: those that waited past HOLD_WAIT, or
+        """Held fires that will not start here go back: those that waited too long (see
+        _held_until), or
         every one whose instant came in a runner that cannot start them (fenced, suspended,
         in standby, stopping), or (`everything`) every one."""
-        wait = self._hold_wait()
         drop = not self._can_start()
 
         def gone(at: datetime) -> bool:
-            return everything or (at <= now and (drop or now - at > wait))
+            return everything or (at <= now and (drop or now > self._held_until(at)))
 
         ready: list[Ready] = []
         for at in [at for at in self._ready if gone(at)]:
