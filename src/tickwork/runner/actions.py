@@ -30,11 +30,14 @@ async def prepare(action: Action) -> None:
         await import_python(action)
 
 
-def launch(action: Action, ctx: RunContext) -> Launched | None:
+def launch(
+    action: Action, ctx: RunContext, wait: Callable[[], None] | None = None
+) -> Launched | None:
     """Start the action now, when it can start without awaiting (a python call whose target
     is imported): a herd's runner starts every fire so before their tasks run, and hands the
-    result to execute(). None: execute() starts it."""
-    return launch_python(action, ctx) if isinstance(action, PythonAction) else None
+    result to execute(). None: execute() starts it. `wait`: called first, where the action
+    runs (until its instant: see python_action.launch_python)."""
+    return launch_python(action, ctx, wait) if isinstance(action, PythonAction) else None
 
 
 async def execute(

@@ -10,6 +10,12 @@ fire held up past HOLD_WAIT, a stop, a fenced runner). A herd larger than the fr
 pre-claimed whole (up to HOLD beyond the slots): as many as there are free slots start at the
 instant, the rest are held and start as slots free (runner.held). A pre-claim not flipped in time
 is flipped at its instant the same way.
+
+At the instant itself nothing but the starts: the loop wakes WAKE before it and hands the python
+calls flipped for it to their workers, each of which waits for the instant itself (one wake-up
+between the instant and the call, not the loop's timer, then its sleep, then the worker's); the
+cycle does no database work from the last QUIET before the instant until AFTER past it (a store
+call's thread would take the interpreter lock and a core from the starting calls).
 """
 
 from __future__ import annotations
@@ -19,19 +25,24 @@ import contextlib
 import gc
 import sqlite3
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run
 from tickwork.domain.timeutil import parse_iso
-from tickwork.runner.actions import Launched, launch, prepare
+from tickwork.runner.actions import Launched, Outcome, launch, prepare
 from tickwork.runner.held import HOLD, HeldFires, Ready
 from tickwork.runner.payload import context_for
 from tickwork.store import StoreError
 from tickwork.store.claims import BATCH, NOT_OWNED, UNREADABLE, LeaseLost
 from tickwork.store.preclaims import Preclaim, flip, preclaim
 
-PRECISE = 0.002  # seconds: closer than this to an instant, the runner waits it out (blocking:
-# the loop's timers wake up to a millisecond late, a thread's sleep within tens of microseconds)
+PRECISE = 0.01  # seconds: closer than this to an instant, the runner hands its fires over (see
+# _fire_ahead) or waits it out (blocking: the loop's timers wake up to a millisecond late, more on
+# a busy host; a thread's sleep within tens of microseconds)
+WAKE = 0.005  # seconds before an instant the loop's timer is set for
+AFTER = 0.005  # seconds past an instant whose fires were handed over with no database work yet
 QUIET = 0.15  # seconds before an instant in which a cycle does nothing but flip (no other
 # database work: a claim or a sweep started then could hold the loop past the instant)
 FLIP_AHEAD = 0.1  # seconds before an instant its pre-claims are flipped (more for a big herd)
@@ -60,6 +71,18 @@ class _GcPause:
 
 
 _GC = _GcPause()
+
+
+def _until(seconds: float) -> Callable[[], None]:
+    """A wait (blocking, real time) that ends `seconds` from now, wherever it is called."""
+    deadline = time.monotonic() + seconds
+
+    def wait() -> None:
+        left = deadline - time.monotonic()
+        if left > 0:
+            time.sleep(left)
+
+    return wait
 
 
 class ClaimAhead(HeldFires):
@@ -105,8 +128,19 @@ class ClaimAhead(HeldFires):
         now = self.clock()
         return min([at for at in (*self._plans, *self._ready) if at > now], default=None)
 
+    def _quiet_after(self) -> datetime | None:
+        """Until when the cycle does no database work after an instant whose fires were handed
+        over (their workers start them at it); None: not now."""
+        if self._handed is None:
+            return None
+        until = self._handed + timedelta(seconds=AFTER)
+        return until if self.clock() < until else None
+
     def _instant_near(self) -> bool:
-        """Whether pre-claimed fires start within QUIET seconds."""
+        """Whether pre-claimed fires start within QUIET seconds, or were handed over and AFTER
+        has not passed since their instant."""
+        if self._quiet_after() is not None:
+            return True
         first = self._next_instant()
         return first is not None and (first - self.clock()).total_seconds() < QUIET
 
@@ -114,8 +148,6 @@ class ClaimAhead(HeldFires):
         """Seconds until claim-ahead has something to do (an instant comes, or the lead before
         the next fire nobody owns), None if nothing."""
         options: list[datetime] = []
-        if (first := self._next_instant()) is not None:
-            options.append(first - timedelta(seconds=PRECISE / 2))  # then waited out exactly
         if coming := [at for at in self._plans if at > now]:  # when to flip the next ones
             n = min(len(self._plans[coming[0]]), self.max_concurrency + self.buffer)
             options.append(coming[0] - timedelta(seconds=self._flip_lead(n)))
@@ -125,6 +157,10 @@ class ClaimAhead(HeldFires):
         nxt = self._next_due
         if self._ahead_active() and nxt is not None and nxt != self._ahead_for:
             options.append(nxt - timedelta(seconds=self._lead_for(self._herd)))
+        if (quiet := self._quiet_after()) is not None:  # the cycle's own work waits until then
+            options = [quiet]
+        if (first := self._next_instant()) is not None:
+            options.append(first - timedelta(seconds=WAKE))  # then handed over, or waited out
         if not options:
             return None
         return max(0.0, (min(options) - now).total_seconds())
@@ -183,12 +219,15 @@ class ClaimAhead(HeldFires):
         """Start the pre-claimed fires whose instant has come, first thing in a cycle: those
         flipped ahead, from memory, in the free slots; the rest are held for slots as they
         free (runner.held), or go back (held up past HOLD_WAIT, a stopped, suspended or fenced
-        runner)."""
+        runner). Within PRECISE of an instant, its flipped fires that have a slot are handed
+        over instead (see _start_ready), else the loop waits the instant out."""
         if self.lease is None or not (self._plans or self._ready):
             return
         first = self._next_instant()
         if first is not None and 0 < (early := (first - self.clock()).total_seconds()) <= PRECISE:
-            time.sleep(early)  # at most 2 ms, once per instant
+            if self._hand_over(first, early):
+                return
+            time.sleep(early)  # at most PRECISE, once per instant
         now = self.clock()
         ready: list[Ready] = []
         room = self.max_concurrency - self.busy if self._can_start() else 0
@@ -208,11 +247,27 @@ class ClaimAhead(HeldFires):
         await self._give_back_held(now)
         self._top_up()  # held pre-claims whose instant came: flipped as slots need them
 
+    def _hand_over(self, at: datetime, early: float) -> bool:
+        """Start the fires flipped for `at` that have a slot, `early` seconds before it: each
+        python call waits for the instant in its worker. False: none was."""
+        room = self.max_concurrency - self.busy if self._can_start() else 0
+        items = self._ready.get(at, [])
+        if room <= 0 or not items:
+            return False
+        ready, rest = items[:room], items[room:]  # (the rest start as slots free: runner.held)
+        if rest:
+            self._ready[at] = rest
+        else:
+            del self._ready[at]
+        self._handed = self._held_start = at
+        self._start_ready(ready, early)
+        return True
+
     async def _flip_ahead(self) -> None:
         """Flip the next instant's pre-claims (as many as there are slots, and BUFFER more
         for a herd held for slots) once it is within their flip lead: they are running in the
         database from then on, and start at the instant from memory."""
-        if not self._plans or self.lease is None or self.fenced:
+        if not self._plans or self.lease is None or self.fenced or self._quiet_after():
             return
         now = self.clock()
         at = next((t for t in self._plans if t > now), None)
@@ -255,9 +310,11 @@ class ClaimAhead(HeldFires):
                 await prepare(action)
         self._flip_rate = (time.perf_counter() - began) / len(ids)  # all of it: the lead for it
 
-    def _start_ready(self, ready: list[Ready]) -> None:
+    def _start_ready(self, ready: list[Ready], early: float = 0.0) -> None:
         """Start fires flipped ahead: every action that can start at once first (python calls:
-        actions.launch), then the tasks that see them through. Their "started" events, the
+        actions.launch), then the tasks that see them through; `early` seconds before their
+        instant, each such call waits for it in its worker (and the loop itself, if any other
+        fire is among them, before their tasks start them). Their "started" events, the
         schedules moved on and the garbage collector wait until the herd's calls ended (at most
         HERD_SETTLE seconds): formatting a thousand log lines, a write or a full collection over
         a herd's objects would hold the interpreter lock for tens of ms while calls wait to
@@ -266,9 +323,12 @@ class ClaimAhead(HeldFires):
         calls: list[Launched | None] = []
         quiet: list[Run] = []
         try:
+            wait = _until(early) if early > 0 else None
             for _, plan, ctx in ready:
                 jitter = plan.schedule.policies.jitter_seconds  # it starts later: told then
-                calls.append(None if jitter else launch(plan.schedule.action, ctx))
+                calls.append(None if jitter else launch(plan.schedule.action, ctx, wait))
+            if wait is not None and None in calls:  # started by their tasks: not before it
+                wait()
             for (run, plan, ctx), call in zip(ready, calls, strict=True):
                 jitter = plan.schedule.policies.jitter_seconds
                 self._start(
@@ -294,6 +354,13 @@ class ClaimAhead(HeldFires):
             _GC.release()
             self._announce(quiet)
         await self._advance(plans)
+
+    async def _record(self, run: Run, s: Schedule, outcome: Outcome) -> None:
+        """Execution._record; then the next fire nobody owns may be pre-claimed again: a
+        pre-claim passes over a schedule with an open run (an `@every 1s` claimed at its instant
+        would else have every later fire claimed at its instant too)."""
+        await super()._record(run, s, outcome)
+        self._ahead_for = None
 
     def _announce(self, runs: list[Run]) -> None:
         for run in runs:

@@ -140,6 +140,7 @@ class RunnerBase:
         self._preclaim_rate = 0.0003  # seconds per fire the last big pre-claim took
         self._herd = 0  # fires due at _next_due (with claim-ahead)
         self._ahead_for: datetime | None = None  # the next fire a pre-claim was made for
+        self._handed: datetime | None = None  # the last instant whose fires were handed over
 
     @property
     def busy(self) -> int:

@@ -131,10 +131,14 @@ async def import_python(action: PythonAction) -> None:
     await in_daemon_thread(lambda: _load_target(action.target))  # settled: errors kept there
 
 
-def launch_python(action: PythonAction, ctx: RunContext) -> Launched | None:
+def launch_python(
+    action: PythonAction, ctx: RunContext, wait: Callable[[], None] | None = None
+) -> Launched | None:
     """The call started now on a worker, when its target is imported already and is no
     coroutine function (a herd's runner starts its fires so, before their tasks run); None
-    otherwise (run_python then does it all, and says what is wrong with the target)."""
+    otherwise (run_python then does it all, and says what is wrong with the target). With
+    `wait`, the worker calls it first and the action once it returned (the runner hands a fire
+    over a moment before its instant: the worker waits for the instant itself)."""
     try:
         fn = _loaded_target(action.target)
     except _TargetError:
@@ -142,7 +146,14 @@ def launch_python(action: PythonAction, ctx: RunContext) -> Launched | None:
     if fn is None or inspect.iscoroutinefunction(fn):
         return None
     payload = ctx.payload
-    return in_daemon_thread(lambda: fn(payload))
+    if wait is None:
+        return in_daemon_thread(lambda: fn(payload))
+
+    def call() -> Any:
+        wait()
+        return fn(payload)
+
+    return in_daemon_thread(call)
 
 
 async def run_python(
