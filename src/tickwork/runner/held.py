@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from tickwork.domain.claim_plan import ON_TIME_GRACE
 from tickwork.domain.runs import Run
 from tickwork.domain.status import RunStatus
-from tickwork.runner.actions import prepare
+from tickwork.runner.actions import launch, prepare
 from tickwork.runner.execution import Execution
 from tickwork.runner.payload import RunContext, context_for
 from tickwork.runner.storecalls import Halted
@@ -106,7 +106,11 @@ class HeldFires(Execution):
             if not items:
                 del self._ready[at]
             run = replace(run, started_at=self.clock())  # late by its wait for a slot
-            self._start(run, plan.schedule, plan.upcoming, ctx=ctx)
+            # A python call starts now, on a worker (not when its task first runs).
+            call = (
+                None if plan.schedule.policies.jitter_seconds else launch(plan.schedule.action, ctx)
+            )
+            self._start(run, plan.schedule, plan.upcoming, ctx=ctx, launched=call)
             self._moved_on(plan)
             self._held_start = now
 
