@@ -153,6 +153,7 @@ class HeldFires(Execution):
             try:
                 mine = await self.calls(flip, self.store, self.clock(), self.lease, ids)
             except (Halted, LeaseLost, StoreError, sqlite3.Error, OSError) as exc:
+                self._flipping.difference_update(ids)
                 self._plans[at] = [*take, *self._plans.get(at, [])]
                 self._plans = dict(sorted(self._plans.items()))
                 if isinstance(exc, Halted):
@@ -164,8 +165,13 @@ class HeldFires(Execution):
                 self._recheck = True
                 self._wake.set()
                 return
-            finally:
-                self._flipping.difference_update(ids)
+            if epoch != self._held_epoch:  # the lease lapsed meanwhile: none starts here
+                try:
+                    await self._unflip_ids(sorted(mine))
+                finally:  # (known as flipping until then: no reconcile starts them)
+                    self._flipping.difference_update(ids)
+                return
+            self._flipping.difference_update(ids)  # in _ready from here on (no await between)
             flipped = self.clock()
             ready: list[Ready] = []
             for plan in take:
@@ -174,9 +180,6 @@ class HeldFires(Execution):
                         plan.schedule, run, upcoming=plan.upcoming, inherit_env=self.inherit_env
                     )
                     ready.append((run, plan, ctx))
-            if ready and epoch != self._held_epoch:  # the lease lapsed meanwhile
-                await self._unflip(ready)
-                return
             if ready:
                 self._ready.setdefault(at, []).extend(ready)
                 self._ready = dict(sorted(self._ready.items()))
@@ -254,9 +257,11 @@ class HeldFires(Execution):
         """Fires flipped ahead that will not start here: deleted as if never claimed (see
         store.preclaims.unflip); if the database cannot be reached, a sweep or this runner's
         reconcile deals with them (abandoned, or started late exactly once)."""
-        if self.lease is None:
+        await self._unflip_ids([item[0].id for item in ready])
+
+    async def _unflip_ids(self, ids: list[str]) -> None:
+        if self.lease is None or not ids:
             return
-        ids = [item[0].id for item in ready]
         try:
             await self.calls(unflip, self.store, self.lease.id, ids)
         except (StoreError, sqlite3.Error, OSError) as exc:
