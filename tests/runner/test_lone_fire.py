@@ -8,6 +8,7 @@ run is recorded)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 from tickwork.domain.model import PythonAction
 from tickwork.domain.timeutil import iso
 from tickwork.runner import Runner
-from tickwork.runner.ahead import AFTER, PRECISE, WAKE
+from tickwork.runner.ahead import AFTER, PRECISE, SPIN, WAKE, _until
 from tickwork.runner.python_action import launch_python
 from tickwork.store import Store
 
@@ -58,6 +59,16 @@ async def test_a_call_handed_over_ahead_runs_only_once_its_wait_returned(
     gate.set()
     assert await launched == (None, None)  # (its result, no error)
     assert [p["run_id"] for p in helpers.received] == ["run_abc"]
+
+
+@pytest.mark.parametrize("spin", [0.0, SPIN])
+def test_the_wait_for_an_instant_never_ends_before_it(spin: float) -> None:
+    began = time.monotonic()
+    wait = _until(SPIN * 1.5, spin)  # slept, its last `spin` seconds spun
+    wait()
+    assert time.monotonic() >= began + SPIN * 1.5
+    wait()  # past it: returns at once
+    _until(-1.0, spin)()  # (an instant already past: no wait)
 
 
 class DataVersions:

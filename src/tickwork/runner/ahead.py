@@ -43,6 +43,9 @@ PRECISE = 0.01  # seconds: closer than this to an instant, the runner hands its 
 # a busy host; a thread's sleep within tens of microseconds)
 WAKE = 0.005  # seconds before an instant the loop's timer is set for
 AFTER = 0.005  # seconds past an instant whose fires were handed over with no database work yet
+SPIN = 0.002  # seconds before an instant a few handed-over calls stop sleeping and spin (a
+# sleeping thread's wake-up is what a busy host delays; SPIN_CALLS at most, so a herd never spins)
+SPIN_CALLS = 4
 QUIET = 0.15  # seconds before an instant in which a cycle does nothing but flip (no other
 # database work: a claim or a sweep started then could hold the loop past the instant)
 FLIP_AHEAD = 0.1  # seconds before an instant its pre-claims are flipped (more for a big herd)
@@ -73,14 +76,17 @@ class _GcPause:
 _GC = _GcPause()
 
 
-def _until(seconds: float) -> Callable[[], None]:
-    """A wait (blocking, real time) that ends `seconds` from now, wherever it is called."""
+def _until(seconds: float, spin: float = 0.0) -> Callable[[], None]:
+    """A wait (blocking, real time) that ends `seconds` from now, wherever it is called: a
+    sleep, its last `spin` seconds spun."""
     deadline = time.monotonic() + seconds
 
     def wait() -> None:
         left = deadline - time.monotonic()
-        if left > 0:
-            time.sleep(left)
+        if left > spin:
+            time.sleep(left - spin)
+        while time.monotonic() < deadline:
+            pass
 
     return wait
 
@@ -323,7 +329,8 @@ class ClaimAhead(HeldFires):
         calls: list[Launched | None] = []
         quiet: list[Run] = []
         try:
-            wait = _until(early) if early > 0 else None
+            spin = SPIN if len(ready) <= SPIN_CALLS else 0.0
+            wait = _until(early, spin) if early > 0 else None
             for _, plan, ctx in ready:
                 jitter = plan.schedule.policies.jitter_seconds  # it starts later: told then
                 calls.append(None if jitter else launch(plan.schedule.action, ctx, wait))
