@@ -3,6 +3,7 @@
     uv run python tests/bench/bench_herd.py N [--action python|command] [--runners K]
                                              [--rounds R] [--peer] [--max-concurrency M]
                                              [--no-claim-ahead] [--compare-sh]
+                                             [--compare-loop-spawn]
                                              [--pg start|postgresql://.../postgres]
     uv run python tests/bench/bench_herd.py floor [--count 1000] [--only WORDS ...]
     uv run python tests/bench/bench_herd.py lone [--waiting 10000] [--seconds 60] [--peer]
@@ -33,7 +34,9 @@ the next minute boundary instead (both fire a plain ``* * * * *``; rounds then w
 
 ``--compare-sh`` (commands) adds a tickwork round per round with every command started through
 ``/bin/sh -c`` (``TICKWORK_COMMANDS_VIA_SH=1``: the start before the direct path), so the two
-starts are compared in the same run.
+starts are compared in the same run. ``--compare-loop-spawn`` likewise adds a round with every
+command started by ``os.posix_spawn`` on the runner's loop (``TICKWORK_SPAWN_THREADS=0``: the
+start before libc's posix_spawn from worker threads).
 
 ``--pg URL`` runs the herd on PostgreSQL instead of an SQLite file: each round makes a fresh
 database on the server the URL names (its maintenance database; the bench needs CREATEDB) and
@@ -231,6 +234,8 @@ def tickwork_round_on(
     }
     if getattr(args, "via_sh", False):
         env["TICKWORK_COMMANDS_VIA_SH"] = "1"
+    if getattr(args, "loop_spawn", False):
+        env["TICKWORK_SPAWN_THREADS"] = "0"
     if args.profile:
         env["HERD_PROFILE"] = str(args.profile)
     logs = [(work / f"runner{i}.log").open("w") for i in range(k)]
@@ -378,6 +383,7 @@ def herd(args: argparse.Namespace) -> dict[str, Any]:
         mine: list[dict[str, Any]] = []
         theirs: list[dict[str, Any]] = []
         via_sh: list[dict[str, Any]] = []
+        on_loop: list[dict[str, Any]] = []
         for r in range(args.rounds):
             mine.append(tickwork_round(args, tmp, action))
             print(f"  round {r + 1} tickwork    {fmt(mine[-1])}", flush=True)
@@ -388,6 +394,13 @@ def herd(args: argparse.Namespace) -> dict[str, Any]:
                 finally:
                     args.via_sh = False
                 print(f"  round {r + 1} tickwork/sh {fmt(via_sh[-1])}", flush=True)
+            if args.compare_loop_spawn:
+                args.loop_spawn = True
+                try:
+                    on_loop.append(tickwork_round(args, tmp, action))
+                finally:
+                    args.loop_spawn = False
+                print(f"  round {r + 1} tickwork/os {fmt(on_loop[-1])}", flush=True)
             if args.peer:
                 theirs.append(peer_round(args, tmp, command))
                 print(f"  round {r + 1} APScheduler {fmt(theirs[-1])}", flush=True)
@@ -418,6 +431,16 @@ def herd(args: argparse.Namespace) -> dict[str, Any]:
                 f"p99 {summary['tickwork_sh']['p99']:.1f} ms, "
                 f"CPU {summary['tickwork_sh']['cpu_s']:.2f} s"
             )
+        if on_loop:
+            summary["tickwork_os_spawn"] = {
+                key: statistics.median(x[key] for x in on_loop)
+                for key in ("p50", "p99", "max", "runs_p99", "cpu_s")
+            }
+            line += (
+                f"; tickwork with os.posix_spawn on its loop p50 "
+                f"{summary['tickwork_os_spawn']['p50']:.1f} ms, "
+                f"p99 {summary['tickwork_os_spawn']['p99']:.1f} ms"
+            )
         if theirs:
             summary["peer"] = {
                 key: statistics.median(x[key] for x in theirs) for key in ("p50", "p99", "max")
@@ -430,6 +453,10 @@ def herd(args: argparse.Namespace) -> dict[str, Any]:
                 f"p99 {summary['peer']['p99']:.1f} ms, last {summary['peer']['max']:.1f} ms; "
                 f"p99 ratio tickwork/APScheduler {ratio:.2f}x"
             )
+            if on_loop:
+                ratio_os = summary["tickwork_os_spawn"]["p99"] / summary["peer"]["p99"]
+                summary["ratio_os_spawn_p99"] = ratio_os
+                line += f", with os.posix_spawn {ratio_os:.2f}x"
             if via_sh:
                 ratio_sh = summary["tickwork_sh"]["p99"] / summary["peer"]["p99"]
                 summary["ratio_sh_p99"] = ratio_sh
@@ -467,6 +494,25 @@ def floor(args: argparse.Namespace) -> dict[str, Any]:
         for pid in pids:
             os.waitpid(pid, 0)
         return time.perf_counter() - t0
+
+    def libc_spawn_herd(argv: list[str], workers: int) -> float:
+        """libc's posix_spawn through ctypes (runner/libc_spawn.py) from `workers` threads, with
+        tickwork's attributes (new session, stdio), all at once."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from tickwork.runner.libc_spawn import Request
+
+        out = os.open(os.devnull, os.O_WRONLY)
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(lambda _: None, range(workers)))  # the threads exist before the clock
+            t0 = time.perf_counter()
+            requests = (Request(argv[0], argv, os.environ, out, ()) for _ in range(count))
+            pids = [f.result() for f in [pool.submit(r.spawn) for r in requests]]
+            for pid in pids:  # as spawn_herd: until every one has ended
+                os.waitpid(pid, 0)
+            took = time.perf_counter() - t0
+        os.close(out)
+        return took
 
     def subprocess_seq(argv: list[str]) -> float:
         t0 = time.perf_counter()
@@ -515,6 +561,9 @@ def floor(args: argparse.Namespace) -> dict[str, Any]:
     cases: dict[str, Callable[[], float]] = {
         "posix_spawn /bin/true, one after another": lambda: spawn_seq(["/bin/true"]),
         "posix_spawn /bin/true, all at once": lambda: spawn_herd(["/bin/true"]),
+        "libc posix_spawn /bin/true from 4 threads, all at once": lambda: libc_spawn_herd(
+            ["/bin/true"], 4
+        ),
         "posix_spawn sh -c true, all at once": lambda: spawn_herd(["/bin/sh", "-c", "true"]),
         "posix_spawn sh -c /bin/true, all at once": lambda: spawn_herd(
             ["/bin/sh", "-c", "/bin/true"]
@@ -697,6 +746,12 @@ def main() -> None:
         "--compare-sh",
         action="store_true",
         help="commands: also a tickwork round with every command through /bin/sh -c",
+    )
+    parser.add_argument(
+        "--compare-loop-spawn",
+        action="store_true",
+        help="commands: also a tickwork round with every start made by os.posix_spawn on the "
+        "runner's loop (TICKWORK_SPAWN_THREADS=0: the start before libc_spawn)",
     )
     parser.add_argument("--count", type=int, default=1000, help="floor: process starts")
     parser.add_argument(

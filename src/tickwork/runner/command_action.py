@@ -60,7 +60,7 @@ async def run_command(
     env = {**base_env(ctx.inherit_env), **action.env, **command_env(ctx)}
     output = CappedOutput(cap, cap)
     try:
-        child = start_command(action.command, env, cwd, output.feed, shell_only=shell_only)
+        child = await start_command(action.command, env, cwd, output.feed, shell_only=shell_only)
     except OSError as exc:
         return done(RunStatus.FAILED, error=one_line(f"cannot start command: {exc}"))
     # The spawn made the session: every process the command starts is in the group from its

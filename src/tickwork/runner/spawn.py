@@ -3,16 +3,20 @@
 A command without shell syntax starts directly (``runner/direct_exec.py``), any other as
 ``/bin/sh -c command``; everything below applies to both.
 
-The cheapest correct start here: ``os.posix_spawn`` (a vfork-style clone and exec, no Python in
-the child), the session made by the spawn itself (``setsid``), so every process the command
-starts belongs to its group from its first instruction: there is no window in which a
-cancellation could stop the shell alone. stdin is /dev/null, stdout and stderr one pipe read by
-the loop, SIGPIPE and SIGXFSZ back to their defaults (Python ignores SIGPIPE; ``subprocess``
-restores them the same way). The exit is seen through a pidfd the loop watches (Linux >= 5.3): no
-thread per child, no SIGCHLD handler, no scan of /proc. Where a piece is missing (a working
-directory to change to, which ``posix_spawn`` cannot do in Python 3.11; no ``posix_spawn``
-session support; no pidfd) the same start goes through ``subprocess.Popen`` and the exit through
-a daemon thread waiting for it: the same process, group, pipe and exit status either way.
+The cheapest correct start here: ``posix_spawn`` (a vfork-style clone and exec, no Python in
+the child), called through ctypes from a few worker threads (``runner/libc_spawn.py``: the
+interpreter lock is not held while the child execs, so a herd's starts overlap; a start
+cancelled in flight is killed and reaped once it is made), or ``os.posix_spawn`` on the loop
+where that cannot be used (not glibc, ``TICKWORK_SPAWN_THREADS=0``). The session is made by the
+spawn itself (``setsid``), so every process the command starts belongs to its group from its
+first instruction: there is no window in which a cancellation could stop the shell alone. stdin
+is /dev/null, stdout and stderr one pipe read by the loop, SIGPIPE and SIGXFSZ back to their
+defaults (Python ignores SIGPIPE; ``subprocess`` restores them the same way). The exit is seen
+through a pidfd the loop watches (Linux >= 5.3): no thread per child, no SIGCHLD handler, no
+scan of /proc. Where a piece is missing (a working directory to change to, which
+``posix_spawn`` cannot do in Python 3.11; no ``posix_spawn`` session support; no pidfd) the same
+start goes through ``subprocess.Popen`` and the exit through a daemon thread waiting for it: the
+same process, group, pipe and exit status either way.
 
 Descriptors: ``posix_spawn`` cannot close the parent's descriptors as ``close_fds`` does, so a
 command would inherit any the runner holds without close-on-exec. Python opens every descriptor
@@ -25,16 +29,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
 import os
 import signal
 import subprocess
 import threading
 from collections.abc import Callable, Mapping
 
+from tickwork.runner import libc_spawn
 from tickwork.runner.direct_exec import direct_start
+from tickwork.runner.threads import DaemonPool, in_daemon_thread
 
 SHELL = "/bin/sh"
 VIA_SH = "TICKWORK_COMMANDS_VIA_SH"  # =1 in the runner's environment: every command through sh
+IN_THREADS = "TICKWORK_SPAWN_THREADS"  # =0: every start on the loop's thread (os.posix_spawn)
+SPAWN_WORKERS = 4  # threads starting commands at once (a herd's starts overlap, 2 cores here)
 READ_SIZE = 256 * 1024  # per wake-up, as asyncio's pipe transports read
 _DEFAULT_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(signal, name)
@@ -211,7 +220,7 @@ class Child:
                 os.kill(self.pid, signal.SIGKILL)
 
 
-def start_command(
+async def start_command(
     command: str,
     env: Mapping[str, str],
     cwd: str | None,
@@ -222,17 +231,17 @@ def start_command(
     """Start ``command`` in a new session, as ``/bin/sh -c command`` would: directly when it has
     no shell syntax (:mod:`tickwork.runner.direct_exec`; ``shell_only`` or
     ``TICKWORK_COMMANDS_VIA_SH=1`` turn that off), else through the shell. Raises OSError when
-    it cannot start."""
+    it cannot start. Cancelled while a worker thread starts it: the process, once started, is
+    killed with its group and reaped (nobody is left to watch it)."""
     loop = asyncio.get_running_loop()
     _seal_inherited_fds()
-    read_fd, write_fd = _pipe()
+    pipe = _Pipe()
     try:
-        pid, popen, direct = _spawn_command(command, env, cwd, write_fd, shell_only)
+        pid, popen, direct = await _spawn_command(command, env, cwd, pipe, shell_only)
     except BaseException:
-        os.close(read_fd)
+        pipe.close()  # (not while a worker still starts the process: see _Pipe)
         raise
-    finally:
-        os.close(write_fd)
+    read_fd = pipe.take()
     try:
         return Child(pid, read_fd, on_output, loop, popen, like_shell=direct)
     except BaseException:  # it runs but cannot be watched: stop its group, reap it
@@ -247,8 +256,33 @@ def start_command(
         raise
 
 
-def _spawn_command(
-    command: str, env: Mapping[str, str], cwd: str | None, out: int, shell_only: bool
+class _Pipe:
+    """The output pipe of a start. Its write end is the child's stdout and stderr: it stays open
+    until the start has ended (a worker thread may still be starting the child when the caller
+    is cancelled; its descriptor number must not be reused meanwhile)."""
+
+    def __init__(self) -> None:
+        self.read_fd, self.write_fd = _pipe()
+        self.in_flight = False  # a worker thread starts the child: it closes the pipe
+
+    def close(self) -> None:
+        if self.in_flight:
+            return
+        for fd in (self.read_fd, self.write_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.read_fd = self.write_fd = -1
+
+    def take(self) -> int:
+        """The child started: the write end goes (the child holds its copies), the read end is
+        the caller's."""
+        os.close(self.write_fd)
+        fd, self.read_fd, self.write_fd = self.read_fd, -1, -1
+        return fd
+
+
+async def _spawn_command(
+    command: str, env: Mapping[str, str], cwd: str | None, pipe: _Pipe, shell_only: bool
 ) -> tuple[int, subprocess.Popen[bytes] | None, bool]:
     """(pid, its Popen if Popen started it, whether it started without the shell)."""
     if shell_only or os.environ.get(VIA_SH) == "1":
@@ -258,16 +292,64 @@ def _spawn_command(
     if direct is not None:
         program, argv, direct_env = direct
         try:
-            return (*_spawn(program, argv, direct_env, cwd, out), True)
+            return (*await _spawn(program, argv, direct_env, cwd, pipe), True)
         except OSError:  # not executable, no #! line, gone meanwhile: sh runs it and says why
             pass
-    return (*_spawn(SHELL, (SHELL, "-c", command), env, cwd, out), False)
+    return (*await _spawn(SHELL, (SHELL, "-c", command), env, cwd, pipe), False)
 
 
 _posix_spawn_sessions = hasattr(os, "posix_spawn") and hasattr(os, "POSIX_SPAWN_DUP2")
+SPAWNS = DaemonPool("tickwork-spawn", soft_cap=SPAWN_WORKERS, relief=False)
 
 
-def _spawn(
+async def _spawn(
+    program: str, argv: tuple[str, ...], env: Mapping[str, str], cwd: str | None, pipe: _Pipe
+) -> tuple[int, subprocess.Popen[bytes] | None]:
+    """Start it from a worker thread without the interpreter lock (libc_spawn) where it can,
+    else here (os.posix_spawn, or Popen for a working directory): the same start either way."""
+    if cwd is None and _posix_spawn_sessions and os.environ.get(IN_THREADS) != "0":
+        try:
+            request = libc_spawn.Request(program, argv, env, pipe.write_fd, _DEFAULT_SIGNALS)
+        except (OSError, ValueError):  # not glibc, a NUL byte: os.posix_spawn says what it says
+            pass
+        else:
+            return await _in_worker(request, pipe), None
+    return _spawn_here(program, argv, env, cwd, pipe.write_fd)
+
+
+async def _in_worker(request: libc_spawn.Request, pipe: _Pipe) -> int:
+    started = in_daemon_thread(request.spawn, SPAWNS)
+    pipe.in_flight = True
+    try:
+        pid, error = await asyncio.shield(started)
+    except asyncio.CancelledError:
+        started.add_done_callback(functools.partial(_abandon, pipe))
+        raise
+    pipe.in_flight = False
+    if error is not None:
+        raise error
+    assert pid is not None
+    return pid
+
+
+def _abandon(pipe: _Pipe, started: asyncio.Future[tuple[int | None, BaseException | None]]) -> None:
+    """A start whose caller was cancelled meanwhile has ended: its process (if it started) is
+    killed with its group and reaped, the pipe closed."""
+    pipe.in_flight = False
+    pipe.close()
+    pid, _ = started.result()
+    if pid is not None:
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+        threading.Thread(target=_reap, args=(pid,), name="tickwork-reap", daemon=True).start()
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+def _spawn_here(
     program: str, argv: tuple[str, ...], env: Mapping[str, str], cwd: str | None, out: int
 ) -> tuple[int, subprocess.Popen[bytes] | None]:
     global _posix_spawn_sessions

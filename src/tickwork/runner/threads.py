@@ -37,8 +37,11 @@ RELIEF = 0.02  # seconds a call beyond SOFT_CAP waits for a free worker before i
 
 
 class DaemonPool:
-    def __init__(self, name: str, idle: float = IDLE, soft_cap: int = SOFT_CAP) -> None:
+    def __init__(
+        self, name: str, idle: float = IDLE, soft_cap: int = SOFT_CAP, *, relief: bool = True
+    ) -> None:
         self.name = name
+        self.relief = relief  # calls beyond soft_cap get a worker of their own after RELIEF
         self.idle_timeout = idle
         self.soft_cap = soft_cap
         self._lock = threading.Lock()
@@ -158,10 +161,13 @@ class _Inbox:
 _INBOXES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Inbox] = weakref.WeakKeyDictionary()
 
 
-def in_daemon_thread(fn: Callable[[], T]) -> asyncio.Future[Settled[T]]:
-    """Run ``fn`` in a daemon worker of the pool, in a copy of the caller's context. The future
-    gets ``(result, None)`` or ``(None, exc)``; a call still running when the loop is closed is
-    left to finish on its own."""
+def in_daemon_thread(
+    fn: Callable[[], T], pool: DaemonPool | None = None
+) -> asyncio.Future[Settled[T]]:
+    """Run ``fn`` in a daemon worker of the pool (python actions' by default), in a copy of the
+    caller's context. The future gets ``(result, None)`` or ``(None, exc)``; a call still
+    running when the loop is closed is left to finish on its own. A pool made with
+    ``relief=False`` keeps its calls queued for its workers (never a thread beyond its cap)."""
     loop = asyncio.get_running_loop()
     inbox = _INBOXES.get(loop)
     if inbox is None:
@@ -169,18 +175,18 @@ def in_daemon_thread(fn: Callable[[], T]) -> asyncio.Future[Settled[T]]:
     fut: asyncio.Future[Settled[T]] = loop.create_future()
     context = contextvars.copy_context()
 
-    pool = _POOL
+    workers = _POOL if pool is None else pool
 
     def job() -> Callable[[], None]:
-        if inbox.items and not pool.queued():  # results held while this call was queued
+        if inbox.items and not workers.queued():  # results held while this call was queued
             inbox.wake()
         value: Settled[T]
         try:
             value = (context.run(fn), None)
         except BaseException as exc:
             value = (None, exc)
-        return lambda: inbox.put(fut, value, pool)
+        return lambda: inbox.put(fut, value, workers)
 
-    if not pool.submit(job):
-        inbox.relieve_later(pool)
+    if not workers.submit(job) and workers.relief:
+        inbox.relieve_later(workers)
     return fut
