@@ -21,6 +21,7 @@ from tickwork.runner.actions import Outcome, execute
 from tickwork.runner.threads import in_daemon_thread
 
 from .actions_support import make_ctx
+from .runner.conftest import wait_until
 
 pytestmark = pytest.mark.skipif(not libc_spawn.available(), reason="needs glibc >= 2.26")
 
@@ -59,24 +60,66 @@ async def until(predicate: Any, within: float = 60.0) -> bool:
     return True
 
 
+class BusyWorkers:
+    """Every spawn worker held by a call that waits for release()."""
+
+    def __init__(self) -> None:
+        self.go = threading.Event()
+        self.holding = threading.Semaphore(0)
+
+        def hold() -> None:
+            self.holding.release()
+            self.go.wait()
+
+        self.calls = [in_daemon_thread(hold, spawn.SPAWNS) for _ in range(spawn.SPAWN_WORKERS)]
+
+    async def held(self) -> None:
+        for _ in self.calls:
+            assert await asyncio.to_thread(self.holding.acquire, timeout=60)
+
+    def release(self) -> None:
+        self.go.set()
+
+
+async def start_then_cancel(command: str, busy: BusyWorkers) -> None:
+    """Run `command` while every worker is held: cancel it once its start waits in the queue."""
+    await busy.held()
+    task = asyncio.create_task(run(command))
+    assert await until(spawn.SPAWNS.queued)  # its start waits for a worker
+    assert not task.done()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
 async def test_a_start_cancelled_while_a_worker_makes_it_leaves_nothing_behind() -> None:
     """Every spawn worker is busy, the command's start waits for one; its run is cancelled
     then. The start still happens (a worker cannot be stopped midway): the process is killed
     with its group and reaped, and the pipe's descriptors are closed."""
     fds = open_fds()
-    release = threading.Event()
-    busy = [in_daemon_thread(release.wait, spawn.SPAWNS) for _ in range(spawn.SPAWN_WORKERS)]
-    task = asyncio.create_task(run("sleep 61.4242"))
-    await asyncio.sleep(0.05)  # (the task runs to its start, queued behind the busy workers)
-    assert not task.done()
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    release.set()
-    await asyncio.gather(*busy)
-    assert await until(lambda: spawn.SPAWNS.waiting == 0 and not spawn.SPAWNS.queued())
+    busy = BusyWorkers()
+    await start_then_cancel("sleep 61.4242", busy)
+    busy.release()
+    await asyncio.gather(*busy.calls)
+    assert await until(lambda: not spawn.SPAWNS.queued())
     assert await until(lambda: not alive_with("61.4242")), alive_with("61.4242")
     assert await until(lambda: open_fds() == fds), (open_fds(), fds)
+
+
+def test_a_start_abandoned_by_a_loop_that_closed_is_cleaned_up_by_its_worker() -> None:
+    """The runner's loop ended (it stopped) while a cancelled run's start still waited for a
+    worker: the worker itself kills and reaps the process it made, and closes the pipe."""
+    fds = open_fds()
+    busy: list[BusyWorkers] = []
+
+    async def scenario() -> None:
+        busy.append(BusyWorkers())
+        await start_then_cancel("sleep 61.5151", busy[0])
+
+    asyncio.run(scenario())  # the loop is closed now; the start still waits for a worker
+    busy[0].release()
+    assert wait_until(lambda: not alive_with("61.5151"), 60), alive_with("61.5151")
+    assert wait_until(lambda: open_fds() == fds, 60), (open_fds(), fds)
 
 
 @pytest.mark.parametrize("here", [False, True], ids=["worker", "loop-thread"])

@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
-import functools
 import os
 import signal
 import subprocess
@@ -318,12 +317,13 @@ async def _spawn(
 
 
 async def _in_worker(request: libc_spawn.Request, pipe: _Pipe) -> int:
-    started = in_daemon_thread(request.spawn, SPAWNS)
+    flight = _InFlight(request, pipe)
     pipe.in_flight = True
+    started = in_daemon_thread(flight.start, SPAWNS)
     try:
         pid, error = await asyncio.shield(started)
     except asyncio.CancelledError:
-        started.add_done_callback(functools.partial(_abandon, pipe))
+        flight.abandon()
         raise
     pipe.in_flight = False
     if error is not None:
@@ -332,21 +332,55 @@ async def _in_worker(request: libc_spawn.Request, pipe: _Pipe) -> int:
     return pid
 
 
-def _abandon(pipe: _Pipe, started: asyncio.Future[tuple[int | None, BaseException | None]]) -> None:
-    """A start whose caller was cancelled meanwhile has ended: its process (if it started) is
-    killed with its group and reaped, the pipe closed."""
-    pipe.in_flight = False
-    pipe.close()
-    pid, _ = started.result()
-    if pid is not None:
-        with contextlib.suppress(OSError):
-            os.killpg(pid, signal.SIGKILL)
-        threading.Thread(target=_reap, args=(pid,), name="tickwork-reap", daemon=True).start()
+class _InFlight:
+    """A start a worker thread makes. Its caller cancelled meanwhile: the process, once made,
+    is killed with its group and reaped and the pipe closed, by whichever side comes second
+    (the worker, or the caller if the start had ended): never by the loop, which may be closed
+    by then (a runner stopping)."""
+
+    def __init__(self, request: libc_spawn.Request, pipe: _Pipe) -> None:
+        self.request = request
+        self.pipe = pipe
+        self.lock = threading.Lock()
+        self.ended = False
+        self.abandoned = False
+        self.pid: int | None = None
+
+    def start(self) -> int:  # on a worker thread
+        try:
+            self.pid = self.request.spawn()
+        finally:
+            with self.lock:
+                self.ended = True
+                left = self.abandoned
+            if left:
+                self._clean_up()
+        return self.pid
+
+    def abandon(self) -> None:  # on the loop
+        with self.lock:
+            self.abandoned = True
+            ended = self.ended
+        if ended:
+            self._clean_up(reap=_reap_in_thread)
+
+    def _clean_up(self, reap: Callable[[int], None] | None = None) -> None:
+        self.pipe.in_flight = False
+        self.pipe.close()
+        if self.pid is not None:
+            with contextlib.suppress(OSError):
+                os.killpg(self.pid, signal.SIGKILL)
+            (reap or _reap)(self.pid)
 
 
 def _reap(pid: int) -> None:
     with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
+        os.waitpid(pid, 0)  # (killed: at once, unless stuck in the kernel)
+
+
+def _reap_in_thread(pid: int) -> None:
+    """Not on the loop: a process stuck in the kernel would hold it."""
+    threading.Thread(target=_reap, args=(pid,), name="tickwork-reap", daemon=True).start()
 
 
 def _spawn_here(
