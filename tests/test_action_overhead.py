@@ -129,7 +129,9 @@ def test_a_herd_of_calls_starts_few_workers_and_a_blocked_pool_gets_relief() -> 
     assert pool.submit(blocked) and pool.submit(blocked)  # two workers, both held
     assert not pool.submit(lambda: done.append(1))  # beyond the soft cap: it waits...
     assert pool.workers == 2 and pool.waiting == 1
-    assert pool.relieve() == 1  # ...until relief gives it a worker of its own
+    assert pool.relieve() == 0  # a first look: the workers may be making progress
+    assert pool.relieve() == 1  # still on the same calls: stuck, so it gets a worker of its own
+    assert pool.relieve() == 0  # nothing waits any more
     assert wait_until(lambda: done == [1])
     gate.set()
     assert wait_until(lambda: sorted(done) == [0, 0, 1])
@@ -173,5 +175,61 @@ def test_a_call_whose_thread_cannot_be_started_waits_for_relief(
     assert not pool.submit(functools.partial(done.append, 1))  # queued, not lost, not run twice
     assert pool.workers == 0 and pool.waiting == 1
     monkeypatch.setattr(threading.Thread, "start", real_start)
-    assert pool.relieve() == 1
+    assert pool.relieve() == 1  # no worker at all: one at the first look
     assert wait_until(lambda: done == [1])
+
+
+def test_relief_replaces_only_stuck_workers_not_busy_ones() -> None:
+    """A worker that moved on to another call between two looks is not stuck; one held by one
+    call across a look gets one replacement (not one per waiting call: no thread storm)."""
+    pool = DaemonPool("test-pool", idle=5.0, soft_cap=2)
+    gates = [threading.Event() for _ in range(51)]
+    began: list[int] = []
+    done: list[int] = []
+
+    def call(i: int) -> Callable[[], None]:
+        def run() -> None:
+            began.append(i)
+            gates[i].wait(30)
+            done.append(i)
+
+        return run
+
+    assert pool.submit(call(50))  # held until the end
+    assert pool.submit_many([call(i) for i in range(50)]) == 49  # one worker free: 49 wait
+    assert wait_until(lambda: sorted(began) == [0, 50])
+    assert pool.relieve() == 0  # the first look
+    gates[0].set()  # the free worker moves on to call 1: making progress
+    assert wait_until(lambda: 1 in began)
+    assert pool.relieve() == 1  # only the held worker is stuck: one replacement
+    assert pool.workers == 3
+    for gate in gates:
+        gate.set()
+    assert wait_until(lambda: len(done) == 51)
+    assert pool.workers == 3 and pool.waiting == 0
+
+
+def test_waiting_for_a_herd_to_be_taken_relieves_a_stuck_worker() -> None:
+    """wait_taken blocks until every queued call has a worker: quick calls are all taken; a
+    call queued behind a stuck worker is taken once the wait's own looks replace that worker;
+    with no time left it says the queue is not empty (and the call still runs later)."""
+    pool = DaemonPool("test-pool", idle=5.0, soft_cap=1)
+    done: list[int] = []
+    assert pool.submit_many([functools.partial(done.append, i) for i in range(200)]) >= 0
+    assert pool.wait_taken(30)
+    assert wait_until(lambda: len(done) == 200)
+    gate = threading.Event()
+    try:
+
+        def stuck() -> None:
+            gate.wait(30)
+
+        assert pool.submit(stuck)
+        assert wait_until(lambda: pool.workers == 1 and not pool.queued())
+        assert not pool.submit(functools.partial(done.append, -1))  # behind the stuck one
+        assert not pool.wait_taken(0)  # no time to wait: still queued
+        assert pool.wait_taken(30)  # the looks replace the stuck worker
+        assert wait_until(lambda: done[-1:] == [-1])
+        assert pool.workers == 2
+    finally:
+        gate.set()

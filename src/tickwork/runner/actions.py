@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -19,9 +20,28 @@ from tickwork.runner.command_action import run_command
 from tickwork.runner.http_action import run_http
 from tickwork.runner.outcome import DEFAULT_OUTPUT_CAP, Outcome, Status, one_line
 from tickwork.runner.payload import RunContext
-from tickwork.runner.python_action import Launched, import_python, launch_python, run_python
+from tickwork.runner.python_action import (
+    Launched,
+    import_python,
+    launch_python,
+    ready_python,
+    run_python,
+)
+from tickwork.runner.threads import Call, start_calls, wait_started
 
-__all__ = ["DEFAULT_OUTPUT_CAP", "Launched", "Outcome", "Status", "execute", "launch", "prepare"]
+__all__ = [
+    "DEFAULT_OUTPUT_CAP",
+    "Call",
+    "Launched",
+    "Outcome",
+    "Status",
+    "execute",
+    "launch",
+    "prepare",
+    "ready",
+    "start_calls",
+    "wait_started",
+]
 
 
 async def prepare(action: Action) -> None:
@@ -38,6 +58,13 @@ def launch(
     result to execute(). None: execute() starts it. `wait`: called first, where the action
     runs (until its instant: see python_action.launch_python)."""
     return launch_python(action, ctx, wait) if isinstance(action, PythonAction) else None
+
+
+def ready(action: Action, ctx: RunContext) -> Call[Any] | None:
+    """The action made ready to start without awaiting (a python call whose target is
+    imported), not started; None: launch() or execute() starts it. A herd's runner makes its
+    fires ready at the flip and starts them together at the instant (start_calls)."""
+    return ready_python(action, ctx) if isinstance(action, PythonAction) else None
 
 
 async def execute(

@@ -27,11 +27,21 @@ import sqlite3
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run
 from tickwork.domain.timeutil import parse_iso
-from tickwork.runner.actions import Launched, Outcome, launch, prepare
+from tickwork.runner import actions
+from tickwork.runner.actions import (
+    Call,
+    Launched,
+    Outcome,
+    launch,
+    prepare,
+    start_calls,
+    wait_started,
+)
 from tickwork.runner.held import HOLD, HeldFires, Ready
 from tickwork.runner.payload import context_for
 from tickwork.store import StoreError
@@ -51,6 +61,9 @@ QUIET = 0.15  # seconds before an instant in which a cycle does nothing but flip
 FLIP_AHEAD = 0.1  # seconds before an instant its pre-claims are flipped (more for a big herd)
 MAX_LEAD = 30.0  # seconds: the earliest a herd is pre-claimed
 HERD_SETTLE = 1.0  # seconds a herd's calls get to end before its schedules are moved on
+HERD_FIRST = 0.25  # seconds the loop waits (blocked) at most for a herd's calls to be taken by
+# workers before it makes their tasks: while the loop holds the interpreter lock, a worker gets
+# it only every switch interval (5 ms), and a 10,000 herd's starts would wait behind the loop
 
 
 class _GcPause:
@@ -314,6 +327,12 @@ class ClaimAhead(HeldFires):
             kinds = {repr(item[1].schedule.action): item[1].schedule.action for item in ready}
             for action in kinds.values():  # few (a herd shares them): imported now, not at it
                 await prepare(action)
+            held = {item[0].id for item in self._ready.get(at, ())}  # (not given back meanwhile)
+            for run, plan, ctx in ready:  # their calls made ready now too, not at the instant
+                if run.id not in held or plan.schedule.policies.jitter_seconds:
+                    continue
+                if (call := actions.ready(plan.schedule.action, ctx)) is not None:
+                    self._made[run.id] = call
         self._flip_rate = (time.perf_counter() - began) / len(ids)  # all of it: the lead for it
 
     def _start_ready(self, ready: list[Ready], early: float = 0.0) -> None:
@@ -331,23 +350,33 @@ class ClaimAhead(HeldFires):
         try:
             spin = SPIN if len(ready) <= SPIN_CALLS else 0.0
             wait = _until(early, spin) if early > 0 else None
-            for _, plan, ctx in ready:
-                jitter = plan.schedule.policies.jitter_seconds  # it starts later: told then
-                calls.append(None if jitter else launch(plan.schedule.action, ctx, wait))
+            made: list[Call[Any]] = []
+            for run, plan, ctx in ready:
+                ahead = self._made.pop(run.id, None)
+                if plan.schedule.policies.jitter_seconds:  # it starts later: told then
+                    calls.append(None)
+                elif ahead is not None:
+                    made.append(ahead)
+                    calls.append(ahead.future)
+                else:
+                    calls.append(launch(plan.schedule.action, ctx, wait))
+            start_calls(made, wait)  # handed to the workers together
+            wait_started(made, HERD_FIRST)  # the loop out of their way until they are taken
             if wait is not None and None in calls:  # started by their tasks: not before it
                 wait()
-            for (run, plan, ctx), call in zip(ready, calls, strict=True):
+            for (run, plan, ctx), launched in zip(ready, calls, strict=True):
                 jitter = plan.schedule.policies.jitter_seconds
+                upcoming = plan.upcoming
                 self._start(
-                    run, plan.schedule, plan.upcoming, announced=not jitter, ctx=ctx, launched=call
+                    run, plan.schedule, upcoming, announced=not jitter, ctx=ctx, launched=launched
                 )
                 if not jitter:
                     quiet.append(run)
         finally:  # (a fire not started is running in the database: _reconcile starts it)
             self._unannounced.update(run.id for run in quiet)
-            launched = [call for call in calls if call is not None]
+            started = [call for call in calls if call is not None]
             plans = [item[1] for item in ready]
-            self._background_task(self._after_herd(launched, quiet, plans), "advance")
+            self._background_task(self._after_herd(started, quiet, plans), "advance")
 
     async def _after_herd(
         self, launched: list[Launched], quiet: list[Run], plans: list[Preclaim]

@@ -21,7 +21,7 @@ from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run, RunnerLease
 from tickwork.domain.status import RunStatus, Trigger
 from tickwork.domain.timeutil import Clock, iso_ms, utcnow
-from tickwork.runner.actions import Status
+from tickwork.runner.actions import Call, Status
 from tickwork.runner.failure_policies import paused_by, slow_detail
 from tickwork.runner.notify import notify, notify_event, record_notify_error
 from tickwork.runner.payload import RunContext
@@ -136,7 +136,8 @@ class RunnerBase:
         self._moving = False  # a task moves them on
         self._held_epoch = 0  # counts lapsed leases: a flip under way then gives back
         self._held_start: datetime | None = None  # when a held fire last started
-        self._flip_rate = 0.0001  # seconds per run the last flip took (runner.ahead)
+        self._made: dict[str, Call[Any]] = {}  # python calls made ready at the flip, by run id
+        self._flip_rate = 0.0002  # seconds per run the last flip took (runner.ahead)
         self._preclaim_rate = 0.0003  # seconds per fire the last big pre-claim took
         self._herd = 0  # fires due at _next_due (with claim-ahead)
         self._ahead_for: datetime | None = None  # the next fire a pre-claim was made for

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from tickwork.domain.claim_plan import ON_TIME_GRACE
 from tickwork.domain.runs import Run
 from tickwork.domain.status import RunStatus
-from tickwork.runner.actions import launch, prepare
+from tickwork.runner.actions import Launched, launch, prepare, start_calls
 from tickwork.runner.execution import Execution
 from tickwork.runner.payload import RunContext, context_for
 from tickwork.runner.storecalls import Halted
@@ -107,12 +107,21 @@ class HeldFires(Execution):
                 del self._ready[at]
             run = replace(run, started_at=self.clock())  # late by its wait for a slot
             # A python call starts now, on a worker (not when its task first runs).
-            call = (
-                None if plan.schedule.policies.jitter_seconds else launch(plan.schedule.action, ctx)
-            )
+            call = self._launch(run, plan, ctx)
             self._start(run, plan.schedule, plan.upcoming, ctx=ctx, launched=call)
             self._moved_on(plan)
             self._held_start = now
+
+    def _launch(self, run: Run, plan: Preclaim, ctx: RunContext) -> Launched | None:
+        """A held fire's python call started now: the one made ready at the flip, or made now
+        (None: its task starts the action; a fire with jitter starts later)."""
+        made = self._made.pop(run.id, None)
+        if plan.schedule.policies.jitter_seconds:
+            return None
+        if made is None:
+            return launch(plan.schedule.action, ctx)
+        start_calls([made])
+        return made.future
 
     def _top_up(self) -> None:
         """Flip the next held pre-claims in the background, unless enough are flipped at hand
@@ -260,6 +269,8 @@ class HeldFires(Execution):
         await self._unflip_ids([item[0].id for item in ready])
 
     async def _unflip_ids(self, ids: list[str]) -> None:
+        for run_id in ids:  # their calls made ready are never started
+            self._made.pop(run_id, None)
         if self.lease is None or not ids:
             return
         try:
@@ -282,6 +293,7 @@ class HeldFires(Execution):
         self._plans.clear()
         ready = [item for items in self._ready.values() for item in items]
         self._ready.clear()
+        self._made.clear()
         if self.lease is None or not self._leased:
             return
         lease_id = self.lease.id

@@ -23,7 +23,7 @@ from tickwork.runner import threads
 from tickwork.runner.outcome import Outcome, Status, one_line, secs
 from tickwork.runner.output import CappedOutput
 from tickwork.runner.payload import RunContext
-from tickwork.runner.threads import in_daemon_thread
+from tickwork.runner.threads import Call, in_daemon_thread, ready_call, start_calls
 
 T = TypeVar("T")
 
@@ -134,11 +134,22 @@ async def import_python(action: PythonAction) -> None:
 def launch_python(
     action: PythonAction, ctx: RunContext, wait: Callable[[], None] | None = None
 ) -> Launched | None:
-    """The call started now on a worker, when its target is imported already and is no
-    coroutine function (a herd's runner starts its fires so, before their tasks run); None
-    otherwise (run_python then does it all, and says what is wrong with the target). With
-    `wait`, the worker calls it first and the action once it returned (the runner hands a fire
-    over a moment before its instant: the worker waits for the instant itself)."""
+    """The call started now on a worker (ready_python, started at once); None when it cannot
+    be (run_python then does it all, and says what is wrong with the target). With `wait`, the
+    worker calls it first and the action once it returned (the runner hands a fire over a
+    moment before its instant: the worker waits for the instant itself)."""
+    call = ready_python(action, ctx)
+    if call is None:
+        return None
+    start_calls([call], wait)
+    return call.future
+
+
+def ready_python(action: PythonAction, ctx: RunContext) -> Call[Any] | None:
+    """The call made ready for a worker, not started (threads.start_calls starts it: a herd's
+    runner makes its fires' calls ready at the flip and starts them together at the instant),
+    when its target is imported already and is no coroutine function; None otherwise (launch
+    or run_python then does it)."""
     try:
         fn = _loaded_target(action.target)
     except _TargetError:
@@ -146,14 +157,7 @@ def launch_python(
     if fn is None or inspect.iscoroutinefunction(fn):
         return None
     payload = ctx.payload
-    if wait is None:
-        return in_daemon_thread(lambda: fn(payload))
-
-    def call() -> Any:
-        wait()
-        return fn(payload)
-
-    return in_daemon_thread(call)
+    return ready_call(lambda: fn(payload))
 
 
 async def run_python(

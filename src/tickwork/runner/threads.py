@@ -6,9 +6,18 @@ thread per call, a herd of calls reuses the workers that are idle: no thread sta
 
 A herd of a thousand quick calls must not start a thousand threads (each start hands the
 interpreter lock to the new thread, and the herd's starts wait behind them): up to ``SOFT_CAP``
-workers are started at once; a call submitted beyond them waits in the queue for the next free
-worker, and one still waiting ``RELIEF`` seconds later gets a worker of its own (so calls that
-block never hold the others up for longer than that). A worker idle for ``IDLE`` seconds ends.
+workers are started at once; calls beyond them wait in the queue for the next free worker.
+While calls wait, the pool is looked at every ``RELIEF`` seconds:
+- a worker still on the call it had at the previous look is stuck (a call that blocks) and gets
+  a replacement, so calls that block never hold the others up for more than about twice that;
+- when the calls that ended since the previous look took ``SLOW_CALL`` seconds or more on
+  average (they wait on I/O, mostly), the pool doubles, up to ``GROW_CAP`` workers;
+- workers that work quick calls through get no company (no thread storm).
+A worker idle for ``IDLE`` seconds ends.
+
+A herd's calls are made ready ahead (``ready_call``: the future, the context, the job) and
+started together (``start_calls``: one hand-over to the queue), so starting the ten thousandth
+costs the loop about as little as the first.
 
 Results come back to the loop through one inbox per loop: one wake-up carries every result that
 arrived meanwhile, not one wake-up per call. While calls wait in the queue (a herd is starting),
@@ -24,16 +33,28 @@ import contextlib
 import contextvars
 import queue
 import threading
+import time
 import weakref
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 Settled = tuple[T | None, BaseException | None]
 Job = Callable[[], "Callable[[], None] | None"]  # returns what to do once its worker is free
 IDLE = 30.0  # seconds a worker waits for another call before it ends
-SOFT_CAP = 16  # workers started at once for calls that find none idle
-RELIEF = 0.02  # seconds a call beyond SOFT_CAP waits for a free worker before it gets its own
+SOFT_CAP = 16  # workers started at once for calls that find none idle (see the module doc)
+RELIEF = 0.02  # seconds between looks at the workers while calls wait
+SLOW_CALL = 0.002  # seconds a call takes on average for the pool to grow while calls wait
+GROW_CAP = 32  # workers the pool grows to for slow calls (stuck ones are replaced beyond it)
+
+
+class _Worker:
+    """What the pool knows of one worker: the look (epoch) at which it took its current call."""
+
+    __slots__ = ("epoch",)
+
+    def __init__(self) -> None:
+        self.epoch: int | None = None  # None: between calls
 
 
 class DaemonPool:
@@ -41,13 +62,19 @@ class DaemonPool:
         self, name: str, idle: float = IDLE, soft_cap: int = SOFT_CAP, *, relief: bool = True
     ) -> None:
         self.name = name
-        self.relief = relief  # calls beyond soft_cap get a worker of their own after RELIEF
+        self.relief = relief  # looks for stuck workers while calls wait (else: never beyond cap)
         self.idle_timeout = idle
         self.soft_cap = soft_cap
         self._lock = threading.Lock()
         self._idle = 0  # workers waiting for a call that no call was handed to yet
         self._waiting = 0  # calls queued beyond the soft cap that no worker took yet
         self._workers = 0
+        self._epoch = 0  # looks at the workers so far (relieve)
+        self._ended = 0  # calls ended since the last look...
+        self._took = 0.0  # ...and the seconds they took
+        self._live: set[_Worker] = set()
+        self._taken = threading.Event()  # set once the queue is empty, while watched
+        self._watched = False
         self._calls: queue.SimpleQueue[Job] = queue.SimpleQueue()
 
     @property
@@ -64,24 +91,57 @@ class DaemonPool:
 
     def submit(self, job: Job) -> bool:
         """Run `job` in a worker: an idle one, or a new one when none is idle and fewer than
-        the soft cap run. False: it waits for a free worker (call relieve() a moment later).
-        What `job` returns is called once the worker counts as free again (so a call made in
-        answer to its result finds it free)."""
+        the soft cap run. False: it waits for a free worker (call relieve() now and then while
+        calls wait). What `job` returns is called once the worker counts as free again (so a
+        call made in answer to its result finds it free)."""
+        return self.submit_many([job]) == 0
+
+    def submit_many(self, jobs: list[Job]) -> int:
+        """submit() for many jobs at once (one hand-over); how many wait for a free worker."""
         with self._lock:
-            self._calls.put(job)
-            if self._idle > 0:
-                self._idle -= 1
-                return True
-            if self._workers >= self.soft_cap:
-                self._waiting += 1
-                return False
-            self._workers += 1
-        return self._start(1) == 1
+            for job in jobs:
+                self._calls.put(job)
+            n = len(jobs)
+            taken = min(self._idle, n)
+            self._idle -= taken
+            new = max(0, min(n - taken, self.soft_cap - self._workers))
+            self._workers += new
+            self._waiting += n - taken - new
+        return n - taken - self._start(new)
+
+    def wait_taken(self, timeout: float) -> bool:
+        """Block the calling thread (the interpreter lock released) until every queued call
+        was taken by a worker, at most `timeout` seconds, looking at the workers meanwhile as
+        relief does; whether the queue is empty. (A herd's runner waits so: the calls start
+        with the interpreter lock to themselves; see runner.ahead.)"""
+        end = time.perf_counter() + timeout
+        self._taken.clear()
+        self._watched = True
+        try:
+            while self.queued():
+                left = end - time.perf_counter()
+                if left <= 0:
+                    return False
+                if not self._taken.wait(min(left, RELIEF)) and self.relief:
+                    self.relieve()
+            return True
+        finally:
+            self._watched = False
 
     def relieve(self) -> int:
-        """Every call still waiting for a worker gets one of its own now; how many started."""
+        """Look at the workers: each one still on the call it had at the previous look is
+        stuck; calls waiting get new workers so that as many as the soft cap are not stuck, or
+        twice as many workers as now (up to GROW_CAP) when the calls ended since the previous
+        look were slow. How many started."""
         with self._lock:
-            n, self._waiting = self._waiting, 0
+            self._epoch += 1
+            stuck = sum(1 for w in self._live if w.epoch is not None and w.epoch < self._epoch - 1)
+            n = self.soft_cap - (self._workers - stuck)
+            if self._ended and self._took / self._ended >= SLOW_CALL:
+                n = max(n, min(self._workers, GROW_CAP - self._workers))
+            self._ended, self._took = 0, 0.0
+            n = max(0, min(self._waiting, n))
+            self._waiting -= n
             self._workers += n
         return self._start(n)
 
@@ -90,7 +150,10 @@ class DaemonPool:
         now (the process's limit) leaves its call queued for the next free worker or relief."""
         for i in range(n):
             try:
-                threading.Thread(target=self._work, name=self.name, daemon=True).start()
+                worker = _Worker()
+                threading.Thread(
+                    target=self._work, args=(worker,), name=self.name, daemon=True
+                ).start()
             except RuntimeError:
                 with self._lock:
                     self._workers -= n - i
@@ -98,7 +161,9 @@ class DaemonPool:
                 return i
         return n
 
-    def _work(self) -> None:
+    def _work(self, me: _Worker) -> None:
+        with self._lock:
+            self._live.add(me)
         while True:
             try:
                 job = self._calls.get(timeout=self.idle_timeout)
@@ -107,10 +172,19 @@ class DaemonPool:
                     if self._idle > 0:  # this worker is not owed a call: it ends
                         self._idle -= 1
                         self._workers -= 1
+                        self._live.discard(me)
                         return
                 continue  # a call was handed to the idle workers and is on its way
+            if self._watched and self._calls.empty():
+                self._taken.set()
+            me.epoch = self._epoch
+            began = time.perf_counter()
             then = job()
+            took = time.perf_counter() - began
+            me.epoch = None
             with self._lock:
+                self._ended += 1
+                self._took += took
                 if self._waiting > 0:  # a queued call is this worker's next
                     self._waiting -= 1
                 else:
@@ -156,9 +230,69 @@ class _Inbox:
     def _relieve(self, pool: DaemonPool) -> None:
         self.relief = None
         pool.relieve()
+        if pool.waiting > 0:  # looked at again until no call waits
+            self.relieve_later(pool)
 
 
 _INBOXES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Inbox] = weakref.WeakKeyDictionary()
+
+
+class Call(Generic[T]):
+    """A call made ready on the loop (its future, its context, its job), not started yet."""
+
+    __slots__ = ("future", "job", "pool", "wait")
+
+    def __init__(self, fn: Callable[[], T], pool: DaemonPool | None = None) -> None:
+        loop = asyncio.get_running_loop()
+        inbox = _INBOXES.get(loop)
+        if inbox is None:
+            inbox = _INBOXES[loop] = _Inbox(loop)
+        fut: asyncio.Future[Settled[T]] = loop.create_future()
+        context = contextvars.copy_context()
+        pool = self.pool = _POOL if pool is None else pool
+        self.wait: Callable[[], None] | None = None  # called in the worker first (see start)
+        call = self
+
+        def job() -> Callable[[], None]:
+            if inbox.items and not pool.queued():  # results held while this call was queued
+                inbox.wake()
+            value: Settled[T]
+            try:
+                if call.wait is not None:
+                    call.wait()
+                value = (context.run(fn), None)
+            except BaseException as exc:
+                value = (None, exc)
+            return lambda: inbox.put(fut, value, pool)
+
+        self.future = fut
+        self.job: Job = job
+
+
+def ready_call(fn: Callable[[], T]) -> Call[T]:
+    """``fn`` made ready to run in a daemon worker, in a copy of the caller's context (see
+    in_daemon_thread); started by start_calls."""
+    return Call(fn)
+
+
+def start_calls(calls: list[Call[Any]], wait: Callable[[], None] | None = None) -> None:
+    """Start calls made ready (on the loop that made them): handed to the pool at once. With
+    `wait`, each worker calls it first and the call once it returned (a herd handed over a
+    moment before its instant: the workers wait for the instant itself)."""
+    if not calls:
+        return
+    for call in calls:
+        call.wait = wait
+    pool = calls[0].pool
+    if pool.submit_many([call.job for call in calls]) and pool.relief:
+        loop = asyncio.get_running_loop()
+        _INBOXES[loop].relieve_later(pool)
+
+
+def wait_started(calls: list[Call[Any]], timeout: float) -> bool:
+    """Block the loop until the calls started by start_calls were all taken by workers (at
+    most `timeout` seconds); whether they were."""
+    return calls[0].pool.wait_taken(timeout) if calls else True
 
 
 def in_daemon_thread(
@@ -168,25 +302,6 @@ def in_daemon_thread(
     caller's context. The future gets ``(result, None)`` or ``(None, exc)``; a call still
     running when the loop is closed is left to finish on its own. A pool made with
     ``relief=False`` keeps its calls queued for its workers (never a thread beyond its cap)."""
-    loop = asyncio.get_running_loop()
-    inbox = _INBOXES.get(loop)
-    if inbox is None:
-        inbox = _INBOXES[loop] = _Inbox(loop)
-    fut: asyncio.Future[Settled[T]] = loop.create_future()
-    context = contextvars.copy_context()
-
-    workers = _POOL if pool is None else pool
-
-    def job() -> Callable[[], None]:
-        if inbox.items and not workers.queued():  # results held while this call was queued
-            inbox.wake()
-        value: Settled[T]
-        try:
-            value = (context.run(fn), None)
-        except BaseException as exc:
-            value = (None, exc)
-        return lambda: inbox.put(fut, value, workers)
-
-    if not workers.submit(job) and workers.relief:
-        inbox.relieve_later(workers)
-    return fut
+    call = Call(fn, pool)
+    start_calls([call])
+    return call.future
