@@ -179,9 +179,12 @@ def test_a_call_whose_thread_cannot_be_started_waits_for_relief(
     assert wait_until(lambda: done == [1])
 
 
-def test_relief_replaces_only_stuck_workers_not_busy_ones() -> None:
+def test_relief_replaces_only_stuck_workers_not_busy_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A worker that moved on to another call between two looks is not stuck; one held by one
     call across a look gets one replacement (not one per waiting call: no thread storm)."""
+    monkeypatch.setattr(threads, "SLOW_CALL", 3600.0)  # no growth for slow calls here (below)
     pool = DaemonPool("test-pool", idle=5.0, soft_cap=2)
     gates = [threading.Event() for _ in range(51)]
     began: list[int] = []
@@ -209,10 +212,41 @@ def test_relief_replaces_only_stuck_workers_not_busy_ones() -> None:
     assert pool.workers == 3 and pool.waiting == 0
 
 
-def test_waiting_for_a_herd_to_be_taken_relieves_a_stuck_worker() -> None:
+def test_relief_doubles_the_pool_for_slow_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Calls that ended since the previous look took SLOW_CALL or more on average: the pool
+    doubles (the worker is not stuck: it moved on to the next call)."""
+    monkeypatch.setattr(threads, "SLOW_CALL", 0.0)  # every call counts as slow
+    pool = DaemonPool("test-pool", idle=5.0, soft_cap=1)
+    gates = [threading.Event() for _ in range(10)]
+    began: list[int] = []
+
+    def call(i: int) -> Callable[[], None]:
+        def run() -> None:
+            began.append(i)
+            gates[i].wait(30)
+
+        return run
+
+    try:
+        assert pool.submit_many([call(i) for i in range(10)]) == 9
+        assert wait_until(lambda: began == [0])
+        assert pool.relieve() == 0  # the first look: no call ended yet, none stuck
+        gates[0].set()
+        assert wait_until(lambda: began == [0, 1])
+        assert pool.relieve() == 1  # one call ended since: twice the workers
+        assert pool.workers == 2
+    finally:
+        for gate in gates:
+            gate.set()
+
+
+def test_waiting_for_a_herd_to_be_taken_relieves_a_stuck_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """wait_taken blocks until every queued call has a worker: quick calls are all taken; a
     call queued behind a stuck worker is taken once the wait's own looks replace that worker;
     with no time left it says the queue is not empty (and the call still runs later)."""
+    monkeypatch.setattr(threads, "SLOW_CALL", 3600.0)  # only stuck workers count here
     pool = DaemonPool("test-pool", idle=5.0, soft_cap=1)
     done: list[int] = []
     assert pool.submit_many([functools.partial(done.append, i) for i in range(200)]) >= 0
