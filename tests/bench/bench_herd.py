@@ -124,7 +124,8 @@ def read_stamps(path: Path, at: float | None = None) -> list[tuple[float, str]]:
     if not path.exists():
         return []
     out = []
-    for line in path.read_text().splitlines():
+    text = path.read_text()
+    for line in text[: text.rfind("\n") + 1].splitlines():  # a line being written: next time
         t, sid, due = [*line.split(" "), "-"][:3]
         if at is not None and due != "-":
             due_at = parse_iso(due)
