@@ -14,7 +14,7 @@ from types import ModuleType
 
 import pytest
 
-from tickwork.cli.runs import Output
+from tickwork.cli.run_log import Output
 from tickwork.domain.model import PythonAction
 from tickwork.domain.status import RunStatus
 from tickwork.runner import threads
