@@ -129,12 +129,16 @@ def test_a_cli_pause_reaches_the_open_ui_and_outlives_it(tmp_path: Path) -> None
         seen_after = time.monotonic() - started
         print(f"the UI showed the CLI's pause after {seen_after:.2f} s")
         assert deleted_files(pid, db) == []
-        count = len(fires.read_text().split())
-        # The next fires (every second) would have come by now: none did.
+        # A fire flipped before the pause landed (its last moment: see claim-ahead in the
+        # README) still runs, at the instant after the pause; none after it. The next fires
+        # (every second) would have come within these 3 s, and none comes later.
         time.sleep(3)
         fired = [parse_iso(t) for t in fires.read_text().split()]
-        assert len(fired) == count
-        assert all(t is not None and t <= after_pause for t in fired), (fired, after_pause)
+        late = [t for t in fired if t is None or t > after_pause]
+        assert len(late) <= 1, (fired, after_pause)
+        assert all(t is not None and (t - after_pause).total_seconds() < 1 for t in late), late
+        time.sleep(2)
+        assert len(fires.read_text().split()) == len(fired)
 
         ui.keys("q")
         assert wait_until(ui.exit_file.exists, 60), ui.screen()
