@@ -64,8 +64,9 @@ async def test_a_failing_record_is_retried_said_and_never_leaves_a_run_running(
         await step(runner, clock)  # while F1 is unrecorded, F2 is skipped (overlap=skip)
         refuse.execute("DROP TRIGGER tw_refuse")
         assert await async_wait_until(lambda: opened(db_path) == 0, 30)
-        for _ in range(3):
+        for _ in range(3):  # each fire ends before the next (overlap=skip would skip it)
             await step(runner, clock)
+            assert await async_wait_until(lambda: opened(db_path) == 0, 30)
         assert await async_wait_until(lambda: len(runs_of(db_path, s.id)) == 5, 30)
         assert await async_wait_until(lambda: opened(db_path) == 0, 30)
     refuse.close()
