@@ -37,8 +37,14 @@ async def test_a_host_an_hour_ahead_fires_nothing_early(pg_url: str) -> None:
         assert any("s ahead of the database server's" in n for n in notes), notes
         assert runner.db_offset is not None and abs(runner.db_offset + 3600) < 5
         assert server is not None and abs((lease.heartbeat_at - server).total_seconds()) < 30
-        fired = [
-            parse_iso(r[0])
-            for r in store.query("SELECT started_at FROM runs WHERE schedule_id = ?", (soon.id,))
-        ]
-        assert all(f is not None and abs((f - server).total_seconds()) < 60 for f in fired)
+        rows = store.query(
+            "SELECT scheduled_for, started_at, status FROM runs WHERE schedule_id = ?", (soon.id,)
+        )
+        # Every fire made is in the server's time, not an hour ahead. On a loaded machine a fire
+        # may be skipped (overlap=skip while the previous run's outcome is still being recorded):
+        # it has no start, and is checked by its scheduled time alone.
+        made = [parse_iso(r[0]) for r in rows]
+        started = [parse_iso(r[1]) for r in rows if r[1] is not None]
+        assert len(started) >= 3, rows
+        assert all(t is not None and abs((t - server).total_seconds()) < 60 for t in made), rows
+        assert all(t is not None and abs((t - server).total_seconds()) < 60 for t in started), rows
