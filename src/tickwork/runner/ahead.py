@@ -32,7 +32,6 @@ from typing import Any
 from tickwork.domain.model import Schedule
 from tickwork.domain.runs import Run
 from tickwork.domain.timeutil import parse_iso
-from tickwork.runner import actions
 from tickwork.runner.actions import (
     Call,
     Launched,
@@ -170,7 +169,7 @@ class ClaimAhead(HeldFires):
         if coming := [at for at in self._plans if at > now]:  # when to flip the next ones
             n = min(len(self._plans[coming[0]]), self.max_concurrency + self.buffer)
             options.append(coming[0] - timedelta(seconds=self._flip_lead(n)))
-        held = [at for at in (*self._plans, *self._ready) if at <= now]
+        held = [at for at in self._held_instants() if at <= now]
         if held:  # when held fires that found no slot go back
             options.append(min(self._held_until(at) for at in held) + timedelta(seconds=PRECISE))
         nxt = self._next_due
@@ -240,7 +239,7 @@ class ClaimAhead(HeldFires):
         free (runner.held), or go back (held up past HOLD_WAIT, a stopped, suspended or fenced
         runner). Within PRECISE of an instant, its flipped fires that have a slot are handed
         over instead (see _start_ready), else the loop waits the instant out."""
-        if self.lease is None or not (self._plans or self._ready):
+        if self.lease is None or not (self._plans or self._ready or len(self._relay)):
             return
         first = self._next_instant()
         if first is not None and 0 < (early := (first - self.clock()).total_seconds()) <= PRECISE:
@@ -263,6 +262,7 @@ class ClaimAhead(HeldFires):
         if ready:
             self._start_ready(ready)
             self._held_start = now
+        self._start_held()  # (the relay's, in slots still free; the rest go to the relay)
         await self._give_back_held(now)
         self._top_up()  # held pre-claims whose instant came: flipped as slots need them
 
@@ -280,6 +280,7 @@ class ClaimAhead(HeldFires):
             del self._ready[at]
         self._handed = self._held_start = at
         self._start_ready(ready, early)
+        self._feed_relay(self.clock())  # the rest: started by the workers as calls end
         return True
 
     async def _flip_ahead(self) -> None:
@@ -327,12 +328,7 @@ class ClaimAhead(HeldFires):
             kinds = {repr(item[1].schedule.action): item[1].schedule.action for item in ready}
             for action in kinds.values():  # few (a herd shares them): imported now, not at it
                 await prepare(action)
-            held = {item[0].id for item in self._ready.get(at, ())}  # (not given back meanwhile)
-            for run, plan, ctx in ready:  # their calls made ready now too, not at the instant
-                if run.id not in held or plan.schedule.policies.jitter_seconds:
-                    continue
-                if (call := actions.ready(plan.schedule.action, ctx)) is not None:
-                    self._made[run.id] = call
+            self._make_ready(ready, at)  # their calls made ready now too, not at the instant
         self._flip_rate = (time.perf_counter() - began) / len(ids)  # all of it: the lead for it
 
     def _start_ready(self, ready: list[Ready], early: float = 0.0) -> None:

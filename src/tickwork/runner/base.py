@@ -26,6 +26,7 @@ from tickwork.runner.failure_policies import paused_by, slow_detail
 from tickwork.runner.notify import notify, notify_event, record_notify_error
 from tickwork.runner.payload import RunContext
 from tickwork.runner.recorder import Recorder
+from tickwork.runner.relay import Link, Relay
 from tickwork.runner.storecalls import Halted, StoreCalls
 from tickwork.store import Store, StoreError, outcomes
 from tickwork.store.preclaims import Preclaim
@@ -137,6 +138,10 @@ class RunnerBase:
         self._held_epoch = 0  # counts lapsed leases: a flip under way then gives back
         self._held_start: datetime | None = None  # when a held fire last started
         self._made: dict[str, Call[Any]] = {}  # python calls made ready at the flip, by run id
+        # held fires whose calls workers start as calls end (runner.relay, runner.held)
+        self._relay: Relay[tuple[Run, Preclaim, RunContext]] = Relay(
+            self._relay_allowed, self._relayed
+        )
         self._flip_rate = 0.0002  # seconds per run the last flip took (runner.ahead)
         self._preclaim_rate = 0.0003  # seconds per fire the last big pre-claim took
         self._herd = 0  # fires due at _next_due (with claim-ahead)
@@ -176,6 +181,13 @@ class RunnerBase:
             )
         elif abs(offset) <= OFFSET_WARN and was is not None and abs(was) > OFFSET_WARN:
             self._emit_note(f"this host's clock is within {OFFSET_WARN:g} s of the server's again")
+
+    def _relay_allowed(self, at: datetime) -> bool:
+        """Whether a worker may start a held fire of instant `at` now (runner.held)."""
+        return False
+
+    def _relayed(self, link: Link[tuple[Run, Preclaim, RunContext]], at: float) -> None:
+        """A worker started a held fire at monotonic time `at` (runner.held)."""
 
     async def _lease_lost(self) -> None:
         """The lease lapsed meanwhile: what this runner holds unstarted goes back (runner.held)."""

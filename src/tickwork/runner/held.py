@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -30,9 +31,12 @@ from tickwork.domain.claim_plan import ON_TIME_GRACE
 from tickwork.domain.runs import Run
 from tickwork.domain.status import RunStatus
 from tickwork.runner.actions import Launched, launch, prepare, start_calls
+from tickwork.runner.actions import ready as ready_action
 from tickwork.runner.execution import Execution
 from tickwork.runner.payload import RunContext, context_for
+from tickwork.runner.relay import Link
 from tickwork.runner.storecalls import Halted
+from tickwork.runner.threads import deliver_held
 from tickwork.store import StoreError
 from tickwork.store.claims import LeaseLost
 from tickwork.store.preclaims import Preclaim, advance, flip, owned, unflip, withdraw_own
@@ -40,7 +44,10 @@ from tickwork.store.preclaims import Preclaim, advance, flip, owned, unflip, wit
 HOLD = 2048  # fires pre-claimed beyond the slots at most (held for slots as they free)
 HOLD_WAIT = 3.0  # seconds held fires wait for a slot while none of them starts, at most
 BUFFER = 128  # flipped fires kept at hand beyond the free slots while a herd is held
-REFILL = (64, 256)  # the first refill flip stays small (a slot waits for it), then 256 each
+RELAY_HOLD = 1.0  # seconds the loop steps aside for the relay's workers, at most
+RELAY_LANDING = 5.0  # seconds a stopping runner waits to hear of the relay's last starts
+REFILL = (64, 256)
+REFILL_LOOK = 0.005  # seconds between looks at the relay's fires left while it holds  # the first refill flip stays small (a slot waits for it), then 256 each
 # Flipped: running in the database, started from memory (with what it is told).
 Ready = tuple[Run, Preclaim, RunContext]
 
@@ -52,7 +59,7 @@ class HeldFires(Execution):
     def planned(self) -> int:
         """Fires pre-claimed (or flipped ahead) and not started yet."""
         held = sum(len(p) for p in self._plans.values()) + sum(len(r) for r in self._ready.values())
-        return held + len(self._flipping)
+        return held + len(self._flipping) + len(self._relay.ids())
 
     def _hold_wait(self) -> timedelta:
         """How long held fires wait for a slot while none of them starts: HOLD_WAIT, less with
@@ -74,16 +81,20 @@ class HeldFires(Execution):
         )
 
     def _held_flipped(self, now: datetime) -> int:
-        return sum(len(items) for at, items in self._ready.items() if at <= now)
+        return sum(len(items) for at, items in self._ready.items() if at <= now) + len(self._relay)
+
+    def _held_instants(self) -> list[datetime]:
+        """The instants of every held fire (pre-claimed, flipped, or in the relay)."""
+        return [*self._plans, *self._ready, *self._relay.instants()]
 
     def _slot_freed(self) -> bool:
         """An action ended (or its task did): its slot goes to the next held fire. True when
         held fires wait for slots (a cycle would find no room for a claim then)."""
-        if not self._plans and not self._ready:
+        if not self._plans and not self._ready and not len(self._relay):
             return False
         now = self.clock()
         self._fill_slots()
-        return any(at <= now for at in (*self._ready, *self._plans))
+        return any(at <= now for at in self._held_instants())
 
     def _fill_slots(self) -> None:
         """Start held flipped fires in the free slots; then flip the next held pre-claims if
@@ -93,7 +104,9 @@ class HeldFires(Execution):
 
     def _start_held(self) -> None:
         """Start held flipped fires whose instant came in the free slots, earliest first, from
-        memory (those past HOLD_WAIT are given back by the cycle: runner.ahead)."""
+        memory (those past HOLD_WAIT are given back by the cycle: runner.ahead); then the
+        relay's (python calls made ready: a worker whose call ends starts the next itself),
+        and the rest with calls made ready go to the relay."""
         if not self._can_start():
             return
         now = self.clock()
@@ -111,6 +124,60 @@ class HeldFires(Execution):
             self._start(run, plan.schedule, plan.upcoming, ctx=ctx, launched=call)
             self._moved_on(plan)
             self._held_start = now
+        while self.busy < self.max_concurrency and (link := self._relay.first()) is not None:
+            start_calls([link.call])
+            self._relayed(link, time.monotonic())
+        self._feed_relay(now)
+
+    def _feed_relay(self, now: datetime) -> None:
+        """Held flipped fires whose instant came (or was handed over) and whose calls were made
+        ready go to the relay, earliest first: workers start them as calls end."""
+        if not self._can_start():
+            return
+        links: list[Link[Ready]] = []
+        for at in [at for at in self._ready if at <= now or at == self._handed]:
+            keep: list[Ready] = []
+            for item in self._ready[at]:
+                call = self._made.pop(item[0].id, None)
+                if call is None:
+                    keep.append(item)  # a command, a coroutine, a jitter: the loop starts it
+                    continue
+                call.relay = self._relay
+                links.append(Link(at, item[0].id, item, call))
+            if keep:
+                self._ready[at] = keep
+            else:
+                del self._ready[at]
+        if links:
+            self._relay.put(links)
+            if not self._relay.holding:  # the loop steps aside while workers start them
+                self._relay.holding = True
+                asyncio.get_running_loop().call_later(RELAY_HOLD, self._relay_release)
+
+    def _relay_release(self) -> None:
+        """RELAY_HOLD passed since the relay began holding: the loop hears of every start and
+        result from now on as they come (the runs' tasks, timeouts and outcomes)."""
+        self._relay.holding = False
+        deliver_held()
+
+    def _relay_allowed(self, at: datetime) -> bool:
+        """Whether a worker whose call ended may start a held fire of instant `at` now (in the
+        worker, under the relay's lock: reads only)."""
+        if not self._can_start():
+            return False
+        now = self.clock()
+        return at <= now <= self._held_until(at)
+
+    def _relayed(self, link: Link[Ready], at: float) -> None:
+        """A held fire's call started at monotonic time `at` (by a worker whose call ended, or
+        by _start_held): its run is seen through by a task, its schedule moved on."""
+        run, plan, ctx = link.item
+        ago = max(0.0, time.monotonic() - at)
+        now = self.clock()
+        run = replace(run, started_at=now - timedelta(seconds=ago))  # its real start
+        self._start(run, plan.schedule, plan.upcoming, ctx=ctx, launched=link.call.future)
+        self._moved_on(plan)
+        self._held_start = now
 
     def _launch(self, run: Run, plan: Preclaim, ctx: RunContext) -> Launched | None:
         """A held fire's python call started now: the one made ready at the flip, or made now
@@ -149,7 +216,10 @@ class HeldFires(Execution):
             if at > now or now > self._held_until(at):
                 return
             if self._held_flipped(now) >= max(0, self.max_concurrency - self.busy) + self.buffer:
-                return
+                if not self._relay.holding:
+                    return
+                await asyncio.sleep(REFILL_LOOK)  # the loop hears of no start while it holds
+                continue
             plans = self._plans.pop(at)
             take, rest = plans[:size], plans[size:]
             if rest:
@@ -195,7 +265,19 @@ class HeldFires(Execution):
                 kinds = {repr(item[1].schedule.action): item[1].schedule.action for item in ready}
                 for action in kinds.values():  # imported already, as a rule (see the flip)
                     await prepare(action)
+                self._make_ready(ready, at)
             self._start_held()
+
+    def _make_ready(self, ready: list[Ready], at: datetime) -> None:
+        """The python calls of fires just flipped for `at`, made ready now, not at their start
+        (those still held: none was given back meanwhile; none with a jitter)."""
+        held = {item[0].id for item in self._ready.get(at, ())}
+        for run, plan, ctx in ready:
+            if run.id not in held or plan.schedule.policies.jitter_seconds:
+                continue
+            if (call := ready_action(plan.schedule.action, ctx)) is not None:
+                call.relay = self._relay  # once it ended, its worker may start the next
+                self._made[run.id] = call
 
     def _flipped(self, plan: Preclaim, mine: set[str], started_at: datetime) -> Run | None:
         """The run of a pre-claim the flip returned, as it now is (announced "claimed"); None
@@ -251,7 +333,7 @@ class HeldFires(Execution):
         def gone(at: datetime) -> bool:
             return everything or (at <= now and (drop or now > self._held_until(at)))
 
-        ready: list[Ready] = []
+        ready: list[Ready] = [link.item for link in self._relay.take(gone)]
         for at in [at for at in self._ready if gone(at)]:
             ready.extend(self._ready.pop(at))
         plans: list[Preclaim] = []
@@ -291,9 +373,11 @@ class HeldFires(Execution):
         if self._refilling is not None:  # its flip lands first: what it flipped goes back too
             await asyncio.gather(self._refilling, return_exceptions=True)
         self._plans.clear()
-        ready = [item for items in self._ready.values() for item in items]
+        ready = [link.item for link in self._relay.take()]  # no worker starts one from here on
+        ready.extend(item for items in self._ready.values() for item in items)
         self._ready.clear()
         self._made.clear()
+        await self._relay_landed()
         if self.lease is None or not self._leased:
             return
         lease_id = self.lease.id
@@ -303,11 +387,19 @@ class HeldFires(Execution):
             await self.calls.persist(what, unflip, self.store, lease_id, ids)
         await self.calls.persist("give back pre-claimed fires", withdraw_own, self.store, lease_id)
 
+    async def _relay_landed(self) -> None:
+        """Wait until the loop heard of every start a worker made from the relay (it is told
+        with the next batch of results, at once as a rule; RELAY_LANDING seconds at most): their
+        runs are then this runner's tasks, seen through like the others."""
+        deadline = time.monotonic() + RELAY_LANDING
+        while self._relay.in_flight() and time.monotonic() < deadline:
+            await asyncio.sleep(0.001)
+
     def _flipped_ids(self) -> set[str]:
         """Runs this runner flipped ahead and has not started yet (running in the database),
-        or is flipping now."""
+        or is flipping now, or a worker started from the relay and the loop has not heard of."""
         ready = {item[0].id for items in self._ready.values() for item in items}
-        return ready | self._flipping
+        return ready | self._flipping | self._relay.ids()
 
     async def _reconcile_ahead(self) -> None:
         """Pre-claims of this runner it does not hold in memory (the reply of a pre-claim lost

@@ -31,12 +31,15 @@ import asyncio
 import collections
 import contextlib
 import contextvars
+import functools
 import queue
 import threading
 import time
 import weakref
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
+
+from tickwork.runner.relay import Relay
 
 T = TypeVar("T")
 Settled = tuple[T | None, BaseException | None]
@@ -76,6 +79,7 @@ class DaemonPool:
         self._taken = threading.Event()  # set once the queue is empty, while watched
         self._watched = False
         self._calls: queue.SimpleQueue[Job] = queue.SimpleQueue()
+        self._local = threading.local()  # .worker: the _Worker of the calling thread
 
     @property
     def workers(self) -> int:
@@ -161,7 +165,18 @@ class DaemonPool:
                 return i
         return n
 
+    def progress(self, took: float) -> None:
+        """In a worker's job: one call ended (it took `took` seconds) and the worker goes on to
+        another in the same job (a relay): counted as a call of its own, not one stuck."""
+        me: _Worker | None = getattr(self._local, "worker", None)
+        with self._lock:
+            self._ended += 1
+            self._took += took
+        if me is not None:
+            me.epoch = self._epoch
+
     def _work(self, me: _Worker) -> None:
+        self._local.worker = me
         with self._lock:
             self._live.add(me)
         while True:
@@ -201,14 +216,18 @@ class _Inbox:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.items: collections.deque[tuple[asyncio.Future[Any], Any]] = collections.deque()
+        self.items: collections.deque[Callable[[], None]] = collections.deque()  # to run
         self.scheduled = False
         self.relief: asyncio.TimerHandle | None = None
 
     def put(self, fut: asyncio.Future[Any], value: Any, pool: DaemonPool) -> None:  # a worker's
-        self.items.append((fut, value))
-        if not pool.queued():  # else the worker that takes the last queued call wakes the loop
-            self.wake()
+        self.tell(functools.partial(_settle, fut, value), pool)
+
+    def tell(self, item: Callable[[], None], pool: DaemonPool, hold: bool = False) -> None:
+        """Run `item` on the loop, with the next batch of results (`hold`: not waking it)."""
+        self.items.append(item)  # (a worker's)
+        if not hold and not pool.queued():  # else the worker that takes the last queued call
+            self.wake()  # wakes the loop
 
     def wake(self) -> None:
         if not self.scheduled:
@@ -219,9 +238,7 @@ class _Inbox:
     def drain(self) -> None:  # on the loop
         self.scheduled = False  # first: a result put from now on schedules another drain
         while self.items:
-            fut, value = self.items.popleft()
-            if not fut.done():
-                fut.set_result(value)
+            self.items.popleft()()
 
     def relieve_later(self, pool: DaemonPool) -> None:  # on the loop
         if self.relief is None:
@@ -234,39 +251,71 @@ class _Inbox:
             self.relieve_later(pool)
 
 
+def _settle(fut: asyncio.Future[Any], value: Any) -> None:
+    if not fut.done():
+        fut.set_result(value)
+
+
 _INBOXES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Inbox] = weakref.WeakKeyDictionary()
 
 
 class Call(Generic[T]):
-    """A call made ready on the loop (its future, its context, its job), not started yet."""
+    """A call made ready on the loop (its future, its context, its job), not started yet. With
+    a relay (runner.relay), the worker that ran it starts the relay's next call itself once it
+    ended, and tells the loop."""
 
-    __slots__ = ("future", "job", "pool", "wait")
+    __slots__ = ("context", "fn", "future", "inbox", "pool", "relay", "wait")
 
     def __init__(self, fn: Callable[[], T], pool: DaemonPool | None = None) -> None:
         loop = asyncio.get_running_loop()
         inbox = _INBOXES.get(loop)
         if inbox is None:
             inbox = _INBOXES[loop] = _Inbox(loop)
-        fut: asyncio.Future[Settled[T]] = loop.create_future()
-        context = contextvars.copy_context()
-        pool = self.pool = _POOL if pool is None else pool
+        self.inbox = inbox
+        self.future: asyncio.Future[Settled[T]] = loop.create_future()
+        self.context = contextvars.copy_context()
+        self.fn = fn
+        self.pool = _POOL if pool is None else pool
         self.wait: Callable[[], None] | None = None  # called in the worker first (see start)
-        call = self
+        self.relay: Relay[Any] | None = None
 
-        def job() -> Callable[[], None]:
-            if inbox.items and not pool.queued():  # results held while this call was queued
-                inbox.wake()
-            value: Settled[T]
-            try:
-                if call.wait is not None:
-                    call.wait()
-                value = (context.run(fn), None)
-            except BaseException as exc:
-                value = (None, exc)
-            return lambda: inbox.put(fut, value, pool)
+    def settle(self) -> Settled[T]:
+        """Run it (in a worker): its result, or the exception it raised."""
+        try:
+            if self.wait is not None:
+                self.wait()
+            return (self.context.run(self.fn), None)
+        except BaseException as exc:
+            return (None, exc)
 
-        self.future = fut
-        self.job: Job = job
+    def job(self) -> Callable[[], None]:
+        """What its worker runs: the call, then the relay's next calls while there are any
+        (each start told to the loop before the result of the call that ended)."""
+        inbox, pool = self.inbox, self.pool
+        if inbox.items and not pool.queued():  # results held while this call was queued
+            inbox.wake()
+        call: Call[Any] = self
+        began = time.perf_counter()
+        value: Settled[Any] = call.settle()
+        while call.relay is not None and not call.future.done():  # (not cancelled: its slot)
+            link = call.relay.next()
+            if link is None:
+                break
+            at = time.monotonic()  # when the next one started (a measurement, told the loop)
+            hold = call.relay.holding
+            inbox.tell(functools.partial(call.relay.started, link, at), pool, hold)
+            inbox.tell(functools.partial(_settle, call.future, value), pool, hold)
+            pool.progress(time.perf_counter() - began)
+            call, began = link.call, time.perf_counter()
+            value = call.settle()
+        return functools.partial(inbox.put, call.future, value, pool)
+
+
+def deliver_held() -> None:
+    """On a loop: hand it the results and starts its calls' workers held (see Relay.holding)."""
+    inbox = _INBOXES.get(asyncio.get_running_loop())
+    if inbox is not None and inbox.items:
+        inbox.wake()
 
 
 def ready_call(fn: Callable[[], T]) -> Call[T]:
