@@ -66,3 +66,32 @@ callers: list[threading.Thread] = []  # the threads `which_thread` ran in (kept 
 def which_thread(payload: dict[str, Any]) -> str:
     callers.append(threading.current_thread())
     return threading.current_thread().name
+
+
+gate = threading.Event()  # `gated` calls wait for it (test_relay.py)
+_gated_lock = threading.Lock()
+gated_now = 0  # `gated` calls running now...
+gated_most = 0  # ...and the most at once
+gated_threads: list[str] = []  # the worker each ran in, in order of start
+
+
+def gated(payload: dict[str, Any]) -> str:
+    global gated_now, gated_most
+    with _gated_lock:
+        gated_now += 1
+        gated_most = max(gated_most, gated_now)
+        gated_threads.append(threading.current_thread().name + f"#{threading.get_ident()}")
+    try:
+        gate.wait(30)
+        return str(payload["run_id"])
+    finally:
+        with _gated_lock:
+            gated_now -= 1
+
+
+def reset_gated() -> None:
+    global gated_now, gated_most
+    gate.clear()
+    with _gated_lock:
+        gated_now = gated_most = 0
+        gated_threads.clear()

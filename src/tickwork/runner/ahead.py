@@ -42,7 +42,6 @@ from tickwork.runner.actions import (
     wait_started,
 )
 from tickwork.runner.held import HOLD, HeldFires, Ready
-from tickwork.runner.payload import context_for
 from tickwork.store import StoreError
 from tickwork.store.claims import BATCH, NOT_OWNED, UNREADABLE, LeaseLost
 from tickwork.store.preclaims import Preclaim, flip, preclaim
@@ -206,13 +205,14 @@ class ClaimAhead(HeldFires):
                 break
             began = time.perf_counter()
             plans = await self.calls(preclaim, self.store, now, self.lease, until=until, limit=room)
-            took = time.perf_counter() - began
             if self.observe_claim is not None:
-                self.observe_claim(took)
-            if len(plans) >= 64:  # a measure worth keeping: the next herd's lead follows it
-                self._preclaim_rate = took / len(plans)
+                self.observe_claim(time.perf_counter() - began)
             for plan in plans:
                 self._plans.setdefault(plan.instant, []).append(plan)
+            await self._prepare_held(plans)
+            took = time.perf_counter() - began
+            if len(plans) >= 64:  # a measure worth keeping: the next herd's lead follows it
+                self._preclaim_rate = took / len(plans)
             taken += len(plans)
             if len(plans) < room:
                 break
@@ -318,17 +318,14 @@ class ClaimAhead(HeldFires):
         for plan in plans:
             if (run := self._flipped(plan, mine, at)) is None:
                 continue
-            inherit = self.inherit_env
-            ctx = context_for(plan.schedule, run, upcoming=plan.upcoming, inherit_env=inherit)
-            ctx.payload  # noqa: B018 (made now, not at the instant)
-            ready.append((run, plan, ctx))
+            ready.append((run, plan, self._context(plan)))  # (made at the pre-claim, as a rule)
         if ready:
             self._ready.setdefault(at, []).extend(ready)
             self._ready = dict(sorted(self._ready.items()))
             kinds = {repr(item[1].schedule.action): item[1].schedule.action for item in ready}
-            for action in kinds.values():  # few (a herd shares them): imported now, not at it
+            for action in kinds.values():  # few (a herd shares them): imported already
                 await prepare(action)
-            self._make_ready(ready, at)  # their calls made ready now too, not at the instant
+            self._make_ready(ready)  # their calls made ready now, if not at the pre-claim
         self._flip_rate = (time.perf_counter() - began) / len(ids)  # all of it: the lead for it
 
     def _start_ready(self, ready: list[Ready], early: float = 0.0) -> None:

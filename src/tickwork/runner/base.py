@@ -137,8 +137,10 @@ class RunnerBase:
         self._moving = False  # a task moves them on
         self._held_epoch = 0  # counts lapsed leases: a flip under way then gives back
         self._held_start: datetime | None = None  # when a held fire last started
-        self._made: dict[str, Call[Any]] = {}  # python calls made ready at the flip, by run id
+        self._made: dict[str, Call[Any]] = {}  # python calls made ready ahead, by run id
+        self._contexts: dict[str, RunContext] = {}  # what pre-claimed fires are told, by run id
         # held fires whose calls workers start as calls end (runner.relay, runner.held)
+        self.relayed = 0  # held fires a worker started itself (tests and benchmarks look)
         self._relay: Relay[tuple[Run, Preclaim, RunContext]] = Relay(
             self._relay_allowed, self._relayed
         )
@@ -186,7 +188,9 @@ class RunnerBase:
         """Whether a worker may start a held fire of instant `at` now (runner.held)."""
         return False
 
-    def _relayed(self, link: Link[tuple[Run, Preclaim, RunContext]], at: float) -> None:
+    def _relayed(
+        self, link: Link[tuple[Run, Preclaim, RunContext]], at: float, by_worker: bool = True
+    ) -> None:
         """A worker started a held fire at monotonic time `at` (runner.held)."""
 
     async def _lease_lost(self) -> None:

@@ -46,8 +46,8 @@ HOLD_WAIT = 3.0  # seconds held fires wait for a slot while none of them starts,
 BUFFER = 128  # flipped fires kept at hand beyond the free slots while a herd is held
 RELAY_HOLD = 1.0  # seconds the loop steps aside for the relay's workers, at most
 RELAY_LANDING = 5.0  # seconds a stopping runner waits to hear of the relay's last starts
-REFILL = (64, 256)
-REFILL_LOOK = 0.005  # seconds between looks at the relay's fires left while it holds  # the first refill flip stays small (a slot waits for it), then 256 each
+REFILL = (64, 256)  # the first refill flip stays small (a slot waits for it), then 256 each
+REFILL_LOOK = 0.005  # seconds between looks at the relay's fires left while it holds
 # Flipped: running in the database, started from memory (with what it is told).
 Ready = tuple[Run, Preclaim, RunContext]
 
@@ -82,6 +82,12 @@ class HeldFires(Execution):
 
     def _held_flipped(self, now: datetime) -> int:
         return sum(len(items) for at, items in self._ready.items() if at <= now) + len(self._relay)
+
+    def _at_hand(self) -> int:
+        """Flipped fires to keep at hand for the free slots: BUFFER more, or while the relay's
+        workers start them (faster than a flip), a refill's worth more again."""
+        more = REFILL[1] if self._relay.holding else 0
+        return max(0, self.max_concurrency - self.busy) + self.buffer + more
 
     def _held_instants(self) -> list[datetime]:
         """The instants of every held fire (pre-claimed, flipped, or in the relay)."""
@@ -126,7 +132,7 @@ class HeldFires(Execution):
             self._held_start = now
         while self.busy < self.max_concurrency and (link := self._relay.first()) is not None:
             start_calls([link.call])
-            self._relayed(link, time.monotonic())
+            self._relayed(link, time.monotonic(), by_worker=False)
         self._feed_relay(now)
 
     def _feed_relay(self, now: datetime) -> None:
@@ -168,9 +174,10 @@ class HeldFires(Execution):
         now = self.clock()
         return at <= now <= self._held_until(at)
 
-    def _relayed(self, link: Link[Ready], at: float) -> None:
+    def _relayed(self, link: Link[Ready], at: float, by_worker: bool = True) -> None:
         """A held fire's call started at monotonic time `at` (by a worker whose call ended, or
         by _start_held): its run is seen through by a task, its schedule moved on."""
+        self.relayed += by_worker
         run, plan, ctx = link.item
         ago = max(0.0, time.monotonic() - at)
         now = self.clock()
@@ -200,7 +207,7 @@ class HeldFires(Execution):
         now = self.clock()
         if next(iter(self._plans)) > now:
             return  # before the instant: runner.ahead flips them
-        if self._held_flipped(now) >= max(0, self.max_concurrency - self.busy) + self.buffer:
+        if self._held_flipped(now) >= self._at_hand():
             return
         self._refilling = asyncio.ensure_future(self._refill())
         self._refilling.add_done_callback(lambda t: self._look_at(t, "flipping held fires"))
@@ -215,7 +222,7 @@ class HeldFires(Execution):
             at = next(iter(self._plans))
             if at > now or now > self._held_until(at):
                 return
-            if self._held_flipped(now) >= max(0, self.max_concurrency - self.busy) + self.buffer:
+            if self._held_flipped(now) >= self._at_hand():
                 if not self._relay.holding:
                     return
                 await asyncio.sleep(REFILL_LOOK)  # the loop hears of no start while it holds
@@ -255,25 +262,48 @@ class HeldFires(Execution):
             ready: list[Ready] = []
             for plan in take:
                 if (run := self._flipped(plan, mine, flipped)) is not None:
-                    ctx = context_for(
-                        plan.schedule, run, upcoming=plan.upcoming, inherit_env=self.inherit_env
-                    )
-                    ready.append((run, plan, ctx))
+                    ready.append((run, plan, self._context(plan)))
             if ready:
                 self._ready.setdefault(at, []).extend(ready)
                 self._ready = dict(sorted(self._ready.items()))
                 kinds = {repr(item[1].schedule.action): item[1].schedule.action for item in ready}
                 for action in kinds.values():  # imported already, as a rule (see the flip)
                     await prepare(action)
-                self._make_ready(ready, at)
+                self._make_ready(ready)
             self._start_held()
 
-    def _make_ready(self, ready: list[Ready], at: datetime) -> None:
-        """The python calls of fires just flipped for `at`, made ready now, not at their start
-        (those still held: none was given back meanwhile; none with a jitter)."""
-        held = {item[0].id for item in self._ready.get(at, ())}
+    async def _prepare_held(self, plans: list[Preclaim]) -> None:
+        """Fires just pre-claimed: what each is told and its python call, made now (the loop
+        has time before their instant), not when they are flipped or started (a herd's starts
+        would wait for that work). What is left of fires no longer held is dropped first."""
+        held = {p.run.id for ps in self._plans.values() for p in ps}
+        held.update(item[0].id for items in self._ready.values() for item in items)
+        for made in (self._made, self._contexts):
+            for run_id in [run_id for run_id in made if run_id not in held]:
+                del made[run_id]
+        kinds = {repr(plan.schedule.action): plan.schedule.action for plan in plans}
+        for action in kinds.values():  # few (a herd shares them): imported now
+            await prepare(action)
+        for plan in plans:
+            if plan.run.id in held and plan.run.id not in self._contexts:
+                self._contexts[plan.run.id] = self._context(plan)
+        self._make_ready([(plan.run, plan, self._contexts[plan.run.id]) for plan in plans])
+
+    def _context(self, plan: Preclaim) -> RunContext:
+        """What a pre-claimed fire is told: made when it was pre-claimed, or now."""
+        ctx = self._contexts.pop(plan.run.id, None)
+        if ctx is None:
+            ctx = context_for(
+                plan.schedule, plan.run, upcoming=plan.upcoming, inherit_env=self.inherit_env
+            )
+            ctx.payload  # noqa: B018 (made now, not at the start)
+        return ctx
+
+    def _make_ready(self, ready: list[Ready]) -> None:
+        """The python calls of held fires, made ready now, not at their start (none with a
+        jitter: it starts later)."""
         for run, plan, ctx in ready:
-            if run.id not in held or plan.schedule.policies.jitter_seconds:
+            if run.id in self._made or plan.schedule.policies.jitter_seconds:
                 continue
             if (call := ready_action(plan.schedule.action, ctx)) is not None:
                 call.relay = self._relay  # once it ended, its worker may start the next
@@ -284,6 +314,8 @@ class HeldFires(Execution):
         when the flip did not return it (withdrawn or released: claimed as usual)."""
         if plan.run.id not in mine:
             self._recheck = True
+            self._made.pop(plan.run.id, None)
+            self._contexts.pop(plan.run.id, None)
             return None
         run = replace(plan.run, status=RunStatus.RUNNING, started_at=started_at)
         self._emit("claimed", run)
@@ -353,6 +385,7 @@ class HeldFires(Execution):
     async def _unflip_ids(self, ids: list[str]) -> None:
         for run_id in ids:  # their calls made ready are never started
             self._made.pop(run_id, None)
+            self._contexts.pop(run_id, None)
         if self.lease is None or not ids:
             return
         try:
@@ -377,6 +410,7 @@ class HeldFires(Execution):
         ready.extend(item for items in self._ready.values() for item in items)
         self._ready.clear()
         self._made.clear()
+        self._contexts.clear()
         await self._relay_landed()
         if self.lease is None or not self._leased:
             return
