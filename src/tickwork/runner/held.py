@@ -276,18 +276,20 @@ class HeldFires(Execution):
         """Fires just pre-claimed: what each is told and its python call, made now (the loop
         has time before their instant), not when they are flipped or started (a herd's starts
         would wait for that work). What is left of fires no longer held is dropped first."""
+        kinds = {repr(plan.schedule.action): plan.schedule.action for plan in plans}
+        for action in kinds.values():  # few (a herd shares them): imported now
+            await prepare(action)
         held = {p.run.id for ps in self._plans.values() for p in ps}
         held.update(item[0].id for items in self._ready.values() for item in items)
         for made in (self._made, self._contexts):
             for run_id in [run_id for run_id in made if run_id not in held]:
                 del made[run_id]
-        kinds = {repr(plan.schedule.action): plan.schedule.action for plan in plans}
-        for action in kinds.values():  # few (a herd shares them): imported now
-            await prepare(action)
+        ready: list[Ready] = []
         for plan in plans:
-            if plan.run.id in held and plan.run.id not in self._contexts:
-                self._contexts[plan.run.id] = self._context(plan)
-        self._make_ready([(plan.run, plan, self._contexts[plan.run.id]) for plan in plans])
+            if plan.run.id in held:  # (not given back meanwhile)
+                ctx = self._contexts[plan.run.id] = self._context(plan)
+                ready.append((plan.run, plan, ctx))
+        self._make_ready(ready)
 
     def _context(self, plan: Preclaim) -> RunContext:
         """What a pre-claimed fire is told: made when it was pre-claimed, or now."""
