@@ -7,6 +7,7 @@ the calls wait for an event the test sets."""
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -124,6 +125,7 @@ async def test_a_held_herd_of_python_calls_passes_its_slots_on_in_the_workers(
     at = clock.now.replace(second=0, microsecond=0) + timedelta(minutes=1)
     with Store.open(db_path, clock=clock) as store:
         ids = gated_herd(store, 12, at)
+    switch = sys.getswitchinterval()
     async with in_process(db_path, clock=clock, claim_ahead=True, max_concurrency=2) as (
         runner,
         _,
@@ -138,6 +140,7 @@ async def test_a_held_herd_of_python_calls_passes_its_slots_on_in_the_workers(
         relayed = runner.relayed
     assert helpers.gated_most == 2  # never more at once than there are slots
     assert relayed == 10  # each held one started by the worker whose call ended
+    assert sys.getswitchinterval() == switch  # (quicker hand-overs while relaying only)
     fired = fires_at(db_path, at)
     assert Counter(sid for sid, _, _ in fired) == Counter(ids)  # each once
     assert {status for _, status, _ in fired} == {"succeeded"}

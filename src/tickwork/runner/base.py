@@ -141,6 +141,7 @@ class RunnerBase:
         self._contexts: dict[str, RunContext] = {}  # what pre-claimed fires are told, by run id
         # held fires whose calls workers start as calls end (runner.relay, runner.held)
         self.relayed = 0  # held fires a worker started itself (tests and benchmarks look)
+        self._switch: float | None = None  # the interpreter's switch interval while relaying
         self._relay: Relay[tuple[Run, Preclaim, RunContext]] = Relay(
             self._relay_allowed, self._relayed
         )

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import sys
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -45,6 +46,7 @@ HOLD = 2048  # fires pre-claimed beyond the slots at most (held for slots as the
 HOLD_WAIT = 3.0  # seconds held fires wait for a slot while none of them starts, at most
 BUFFER = 128  # flipped fires kept at hand beyond the free slots while a herd is held
 RELAY_HOLD = 1.0  # seconds the loop steps aside for the relay's workers, at most
+RELAY_SWITCH = 0.0005  # seconds between hand-overs of the interpreter lock meanwhile (5 ms)
 RELAY_LANDING = 5.0  # seconds a stopping runner waits to hear of the relay's last starts
 REFILL = (64, 256)  # the first refill flip stays small (a slot waits for it), then 256 each
 REFILL_LOOK = 0.005  # seconds between looks at the relay's fires left while it holds
@@ -158,13 +160,28 @@ class HeldFires(Execution):
             self._relay.put(links)
             if not self._relay.holding:  # the loop steps aside while workers start them
                 self._relay.holding = True
+                self._quick_switch()
                 asyncio.get_running_loop().call_later(RELAY_HOLD, self._relay_release)
 
     def _relay_release(self) -> None:
         """RELAY_HOLD passed since the relay began holding: the loop hears of every start and
         result from now on as they come (the runs' tasks, timeouts and outcomes)."""
         self._relay.holding = False
+        self._usual_switch()
         deliver_held()
+
+    def _quick_switch(self) -> None:
+        """While the relay's workers start a herd, a thread waiting for the interpreter lock
+        (a worker whose write returned, the flip of the next held fires) gets it within
+        RELAY_SWITCH, not the usual 5 ms: the herd's calls and flips hand it on quickly."""
+        if self._switch is None and sys.getswitchinterval() > RELAY_SWITCH:
+            self._switch = sys.getswitchinterval()
+            sys.setswitchinterval(RELAY_SWITCH)
+
+    def _usual_switch(self) -> None:
+        if self._switch is not None:
+            sys.setswitchinterval(self._switch)
+            self._switch = None
 
     def _relay_allowed(self, at: datetime) -> bool:
         """Whether a worker whose call ended may start a held fire of instant `at` now (in the
@@ -408,6 +425,7 @@ class HeldFires(Execution):
         if self._refilling is not None:  # its flip lands first: what it flipped goes back too
             await asyncio.gather(self._refilling, return_exceptions=True)
         self._plans.clear()
+        self._usual_switch()
         ready = [link.item for link in self._relay.take()]  # no worker starts one from here on
         ready.extend(item for items in self._ready.values() for item in items)
         self._ready.clear()
