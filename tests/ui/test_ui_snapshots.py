@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.pilot import Pilot
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, Static
 
 from tests.conftest import FakeClock
 from tests.ui.conftest import SnapCompare, eventually, settle
@@ -22,6 +24,7 @@ from tickwork.ui.app import TickworkApp, create_app
 from tickwork.ui.screens.edit import EditScreen
 from tickwork.ui.screens.schedules import SchedulesScreen
 from tickwork.ui.screens.secret import SecretScreen
+from tickwork.ui.widgets.schedules.detail import DetailPane
 from tickwork.ui.widgets.schedules.table import ScheduleTable
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((200, 60), id="200x60")]
@@ -89,6 +92,28 @@ async def secret_shown_once(pilot: Pilot[Any]) -> None:
         return table.size.height >= min(table.virtual_size.height, room)
 
     await eventually(pilot, table_height, grown)
+    # ... and for the detail pane under the table to list as many runs as it now has lines for
+    # (`waiting` until then), laid out by that screen's own timer: each list as tall as its
+    # lines, as wide as its scroll leaves it, a scrollbar only beside one that overflows. A
+    # pane that heard of its new height late (a busy loop) still showed the lists read for the
+    # old one, a line too long, a scrollbar beside each (failed once in CI, .ci/stressed).
+    pane = behind.query_one(DetailPane)
+
+    def pane_unsettled() -> str:
+        problems = ["loading"] if pane.waiting else []
+        for name in ("fields", "next", "last"):
+            scroll = pane.query_one(f"#detail-{name}", VerticalScroll)
+            text = pane.query_one(f"#detail-{name}-text", Static)
+            lines = str(text.content).count("\n") + 1
+            width, height = scroll.scrollable_content_region.size
+            overflows = scroll.virtual_size.height > height
+            if scroll.show_vertical_scrollbar != overflows:
+                problems.append(f"{name}: scrollbar {scroll.show_vertical_scrollbar}")
+            if text.size != Size(width, lines):
+                problems.append(f"{name}: laid out {text.size} for {lines} lines, {width} wide")
+        return "; ".join(problems)
+
+    await eventually(pilot, pane_unsettled, lambda problems: not problems)
     await settle(pilot)
 
 

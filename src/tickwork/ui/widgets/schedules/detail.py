@@ -71,10 +71,14 @@ class DetailPane(Horizontal):
 
     @property
     def waiting(self) -> bool:
-        """A load is due (debounced) or under way (tests and screenshots wait for it)."""
+        """A load is due (debounced, or for a new height not yet handled by on_resize) or under
+        way (tests and screenshots wait for it)."""
         busy = (WorkerState.PENDING, WorkerState.RUNNING)
-        return self._timer is not None or any(
-            w.state in busy for w in self.workers if w.group == "detail" and w.node is self
+        resized = self.schedule is not None and self._counts() != self._listed
+        return (
+            resized
+            or self._timer is not None
+            or any(w.state in busy for w in self.workers if w.group == "detail" and w.node is self)
         )
 
     def refresh_detail(self) -> None:
@@ -121,10 +125,10 @@ class DetailPane(Horizontal):
         self, schedule: Schedule, now: datetime, times: Times, reread: bool
     ) -> tuple[Schedule | None, list[Run], list[str]]:
         """Blocking (a thread): the schedule as stored now, its last runs, its next runs."""
+        next_count, last_count = self._listed = self._counts()
         found = self.store.find(schedule.id) if reread else schedule
         if found is None:
             return None, [], []
-        next_count, last_count = self._listed = self._counts()
         runs = self.store.runs.list(schedule_id=found.id, limit=max(STRIP_RUNS, last_count))
         try:
             nexts = detail_text.next_lines(found, now, times, next_count)
