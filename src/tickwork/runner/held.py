@@ -7,9 +7,11 @@ slots at it. The rest is held in memory: pre-claimed (pending, owned) or flipped
 the flip, not started). The moment an action ends, its slot takes the next held flipped fire
 (_fill_slots: no database work between a slot freeing and the next start), and the next held
 pre-claims are flipped in the background (_refill) while the flipped ones start, so flipped
-fires are always at hand. Each fire's started_at is the moment its action started: a held fire
-is late by its wait for a slot (its outcome records the real start; store.outcomes). The
-schedules of started fires are moved on in batches (_move_on).
+fires are always at hand. A held python call (made ready at the pre-claim) is started by the
+worker whose call just ended (runner.relay): the loop steps aside meanwhile (RELAY_HOLD) and
+hears of the starts with the results. Each fire's started_at is the moment its action started:
+a held fire is late by its wait for a slot (its outcome records the real start;
+store.outcomes). The schedules of started fires are moved on in batches (_move_on).
 
 A held fire goes back (flipped ones deleted as if never claimed, pre-claims withdrawn: never
 `abandoned`, they never ran) when no held fire started for HOLD_WAIT seconds (slots held by
