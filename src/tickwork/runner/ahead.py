@@ -344,8 +344,11 @@ class ClaimAhead(HeldFires):
             spin = SPIN if len(ready) <= SPIN_CALLS else 0.0
             wait = _until(early, spin) if early > 0 else None
             made: list[Call[Any]] = []
+            held = bool(self._plans or self._ready or len(self._relay))  # more than the slots
             for run, plan, ctx in ready:
                 ahead = self._made.pop(run.id, None)
+                if ahead is not None and held:  # once it ended, its worker may start the next
+                    ahead.relay = self._relay
                 if plan.schedule.policies.jitter_seconds:  # it starts later: told then
                     calls.append(None)
                 elif ahead is not None:

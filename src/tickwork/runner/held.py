@@ -213,6 +213,7 @@ class HeldFires(Execution):
             return None
         if made is None:
             return launch(plan.schedule.action, ctx)
+        made.relay = self._relay  # once it ended, its worker may start the next held one
         start_calls([made])
         return made.future
 
@@ -327,7 +328,6 @@ class HeldFires(Execution):
             if run.id in self._made or plan.schedule.policies.jitter_seconds:
                 continue
             if (call := ready_action(plan.schedule.action, ctx)) is not None:
-                call.relay = self._relay  # once it ended, its worker may start the next
                 self._made[run.id] = call
 
     def _flipped(self, plan: Preclaim, mine: set[str], started_at: datetime) -> Run | None:
