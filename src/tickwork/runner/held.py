@@ -63,7 +63,7 @@ class HeldFires(Execution):
     def planned(self) -> int:
         """Fires pre-claimed (or flipped ahead) and not started yet."""
         held = sum(len(p) for p in self._plans.values()) + sum(len(r) for r in self._ready.values())
-        return held + len(self._flipping) + len(self._relay.ids())
+        return held + len(self._flipping) + self._relay.held()
 
     def _hold_wait(self) -> timedelta:
         """How long held fires wait for a slot while none of them starts: HOLD_WAIT, less with
@@ -94,8 +94,10 @@ class HeldFires(Execution):
         return max(0, self.max_concurrency - self.busy) + self.buffer + more
 
     def _held_instants(self) -> list[datetime]:
-        """The instants of every held fire (pre-claimed, flipped, or in the relay)."""
-        return [*self._plans, *self._ready, *self._relay.instants()]
+        """The instants of held fires: every one pre-claimed or flipped, and the relay's
+        earliest (all the callers need of it: called as each slot frees)."""
+        relayed = self._relay.earliest()
+        return [*self._plans, *self._ready, *([relayed] if relayed is not None else [])]
 
     def _slot_freed(self) -> bool:
         """An action ended (or its task did): its slot goes to the next held fire. True when

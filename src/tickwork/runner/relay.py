@@ -99,9 +99,15 @@ class Relay(Generic[T]):
                 self._links = [link for link in self._links if not gone(link.at)]
             return taken
 
-    def instants(self) -> set[datetime]:
+    def earliest(self) -> datetime | None:
+        """The instant of the earliest link held (not in flight), if any."""
         with self._lock:
-            return {link.at for link in self._links}
+            return self._links[0].at if self._links else None
+
+    def held(self) -> int:
+        """Links held or in flight."""
+        with self._lock:
+            return len(self._links) + len(self._flight)
 
     def ids(self) -> set[str]:
         """Runs held here or in flight."""
