@@ -19,14 +19,15 @@ from typing import Any
 import pytest
 
 from tickwork.domain.timeutil import iso
+from tickwork.runner import held
 from tickwork.runner.relay import Link, Relay
 from tickwork.runner.threads import Call, DaemonPool, in_daemon_thread, start_calls
 from tickwork.store import Store
 
 from ..conftest import FakeClock
 from .conftest import add, async_wait_until, cycled, in_process
-from .test_claim_ahead import count, fires_at
-from .test_held_fires import DONE, to_instant
+from .test_claim_ahead import PRECLAIMED, count, fires_at
+from .test_held_fires import DONE, FLIP_AHEAD, FLIPPED, to_instant
 
 GATED = {"kind": "python", "target": "actions_helpers:gated"}
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -177,3 +178,37 @@ async def test_a_stopping_runner_gives_back_what_the_workers_did_not_start(
         )
         await cycled(after, 2)
     assert Counter(sid for sid, _, _ in fires_at(db_path, at)) == Counter(ids)  # each once
+
+
+async def test_a_relayed_herd_is_flipped_a_refill_further_ahead_of_its_instant(
+    db_path: Path, clock: FakeClock, helpers: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The relay's workers start held fires faster than a flip under way: at the instant as
+    many are flipped as the relay keeps at hand (the slots, BUFFER and a refill), not only the
+    slots and BUFFER (a herd of commands: test_held_fires), so it does not run dry at once."""
+    monkeypatch.setattr(held, "REFILL", (2, 4))
+    at = clock.now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    with Store.open(db_path, clock=clock) as store:
+        ids = gated_herd(store, 12, at)
+    async with in_process(db_path, clock=clock, claim_ahead=True, max_concurrency=2) as (
+        runner,
+        _,
+    ):
+        runner.buffer = 1
+        clock.advance((at - clock.now).total_seconds() - 1.5)
+        await cycled(runner)
+        assert await async_wait_until(lambda: count(db_path, PRECLAIMED) == 12, 30)
+        clock.advance((at - clock.now).total_seconds() - FLIP_AHEAD / 2)
+        await cycled(runner)
+        assert await async_wait_until(lambda: count(db_path, FLIPPED) > 0, 30)
+        assert count(db_path, FLIPPED) == 2 + 1 + 4 and count(db_path, PRECLAIMED) == 5
+        clock.advance((at - clock.now).total_seconds())
+        await cycled(runner, 3)
+        assert await async_wait_until(lambda: len(helpers.gated_threads) == 2, 30)
+        helpers.gate.set()
+        assert await async_wait_until(lambda: count(db_path, DONE) == 12, 60)
+        await cycled(runner, 2)
+    assert helpers.gated_most == 2
+    fired = fires_at(db_path, at)
+    assert Counter(sid for sid, _, _ in fired) == Counter(ids)  # each once
+    assert {status for _, status, _ in fired} == {"succeeded"}

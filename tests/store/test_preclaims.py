@@ -16,7 +16,7 @@ from tests.runner.conftest import add
 from tickwork.domain.runs import RunnerLease
 from tickwork.domain.status import RunStatus
 from tickwork.domain.timeutil import iso
-from tickwork.store import Store
+from tickwork.store import Store, preclaims
 from tickwork.store.claims import LeaseLost, claim_batch
 from tickwork.store.location import Target
 from tickwork.store.outcomes import abandon_dead
@@ -128,6 +128,29 @@ def test_a_change_between_preclaim_and_instant_is_honoured(
         s = store.get(sid)
         assert s.run_count == 0
         assert change == "pause" or (s.next_run_at is not None and s.next_run_at.hour == 4)
+
+
+def test_a_flip_with_a_withdrawn_fire_starts_exactly_the_others(
+    store: Store, other: Store, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The flip counts what each chunk changed; one withdrawn pre-claim (in its last chunk,
+    after earlier chunks were changed) rolls the count's try back and flips again returning
+    the ids: every other fire flipped once, the withdrawn one not at all."""
+    monkeypatch.setattr(preclaims, "_CHUNK", 3)
+    at = instant_of(clock)
+    ids = herd(store, 8, at)
+    a = lease(store, "rnr_a", clock)
+    plans = preclaim(store, at - LEAD, a, until=at)
+    by_schedule = {p.schedule.id: p.run.id for p in plans}
+    paused = sorted(ids)[-1]
+    other.set_active(paused, False)  # withdrawn: its run is deleted
+    order = sorted(by_schedule, key=lambda sid: sid == paused)  # the withdrawn one last
+    mine = flip(store, at, a, [by_schedule[sid] for sid in order])
+    assert mine == {by_schedule[sid] for sid in ids if sid != paused}
+    assert [(sid, s) for sid, s, _ in runs_at(store, at)] == [
+        (sid, "running") for sid in sorted(ids) if sid != paused
+    ]
+    assert flip(store, at, a, sorted(mine)) == set()  # and once only
 
 
 def test_an_edit_that_keeps_the_instant_fires_as_edited(

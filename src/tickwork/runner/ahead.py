@@ -166,7 +166,7 @@ class ClaimAhead(HeldFires):
         the next fire nobody owns), None if nothing."""
         options: list[datetime] = []
         if coming := [at for at in self._plans if at > now]:  # when to flip the next ones
-            n = min(len(self._plans[coming[0]]), self.max_concurrency + self.buffer)
+            n = min(len(self._plans[coming[0]]), self._flip_share(coming[0]))
             options.append(coming[0] - timedelta(seconds=self._flip_lead(n)))
         held = [at for at in self._held_instants() if at <= now]
         if held:  # when held fires that found no slot go back
@@ -293,7 +293,7 @@ class ClaimAhead(HeldFires):
         at = next((t for t in self._plans if t > now), None)
         if at is None:
             return
-        want = self.max_concurrency + self.buffer - len(self._ready.get(at, ()))
+        want = self._flip_share(at) - len(self._ready.get(at, ()))
         if want <= 0:
             return
         plans = self._plans[at][:want]

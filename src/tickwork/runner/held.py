@@ -93,6 +93,17 @@ class HeldFires(Execution):
         more = REFILL[1] if self._relay.holding else 0
         return max(0, self.max_concurrency - self.busy) + self.buffer + more
 
+    def _flip_share(self, at: datetime) -> int:
+        """How many of instant `at`'s pre-claimed fires to flip ahead of it: the slots and
+        BUFFER more; and when its held fires go to the relay (their python calls made ready),
+        a refill's worth more again, as _at_hand keeps while the relay's workers start them
+        (the relay would otherwise run dry at once, waiting for the first refill's flip)."""
+        share = self.max_concurrency + self.buffer
+        plans = self._plans.get(at, [])
+        if any(p.run.id in self._made for p in plans[share:]):
+            share += REFILL[1]
+        return share
+
     def _held_instants(self) -> list[datetime]:
         """The instants of held fires: every one pre-claimed or flipped, and the relay's
         earliest (all the callers need of it: called as each slot frees)."""

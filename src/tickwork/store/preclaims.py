@@ -152,6 +152,10 @@ def preclaim(
         return plans
 
 
+class _Withdrawn(Exception):
+    """A flip's fast path found a run of its chunk no longer this runner's pre-claim."""
+
+
 def flip(
     store: Store,
     now: datetime,
@@ -162,20 +166,46 @@ def flip(
     """Mark the runs of `run_ids` that are still pending and this runner's as running since
     `started_at` (default `now`; a flip made a moment ahead gives the instant), in one
     transaction; returns their ids (the others were withdrawn or released: they must not
-    start). Raises LeaseLost (nothing flipped) when the lease lapsed."""
+    start). Raises LeaseLost (nothing flipped) when the lease lapsed.
+
+    As a rule every one of them is still this runner's: one UPDATE a chunk, whose count says
+    so, and no row returned one by one (SQLite hands each row over in its own step, each
+    releasing the interpreter lock: a flip made while a herd's calls run would wait for the
+    lock once per row). When a count falls short, the transaction is rolled back and the flip
+    made again returning the ids it changed."""
     if not run_ids:
         return set()
+    since = started_at or now
+    try:
+        return _flip(store, now, lease, run_ids, since, counted=True)
+    except _Withdrawn:
+        return _flip(store, now, lease, run_ids, since, counted=False)
+
+
+def _flip(
+    store: Store,
+    now: datetime,
+    lease: RunnerLease,
+    run_ids: list[str],
+    since: datetime,
+    counted: bool,
+) -> set[str]:
+    stamp = iso_ms(since)
     with store.write() as conn:
         if not store.leases.holds(conn, lease, now):
             raise LeaseLost(f"runner {lease.id} lost its lease")
         mine: set[str] = set()
-        stamp = iso_ms(started_at or now)
         for ids in _chunks(run_ids):
-            rows = conn.execute(
+            sql = (
                 f"UPDATE runs SET status = 'running', started_at = ? WHERE id IN ({_marks(ids)}) "
-                f"AND {PRECLAIMED} AND runner_id = ? RETURNING id",
-                (stamp, *ids, lease.id),
-            ).fetchall()
+                f"AND {PRECLAIMED} AND runner_id = ?"
+            )
+            if counted:
+                if conn.execute(sql, (stamp, *ids, lease.id)).rowcount != len(set(ids)):
+                    raise _Withdrawn  # (rolled back: flipped again, returning the ids)
+                mine.update(ids)
+                continue
+            rows = conn.execute(f"{sql} RETURNING id", (stamp, *ids, lease.id)).fetchall()
             mine.update(str(r[0]) for r in rows)
         return mine
 
