@@ -20,6 +20,7 @@ import pytest
 
 from tickwork.domain.timeutil import iso
 from tickwork.runner import held
+from tickwork.runner.ahead import FLIP_AHEAD
 from tickwork.runner.relay import Link, Relay
 from tickwork.runner.threads import Call, DaemonPool, in_daemon_thread, start_calls
 from tickwork.store import Store
@@ -27,7 +28,7 @@ from tickwork.store import Store
 from ..conftest import FakeClock
 from .conftest import add, async_wait_until, cycled, in_process
 from .test_claim_ahead import PRECLAIMED, count, fires_at
-from .test_held_fires import DONE, FLIP_AHEAD, FLIPPED, to_instant
+from .test_held_fires import DONE, FLIPPED, to_instant
 
 GATED = {"kind": "python", "target": "actions_helpers:gated"}
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
