@@ -20,6 +20,7 @@ import pytest
 
 from tickwork.domain.timeutil import iso
 from tickwork.runner import held
+from tickwork.runner import relay as relay_module
 from tickwork.runner.ahead import FLIP_AHEAD
 from tickwork.runner.relay import Link, Relay
 from tickwork.runner.threads import Call, DaemonPool, in_daemon_thread, start_calls
@@ -68,6 +69,39 @@ def test_links_go_out_by_instant_while_allowed_and_once_only() -> None:
     assert relay.next() is None  # "c": its instant has not come
     taken = relay.take(lambda at: at > now)
     assert [lk.key for lk in taken] == ["c"] and len(relay) == 0 and relay.take() == []
+
+
+@pytest.mark.parametrize("then", ["links put", "none coming", "released", "taken"])
+async def test_a_worker_waits_for_a_flip_under_way_with_its_slot(
+    then: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that finds the relay empty while the runner flips more for it waits for them
+    (the loop is not woken, its slot stays the worker's), and stops waiting when they are put,
+    when none are coming any more, when the loop takes the hold back or the links."""
+    monkeypatch.setattr(relay_module, "REFILL_WAIT", 120.0)  # (only the events end the wait)
+    relay: Relay[str] = Relay(lambda at: True, lambda lk, at: None)
+    relay.holding = True
+    relay.expect(True)
+    got: list[Link[str] | None] = []
+    worker = threading.Thread(target=lambda: got.append(relay.next()))
+    worker.start()
+    assert await async_wait_until(lambda: relay.waiting == 1, 30)
+    if then == "links put":
+        relay.put([link(T0, "a")])
+    elif then == "none coming":
+        relay.expect(False)
+    elif then == "released":
+        relay.release()
+    else:
+        relay.take()
+    await asyncio.to_thread(worker.join, 30)
+    assert not worker.is_alive() and relay.waiting == 0
+    if then == "links put":
+        assert [lk.key if lk else None for lk in got] == ["a"] and relay.holding
+    else:  # the caller's result wakes the loop, as when the relay ran dry
+        assert got == [None] and not relay.holding
+    relay.expect(False)
+    assert relay.next() is None  # empty, nothing coming: no wait at all
 
 
 async def test_a_worker_starts_the_relays_next_calls_itself_and_tells_the_loop_first() -> None:

@@ -181,7 +181,7 @@ class HeldFires(Execution):
     def _relay_release(self) -> None:
         """RELAY_HOLD passed since the relay began holding: the loop hears of every start and
         result from now on as they come (the runs' tasks, timeouts and outcomes)."""
-        self._relay.holding = False
+        self._relay.release()
         self._usual_switch()
         deliver_held()
 
@@ -267,43 +267,55 @@ class HeldFires(Execution):
             size = REFILL[1]
             assert self.lease is not None
             ids = [p.run.id for p in take]
-            epoch = self._held_epoch
             self._flipping.update(ids)
+            self._relay.expect(True)  # a worker that finds the relay empty waits for these
             try:
-                mine = await self.calls(flip, self.store, self.clock(), self.lease, ids)
-            except (Halted, LeaseLost, StoreError, sqlite3.Error, OSError) as exc:
+                if not await self._refill_flip(at, take, ids):
+                    return
+            finally:
+                self._relay.expect(False)
+
+    async def _refill_flip(self, at: datetime, take: list[Preclaim], ids: list[str]) -> bool:
+        """Flip the held pre-claims `take` (of instant `at`) and hand them to the slots and the
+        relay; a failure puts them back (see _refill). Whether to go on refilling."""
+        assert self.lease is not None
+        epoch = self._held_epoch
+        try:
+            mine = await self.calls(flip, self.store, self.clock(), self.lease, ids)
+        except (Halted, LeaseLost, StoreError, sqlite3.Error, OSError) as exc:
+            self._flipping.difference_update(ids)
+            self._plans[at] = [*take, *self._plans.get(at, [])]
+            self._plans = dict(sorted(self._plans.items()))
+            if isinstance(exc, Halted):
+                self._halt(exc)
+            elif isinstance(exc, LeaseLost):
+                self._last_beat = None  # the cycle renews the lease (and fences) first
+            else:
+                self.calls.report("refill", f"could not flip held fires: {exc}")
+            self._recheck = True
+            self._wake.set()
+            return False
+        if epoch != self._held_epoch:  # the lease lapsed meanwhile: none starts here
+            try:
+                await self._unflip_ids(sorted(mine))
+            finally:  # (known as flipping until then: no reconcile starts them)
                 self._flipping.difference_update(ids)
-                self._plans[at] = [*take, *self._plans.get(at, [])]
-                self._plans = dict(sorted(self._plans.items()))
-                if isinstance(exc, Halted):
-                    self._halt(exc)
-                elif isinstance(exc, LeaseLost):
-                    self._last_beat = None  # the cycle renews the lease (and fences) first
-                else:
-                    self.calls.report("refill", f"could not flip held fires: {exc}")
-                self._recheck = True
-                self._wake.set()
-                return
-            if epoch != self._held_epoch:  # the lease lapsed meanwhile: none starts here
-                try:
-                    await self._unflip_ids(sorted(mine))
-                finally:  # (known as flipping until then: no reconcile starts them)
-                    self._flipping.difference_update(ids)
-                return
-            self._flipping.difference_update(ids)  # in _ready from here on (no await between)
-            flipped = self.clock()
-            ready: list[Ready] = []
-            for plan in take:
-                if (run := self._flipped(plan, mine, flipped)) is not None:
-                    ready.append((run, plan, self._context(plan)))
-            if ready:
-                self._ready.setdefault(at, []).extend(ready)
-                self._ready = dict(sorted(self._ready.items()))
-                kinds = {repr(item[1].schedule.action): item[1].schedule.action for item in ready}
-                for action in kinds.values():  # imported already, as a rule (see the flip)
-                    await prepare(action)
-                self._make_ready(ready)
-            self._start_held()
+            return False
+        self._flipping.difference_update(ids)  # in _ready from here on (no await between)
+        flipped = self.clock()
+        ready: list[Ready] = []
+        for plan in take:
+            if (run := self._flipped(plan, mine, flipped)) is not None:
+                ready.append((run, plan, self._context(plan)))
+        if ready:
+            self._ready.setdefault(at, []).extend(ready)
+            self._ready = dict(sorted(self._ready.items()))
+            kinds = {repr(item[1].schedule.action): item[1].schedule.action for item in ready}
+            for action in kinds.values():  # imported already, as a rule (see the flip)
+                await prepare(action)
+            self._make_ready(ready)
+        self._start_held()
+        return True
 
     async def _prepare_held(self, plans: list[Preclaim]) -> None:
         """Fires just pre-claimed: what each is told and its python call, made now (the loop

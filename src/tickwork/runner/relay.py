@@ -15,18 +15,25 @@ standby runner's workers take none; what the runner gives back it takes out of t
 (take), under the same lock: a link is either started by a worker or given back, never both.
 A link taken by a worker is "in flight" until the loop heard of its start (ids() counts it:
 the runner's reconcile never mistakes its run for one claimed without its knowing).
+
+While the runner flips more of the herd for the relay (`coming`), a worker that finds it empty
+waits for them, its slot still its own, REFILL_WAIT seconds at most: were it to hand its result
+to the loop instead, the loop would wake to record every start and result so far, and the
+flip's own next step (on the same loop) would wait behind that work while every slot idles.
 """
 
 from __future__ import annotations
 
 import bisect
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+REFILL_WAIT = 0.25  # seconds a worker waits for the links of a flip under way, at most
 
 
 @dataclass(order=True, slots=True)
@@ -46,6 +53,7 @@ class Relay(Generic[T]):
         self.allowed = allowed  # called in a worker, under the relay's lock
         self.on_start = on_start  # on the loop: a worker started `link` at monotonic time `at`
         self._lock = threading.Lock()
+        self._put = threading.Condition(self._lock)  # links put, or none coming any more
         self._links: list[Link[T]] = []  # by instant, earliest first
         self._flight: dict[str, Link[T]] = {}  # taken by a worker, start not heard of yet
         # While set, workers tell the loop of their starts and results without waking it: the
@@ -53,6 +61,8 @@ class Relay(Generic[T]):
         # interpreter lock from the workers while the rest wait to start. The worker that finds
         # the relay empty wakes it; the runner ends the hold after RELAY_HOLD at the latest.
         self.holding = False
+        self.coming = False  # the runner is flipping more of the herd for the relay
+        self.waiting = 0  # workers waiting for them
 
     def __len__(self) -> int:
         return len(self._links)
@@ -62,17 +72,43 @@ class Relay(Generic[T]):
         with self._lock:
             for link in links:
                 bisect.insort_right(self._links, link)
+            self._put.notify_all()
+
+    def expect(self, coming: bool) -> None:
+        """The runner is flipping more held fires for the relay (or no longer: a worker waiting
+        for them stops waiting)."""
+        with self._lock:
+            self.coming = coming
+            if not coming:
+                self._put.notify_all()
 
     def next(self) -> Link[T] | None:
         """For a worker whose call ended: the next link it starts itself, if any is allowed
         now (in flight until landed)."""
         with self._lock:
+            until: float | None = None
+            while not self._links and self.holding and self.coming:  # a flip under way
+                now = time.monotonic()
+                until = now + REFILL_WAIT if until is None else until
+                if now >= until:
+                    break
+                self.waiting += 1
+                try:
+                    self._put.wait(until - now)
+                finally:
+                    self.waiting -= 1
             if not self._links or not self.allowed(self._links[0].at):
                 self.holding = False  # (the caller's result wakes the loop)
                 return None
             link = self._links.pop(0)
             self._flight[link.key] = link
             return link
+
+    def release(self) -> None:
+        """The loop hears of every start and result as they come from now on (see holding)."""
+        with self._lock:
+            self.holding = False
+            self._put.notify_all()
 
     def started(self, link: Link[T], at: float) -> None:
         """On the loop: a worker started `link` at monotonic time `at` (no longer in flight)."""
@@ -94,9 +130,11 @@ class Relay(Generic[T]):
         with self._lock:
             if gone is None:
                 taken, self._links = self._links, []
+                self.coming = False
             else:
                 taken = [link for link in self._links if gone(link.at)]
                 self._links = [link for link in self._links if not gone(link.at)]
+            self._put.notify_all()
             return taken
 
     def earliest(self) -> datetime | None:
