@@ -219,7 +219,10 @@ def main() -> None:
             headless.append(headless_round(args.n, tmp, args.keep, conc))
             print(f"  round {r + 1} headless {herd_line(headless[-1])}", flush=True)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if args.keep:
+            print(f"  kept: {tmp}", flush=True)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def med(rounds: list[dict[str, Any]], key: str) -> float:
         return float(statistics.median(x[key] for x in rounds))

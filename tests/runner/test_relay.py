@@ -247,3 +247,31 @@ async def test_a_relayed_herd_is_flipped_a_refill_further_ahead_of_its_instant(
     fired = fires_at(db_path, at)
     assert Counter(sid for sid, _, _ in fired) == Counter(ids)  # each once
     assert {status for _, status, _ in fired} == {"succeeded"}
+
+
+async def test_workers_wait_for_the_refills_of_a_herd_and_start_every_held_fire(
+    db_path: Path, clock: FakeClock, helpers: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Calls that end at once drain the relay long before the next refill's flip lands: the
+    workers wait for it with their slots (more of the herd is to be flipped), so every held
+    fire is started by a worker whose call ended, none by the loop, and still never more than
+    the slots at once, each fire once."""
+    monkeypatch.setattr(held, "REFILL", (2, 4))
+    monkeypatch.setattr(held, "RELAY_HOLD", 120.0)  # (only the herd's end ends the hold)
+    monkeypatch.setattr(relay_module, "REFILL_WAIT", 120.0)
+    at = clock.now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    with Store.open(db_path, clock=clock) as store:
+        ids = gated_herd(store, 20, at)
+    helpers.gate.set()  # every call ends at once
+    async with in_process(db_path, clock=clock, claim_ahead=True, max_concurrency=2) as (
+        runner,
+        _,
+    ):
+        runner.buffer = 1  # 7 flipped ahead of the instant, 13 flipped by refills
+        await to_instant(runner, db_path, clock, at, 20)
+        assert await async_wait_until(lambda: count(db_path, DONE) == 20, 60)
+        await cycled(runner, 2)
+        relayed = runner.relayed
+    assert relayed == 18  # all but the two the instant started: no chain broke off
+    assert helpers.gated_most <= 2
+    assert Counter(sid for sid, _, _ in fires_at(db_path, at)) == Counter(ids)  # each once

@@ -260,6 +260,7 @@ class ClaimAhead(HeldFires):
             else:
                 self._ready[at] = items[len(take) :]
         if ready:
+            self._feed_relay(now)  # (first: a call that ends at once finds the next there)
             self._start_ready(ready)
             self._held_start = now
         self._start_held()  # (the relay's, in slots still free; the rest go to the relay)
@@ -279,8 +280,9 @@ class ClaimAhead(HeldFires):
         else:
             del self._ready[at]
         self._handed = self._held_start = at
-        self._start_ready(ready, early)
-        self._feed_relay(self.clock())  # the rest: started by the workers as calls end
+        self._feed_relay(self.clock())  # the rest: started by the workers as calls end (fed
+        self._start_ready(ready, early)  # first: a call that ends at once finds them there)
+        self._top_up()  # and the next held ones flipped from now on, as they start
         return True
 
     async def _flip_ahead(self) -> None:

@@ -85,7 +85,9 @@ class HeldFires(Execution):
         )
 
     def _held_flipped(self, now: datetime) -> int:
-        return sum(len(items) for at, items in self._ready.items() if at <= now) + len(self._relay)
+        held = sum(len(items) for at, items in self._ready.items() if self._come(at, now))
+        held += len(self._relay)
+        return held
 
     def _at_hand(self) -> int:
         """Flipped fires to keep at hand for the free slots: BUFFER more, or while the relay's
@@ -152,13 +154,18 @@ class HeldFires(Execution):
             self._relayed(link, time.monotonic(), by_worker=False)
         self._feed_relay(now)
 
+    def _come(self, at: datetime, now: datetime) -> bool:
+        """Whether instant `at` came, or its fires were handed over a moment before it (their
+        workers wait for it: the next are flipped from then on)."""
+        return at <= now or at == self._handed
+
     def _feed_relay(self, now: datetime) -> None:
         """Held flipped fires whose instant came (or was handed over) and whose calls were made
         ready go to the relay, earliest first: workers start them as calls end."""
         if not self._can_start():
             return
         links: list[Link[Ready]] = []
-        for at in [at for at in self._ready if at <= now or at == self._handed]:
+        for at in [at for at in self._ready if self._come(at, now)]:
             keep: list[Ready] = []
             for item in self._ready[at]:
                 call = self._made.pop(item[0].id, None)
@@ -172,11 +179,19 @@ class HeldFires(Execution):
             else:
                 del self._ready[at]
         if links:
-            self._relay.put(links)
+            self._relay.put(links, coming=self._more_held(now))
             if not self._relay.holding:  # the loop steps aside while workers start them
                 self._relay.holding = True
                 self._quick_switch()
                 asyncio.get_running_loop().call_later(RELAY_HOLD, self._relay_release)
+
+    def _more_held(self, now: datetime) -> bool:
+        """Whether held fires are being flipped, or held pre-claims of an instant that came are
+        left: the runner flips them for the relay (_refill), and a worker that finds it empty
+        meanwhile waits for them."""
+        if self._flipping:
+            return True
+        return bool(self._plans) and self._come(next(iter(self._plans)), now)
 
     def _relay_release(self) -> None:
         """RELAY_HOLD passed since the relay began holding: the loop hears of every start and
@@ -238,10 +253,10 @@ class HeldFires(Execution):
         if not self._plans or not self._can_start():
             return
         now = self.clock()
-        if next(iter(self._plans)) > now:
+        if not self._come(next(iter(self._plans)), now):
             return  # before the instant: runner.ahead flips them
-        if self._held_flipped(now) >= self._at_hand():
-            return
+        if self._held_flipped(now) >= self._at_hand() and not self._relay.holding:
+            return  # (while the relay holds, the loop hears of no start: _refill looks)
         self._refilling = asyncio.ensure_future(self._refill())
         self._refilling.add_done_callback(lambda t: self._look_at(t, "flipping held fires"))
 
@@ -249,11 +264,17 @@ class HeldFires(Execution):
         """Flip held pre-claims chunk by chunk while few flipped ones are at hand, starting
         them as slots allow. A lapsed lease puts them back (the cycle renews it first, and
         fences); any other failure too (the next cycle tries again)."""
+        try:
+            await self._refill_chunks()
+        finally:  # (a worker waiting for more stops waiting: the loop hears of it)
+            self._relay.expect(False)
+
+    async def _refill_chunks(self) -> None:
         size = REFILL[0]
         while self._plans and self._can_start():
             now = self.clock()
             at = next(iter(self._plans))
-            if at > now or now > self._held_until(at):
+            if not self._come(at, now) or now > self._held_until(at):
                 return
             if self._held_flipped(now) >= self._at_hand():
                 if not self._relay.holding:
@@ -268,12 +289,8 @@ class HeldFires(Execution):
             assert self.lease is not None
             ids = [p.run.id for p in take]
             self._flipping.update(ids)
-            self._relay.expect(True)  # a worker that finds the relay empty waits for these
-            try:
-                if not await self._refill_flip(at, take, ids):
-                    return
-            finally:
-                self._relay.expect(False)
+            if not await self._refill_flip(at, take, ids):
+                return
 
     async def _refill_flip(self, at: datetime, take: list[Preclaim], ids: list[str]) -> bool:
         """Flip the held pre-claims `take` (of instant `at`) and hand them to the slots and the
@@ -281,7 +298,8 @@ class HeldFires(Execution):
         assert self.lease is not None
         epoch = self._held_epoch
         try:
-            mine = await self.calls(flip, self.store, self.clock(), self.lease, ids)
+            since = max(self.clock(), at)  # (flipped as its fires were handed over: the instant)
+            mine = await self.calls(flip, self.store, self.clock(), self.lease, ids, since)
         except (Halted, LeaseLost, StoreError, sqlite3.Error, OSError) as exc:
             self._flipping.difference_update(ids)
             self._plans[at] = [*take, *self._plans.get(at, [])]
@@ -302,7 +320,7 @@ class HeldFires(Execution):
                 self._flipping.difference_update(ids)
             return False
         self._flipping.difference_update(ids)  # in _ready from here on (no await between)
-        flipped = self.clock()
+        flipped = max(self.clock(), at)
         ready: list[Ready] = []
         for plan in take:
             if (run := self._flipped(plan, mine, flipped)) is not None:
@@ -417,6 +435,7 @@ class HeldFires(Execution):
         plans: list[Preclaim] = []
         for at in [at for at in self._plans if gone(at)]:
             plans.extend(self._plans.pop(at))
+        self._relay.expect(self._more_held(now))
         if ready:
             await self._unflip(ready)
         if plans:  # the usual claim applies the catch-up policy

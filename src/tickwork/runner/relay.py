@@ -16,10 +16,11 @@ standby runner's workers take none; what the runner gives back it takes out of t
 A link taken by a worker is "in flight" until the loop heard of its start (ids() counts it:
 the runner's reconcile never mistakes its run for one claimed without its knowing).
 
-While the runner flips more of the herd for the relay (`coming`), a worker that finds it empty
+While more of the herd is to be flipped for the relay (`coming`), a worker that finds it empty
 waits for them, its slot still its own, REFILL_WAIT seconds at most: were it to hand its result
 to the loop instead, the loop would wake to record every start and result so far, and the
-flip's own next step (on the same loop) would wait behind that work while every slot idles.
+flip (its write, and its next step on the same loop) would wait behind that work while every
+slot idles.
 """
 
 from __future__ import annotations
@@ -61,22 +62,25 @@ class Relay(Generic[T]):
         # interpreter lock from the workers while the rest wait to start. The worker that finds
         # the relay empty wakes it; the runner ends the hold after RELAY_HOLD at the latest.
         self.holding = False
-        self.coming = False  # the runner is flipping more of the herd for the relay
+        self.coming = False  # more of the herd is to be flipped for the relay
         self.waiting = 0  # workers waiting for them
 
     def __len__(self) -> int:
         return len(self._links)
 
-    def put(self, links: list[Link[T]]) -> None:
-        """Links made ready (each call's relay set to this one), in the order of their instant."""
+    def put(self, links: list[Link[T]], coming: bool = False) -> None:
+        """Links made ready (each call's relay set to this one), in the order of their instant;
+        and whether more are `coming` (see expect), in the same breath: a worker waiting for
+        these never finds the relay empty with none coming meanwhile."""
         with self._lock:
             for link in links:
                 bisect.insort_right(self._links, link)
+            self.coming = coming
             self._put.notify_all()
 
     def expect(self, coming: bool) -> None:
-        """The runner is flipping more held fires for the relay (or no longer: a worker waiting
-        for them stops waiting)."""
+        """More held fires are to be flipped for the relay (or no longer: a worker waiting for
+        them stops waiting)."""
         with self._lock:
             self.coming = coming
             if not coming:
@@ -87,7 +91,7 @@ class Relay(Generic[T]):
         now (in flight until landed)."""
         with self._lock:
             until: float | None = None
-            while not self._links and self.holding and self.coming:  # a flip under way
+            while not self._links and self.holding and self.coming:  # more to be flipped
                 now = time.monotonic()
                 until = now + REFILL_WAIT if until is None else until
                 if now >= until:
