@@ -44,10 +44,10 @@ from tickwork.store import StoreError
 from tickwork.store.claims import LeaseLost
 from tickwork.store.preclaims import Preclaim, advance, flip, owned, unflip, withdraw_own
 
-HOLD = 2048  # fires pre-claimed beyond the slots at most (held for slots as they free)
+HOLD = 10_000  # fires pre-claimed beyond the slots at most (held for slots as they free)
 HOLD_WAIT = 3.0  # seconds held fires wait for a slot while none of them starts, at most
 BUFFER = 128  # flipped fires kept at hand beyond the free slots while a herd is held
-RELAY_HOLD = 1.0  # seconds the loop steps aside for the relay's workers, at most
+RELAY_HOLD = 3.0  # seconds the loop steps aside for the relay's workers, at most
 RELAY_SWITCH = 0.0005  # seconds between hand-overs of the interpreter lock meanwhile (5 ms)
 RELAY_LANDING = 5.0  # seconds a stopping runner waits to hear of the relay's last starts
 REFILL = (64, 256)  # the first refill flip stays small (a slot waits for it), then 256 each
@@ -215,11 +215,15 @@ class HeldFires(Execution):
 
     def _relay_allowed(self, at: datetime) -> bool:
         """Whether a worker whose call ended may start a held fire of instant `at` now (in the
-        worker, under the relay's lock: reads only)."""
+        worker, under the relay's lock). If so, the worker starts it now: the last start of a
+        held fire, as _held_until counts it (the loop hears of it later)."""
         if not self._can_start():
             return False
         now = self.clock()
-        return at <= now <= self._held_until(at)
+        if at <= now <= self._held_until(at):
+            self._held_start = now if self._held_start is None else max(now, self._held_start)
+            return True
+        return False
 
     def _relayed(self, link: Link[Ready], at: float, by_worker: bool = True) -> None:
         """A held fire's call started at monotonic time `at` (by a worker whose call ended, or
