@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from typing import Any
 
 received: list[dict[str, Any]] = []
@@ -73,6 +74,7 @@ _gated_lock = threading.Lock()
 gated_now = 0  # `gated` calls running now...
 gated_most = 0  # ...and the most at once
 gated_threads: list[str] = []  # the worker each ran in, in order of start
+passes = threading.Semaphore(0)  # each release lets one `gated` call end without the gate
 
 
 def gated(payload: dict[str, Any]) -> str:
@@ -82,7 +84,10 @@ def gated(payload: dict[str, Any]) -> str:
         gated_most = max(gated_most, gated_now)
         gated_threads.append(threading.current_thread().name + f"#{threading.get_ident()}")
     try:
-        gate.wait(30)
+        deadline = time.monotonic() + 30
+        while not gate.is_set() and time.monotonic() < deadline:
+            if passes.acquire(timeout=0.005):
+                break
         return str(payload["run_id"])
     finally:
         with _gated_lock:
@@ -92,6 +97,8 @@ def gated(payload: dict[str, Any]) -> str:
 def reset_gated() -> None:
     global gated_now, gated_most
     gate.clear()
+    while passes.acquire(blocking=False):
+        pass
     with _gated_lock:
         gated_now = gated_most = 0
         gated_threads.clear()

@@ -275,3 +275,33 @@ async def test_workers_wait_for_the_refills_of_a_herd_and_start_every_held_fire(
     assert relayed == 18  # all but the two the instant started: no chain broke off
     assert helpers.gated_most <= 2
     assert Counter(sid for sid, _, _ in fires_at(db_path, at)) == Counter(ids)  # each once
+
+
+async def test_a_workers_start_of_a_held_fire_counts_as_its_last_start_for_the_hold_wait(
+    db_path: Path, clock: FakeClock, helpers: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Held fires go back when none of them started for HOLD_WAIT (3 s): a start by a worker
+    counts, though the loop, stepping aside, hears of it only later. 2.5 s after the instant a
+    worker starts one; 4 s after it the rest are still held (not given back to the usual claim)
+    and every held fire is started by a worker."""
+    monkeypatch.setattr(held, "RELAY_HOLD", 120.0)  # (the loop hears of no start meanwhile)
+    at = clock.now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    with Store.open(db_path, clock=clock) as store:
+        ids = gated_herd(store, 6, at)
+    async with in_process(db_path, clock=clock, claim_ahead=True, max_concurrency=2) as (
+        runner,
+        _,
+    ):
+        await to_instant(runner, db_path, clock, at, 6)
+        assert await async_wait_until(lambda: len(helpers.gated_threads) == 2, 30)
+        clock.advance(2.5)  # within the hold wait of the instant
+        helpers.passes.release()  # one call ends: its worker starts the next held fire now
+        assert await async_wait_until(lambda: len(helpers.gated_threads) == 3, 30)
+        clock.advance(1.5)  # past the hold wait of the instant, within that of the start
+        await cycled(runner, 3)
+        helpers.gate.set()
+        assert await async_wait_until(lambda: count(db_path, DONE) == 6, 60)
+        await cycled(runner, 2)
+        relayed = runner.relayed
+    assert relayed == 4  # none given back: each held fire started by a worker
+    assert Counter(sid for sid, _, _ in fires_at(db_path, at)) == Counter(ids)  # each once
