@@ -78,7 +78,10 @@ def fault_round(
     victim.proc.send_signal(signal.SIGKILL)
     victim.proc.wait(30)
     victim.out.close()
-    runners["host-a"] = start("host-a")
+    new = runners["host-a"] = start("host-a")
+    # Up (its lease taken, its stop signals handled) before the next fault or the final stop: a
+    # process still starting on a busy machine dies of a SIGTERM as any program does (-15).
+    assert wait_until(lambda: lease_of(url, "host-a", new.pid) is not None, 120), new.text()
 
     # SIGSTOP of host-b until its lease expired and the others swept, then SIGCONT.
     stopped = runners["host-b"]
