@@ -118,6 +118,13 @@ def next_instant(after: float, minute: bool) -> float:
     return (math.floor(after / step) + 1) * float(step)
 
 
+def medians(
+    rounds: list[dict[str, Any]], keys: tuple[str, ...] = ("p50", "p99", "max", "runs_p99", "cpu_s")
+) -> dict[str, float]:
+    """The median over the rounds of each of `keys` (a round's figures: summarize)."""
+    return {key: statistics.median(x[key] for x in rounds) for key in keys}
+
+
 def read_stamps(path: Path, at: float | None = None) -> list[tuple[float, str]]:
     """(epoch, schedule id) of each start; with `at`, only the fires due at that instant (a herd
     of `* * * * *` that takes over a minute also starts the next minute's fires)."""
@@ -410,10 +417,7 @@ def herd(args: argparse.Namespace) -> dict[str, Any]:
             "action": args.action,
             "runners": args.runners,
             "backend": "postgresql" if args.pg_url else "sqlite",
-            "tickwork": {
-                key: statistics.median(x[key] for x in mine)
-                for key in ("p50", "p99", "max", "runs_p99", "cpu_s")
-            },
+            "tickwork": medians(mine),
             "dup": sum(x["dup"] for x in mine),
             "lost": sum(x["lost"] for x in mine),
         }
@@ -423,29 +427,21 @@ def herd(args: argparse.Namespace) -> dict[str, Any]:
             f" (dup {summary['dup']}, lost {summary['lost']})"
         )
         if via_sh:
-            summary["tickwork_sh"] = {
-                key: statistics.median(x[key] for x in via_sh)
-                for key in ("p50", "p99", "max", "runs_p99", "cpu_s")
-            }
+            summary["tickwork_sh"] = medians(via_sh)
             line += (
                 f"; tickwork through sh p50 {summary['tickwork_sh']['p50']:.1f} ms, "
                 f"p99 {summary['tickwork_sh']['p99']:.1f} ms, "
                 f"CPU {summary['tickwork_sh']['cpu_s']:.2f} s"
             )
         if on_loop:
-            summary["tickwork_os_spawn"] = {
-                key: statistics.median(x[key] for x in on_loop)
-                for key in ("p50", "p99", "max", "runs_p99", "cpu_s")
-            }
+            summary["tickwork_os_spawn"] = medians(on_loop)
             line += (
                 f"; tickwork with os.posix_spawn on its loop p50 "
                 f"{summary['tickwork_os_spawn']['p50']:.1f} ms, "
                 f"p99 {summary['tickwork_os_spawn']['p99']:.1f} ms"
             )
         if theirs:
-            summary["peer"] = {
-                key: statistics.median(x[key] for x in theirs) for key in ("p50", "p99", "max")
-            }
+            summary["peer"] = medians(theirs, ("p50", "p99", "max"))
             summary["peer_mode"] = args.peer_mode
             ratio = summary["tickwork"]["p99"] / summary["peer"]["p99"]
             summary["ratio_p99"] = ratio
