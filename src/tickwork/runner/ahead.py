@@ -41,7 +41,8 @@ from tickwork.runner.actions import (
     start_calls,
     wait_started,
 )
-from tickwork.runner.held import HOLD, HeldFires, Ready
+from tickwork.runner.giveback import GiveBack
+from tickwork.runner.held import HOLD, Ready
 from tickwork.store import StoreError
 from tickwork.store.claims import BATCH, NOT_OWNED, UNREADABLE, LeaseLost
 from tickwork.store.preclaims import Preclaim, flip, preclaim
@@ -102,7 +103,7 @@ def _until(seconds: float, spin: float = 0.0) -> Callable[[], None]:
     return wait
 
 
-class ClaimAhead(HeldFires):
+class ClaimAhead(GiveBack):
     def _flip_lead(self, n: int) -> float:
         """Seconds before its instant a herd of `n` pre-claims is flipped: twice what flipping
         it is expected to take (the rate measured at the last flip), at least FLIP_AHEAD."""
