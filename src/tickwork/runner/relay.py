@@ -34,7 +34,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
-REFILL_WAIT = 0.25  # seconds a worker waits for the links of a flip under way, at most
+REFILL_WAIT = 0.25  # seconds a worker waits for more of the herd (`coming`), at most
 
 
 @dataclass(order=True, slots=True)
